@@ -105,9 +105,30 @@ export const configSchema = z.strictObject({
       modelPath: z.string().default('config/gate-model.json'),
     })
     .prefault({}),
+  redis: z
+    .strictObject({
+      /** Shared state for many replicas (cache, ledger counters, rate limits). Unset = single replica, memory only. */
+      url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+      keyPrefix: z.string().default('thinkgate:'),
+    })
+    .prefault({}),
+}).superRefine((cfg, ctx) => {
+  const { reasoning, direct } = cfg.upstreams;
+  if ((reasoning === undefined) !== (direct === undefined)) {
+    const missing = reasoning === undefined ? 'reasoning' : 'direct';
+    ctx.addIssue({
+      code: 'custom',
+      path: ['upstreams', missing],
+      message: `only one upstream is configured: set THINKGATE_${missing.toUpperCase()}_BASE_URL and THINKGATE_${missing.toUpperCase()}_MODEL too (or configure neither to run the embedded demo upstreams)`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type Tier = z.infer<typeof tierSchema>;
+
+/** `demo` when no upstream is configured: the gateway serves from its embedded simulated upstreams. */
+export const upstreamMode = (cfg: Config): 'demo' | 'configured' =>
+  cfg.upstreams.reasoning === undefined && cfg.upstreams.direct === undefined ? 'demo' : 'configured';

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { upstreamMode, type Config, type Tier } from './config/schema.js';
+import type { GatewayContext } from './context.js';
+import { toOpenAIError } from './errors.js';
+import { createGate } from './gate/index.js';
+import type { Gate } from './gate/types.js';
+import { authenticate, KeyRing } from './http/auth.js';
+import { requestLogObserver } from './http/request-log.js';
+import { chatCompletionsRoute } from './routes/chat-completions.js';
+import { healthRoutes } from './routes/health.js';
+import { modelsRoute } from './routes/models.js';
+import { passthroughRoute } from './routes/passthrough.js';
+import { routeRoute } from './routes/route.js';
+import { statsRoute } from './routes/stats.js';
+import { UpstreamClient } from './upstream/client.js';
+import { startDemoUpstreams } from './upstream/demo.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    thinkgate: GatewayContext;
+  }
+}
+
+export interface BuildOptions {
+  /** Pino logger options or instance; defaults from `config.log`. Tests pass `false`. */
+  logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  /** A gate to use instead of the configured one (tests, embedding). */
+  gate?: Gate;
+}
+
+/** Paths (pino redact syntax) that may hold secrets; they never reach a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["api-key"]',
+  'req.headers.cookie',
+  '*.apiKey',
+  '*.apiKeys',
+  '*.adminKeys',
+  'config.upstreams.*.apiKey',
+  'config.upstreams.*.headers',
+];
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the gateway: every stateful part is created here and closed by `app.close()`. */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const logger = opts.logger ?? { level: config.log.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const app = Fastify({
+    ...(typeof logger === 'object' && logger !== null && 'info' in logger ? { loggerInstance: logger } : { logger }),
+    bodyLimit: config.server.bodyLimitBytes,
+    // One line per request comes from the request-log observer, with routing and cost; fastify's own pair would double it.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }) as unknown as FastifyInstance;
+
+  const mode = upstreamMode(config);
+  let upstreamConfigs: Record<Tier, NonNullable<Config['upstreams']['reasoning']>>;
+  if (mode === 'demo') {
+    const demo = await startDemoUpstreams();
+    app.addHook('onClose', () => demo.close());
+    upstreamConfigs = { reasoning: demo.reasoning, direct: demo.direct };
+  } else {
+    upstreamConfigs = { reasoning: config.upstreams.reasoning!, direct: config.upstreams.direct! };
+  }
+  const upstreams: Record<Tier, UpstreamClient> = {
+    reasoning: new UpstreamClient('reasoning', upstreamConfigs.reasoning),
+    direct: new UpstreamClient('direct', upstreamConfigs.direct),
+  };
+  app.addHook('onClose', async () => {
+    await Promise.all([upstreams.reasoning.close(), upstreams.direct.close()]);
+  });
+
+  const ctx: GatewayContext = {
+    config,
+    mode,
+    gate: opts.gate ?? createGate(config.gate),
+    upstreams,
+    keys: new KeyRing(config.auth.apiKeys, config.auth.adminKeys),
+    observers: [],
+  };
+  app.decorate('thinkgate', ctx);
+  app.decorateRequest('tenant', 'anonymous');
+  app.decorateRequest('isAdmin', false);
+  ctx.observers.push(requestLogObserver(app.log, config.log.prompts));
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body, headers } = toOpenAIError(err);
+    if (status >= 500) request.log.error({ err, requestId: request.id }, 'request failed');
+    return reply.code(status).headers(headers).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: { message: `Unknown request URL: ${request.method} ${request.url.split('?')[0]}`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
+    }),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authenticate(ctx.keys));
+      await v1.register(chatCompletionsRoute, { ctx });
+      await v1.register(routeRoute, { ctx });
+      await v1.register(modelsRoute, { ctx });
+      await v1.register(statsRoute, { ctx });
+      await v1.register(passthroughRoute, { ctx });
+    },
+  );
+  return app;
+}

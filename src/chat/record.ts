@@ -1,0 +1,35 @@
+import type { Route } from '../gate/types.js';
+import type { DecisionSource } from '../routing/decide.js';
+import type { Usage } from './types.js';
+
+export type CacheStatus = 'hit' | 'miss' | 'bypass';
+
+/**
+ * Everything known about one chat request once it is over: what the log line, the ledger and the metrics read.
+ * Built by the chat route, handed to every `RequestObserver`.
+ */
+export interface RequestRecord {
+  requestId: string;
+  tenant: string;
+  route: Route;
+  decisionSource: DecisionSource;
+  score: number;
+  reasons: string[];
+  upstreamModel: string;
+  requestedModel: string | undefined;
+  stream: boolean;
+  cache: CacheStatus;
+  status: number;
+  /** `completed`, `aborted` (client went away), `error` (ours or the upstream's). */
+  outcome: 'completed' | 'aborted' | 'error';
+  errorCode: string | null;
+  usage: Usage | null;
+  /** Prompt text, only when `log.prompts` is on. */
+  prompt?: string;
+  startedAt: number;
+  /** ms from request start to the first byte sent to the client (null if none was sent). */
+  ttfbMs: number | null;
+  latencyMs: number;
+}
+
+export type RequestObserver = (record: RequestRecord) => void;

@@ -1,0 +1,80 @@
+import { buildApp } from '../../app.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { flagString, parseFlags, type CommandIO } from '../io.js';
+
+function demoBanner(port: number): string {
+  const line = '='.repeat(78);
+  return [
+    line,
+    '  THINKGATE IS RUNNING IN DEMO MODE: answers come from two built-in SIMULATED upstreams.',
+    '  No request leaves this machine and no answer is real.',
+    '',
+    '  To use real models, set both upstreams (or edit config/thinkgate.yaml), e.g.:',
+    '    THINKGATE_REASONING_BASE_URL=https://api.deepseek.com/v1 THINKGATE_REASONING_MODEL=deepseek-reasoner',
+    '    THINKGATE_DIRECT_BASE_URL=https://api.deepseek.com/v1    THINKGATE_DIRECT_MODEL=deepseek-chat',
+    '    THINKGATE_REASONING_API_KEY=… THINKGATE_DIRECT_API_KEY=…',
+    `  Try it: curl http://localhost:${port}/v1/chat/completions -H 'content-type: application/json' \\`,
+    `            -d '{"model":"auto","messages":[{"role":"user","content":"hello"}]}'`,
+    line,
+  ].join('\n');
+}
+
+/** `thinkgate serve [--config PATH]`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  const { flags } = parseFlags(args);
+  let loaded;
+  try {
+    loaded = loadConfig({ path: flagString(flags, 'config') });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`thinkgate: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const { config } = loaded;
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (err) {
+    io.stderr.write(`thinkgate: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  try {
+    await app.listen({ port: config.server.port, host: config.server.host });
+  } catch (err) {
+    io.stderr.write(`thinkgate: cannot listen on ${config.server.host}:${config.server.port}: ${(err as Error).message}\n`);
+    await app.close();
+    return 1;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  if (app.thinkgate.mode === 'demo') io.stderr.write(`${demoBanner(port)}\n`);
+  app.log.info({ mode: app.thinkgate.mode, port, config: loaded.source ?? '(environment only)', gate: app.thinkgate.gate.name }, 'thinkgate listening');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal, graceMs: config.server.shutdownGraceMs }, 'draining in-flight requests');
+      const force = setTimeout(() => {
+        app.log.warn('grace period over: closing remaining connections');
+        app.server.closeAllConnections();
+      }, config.server.shutdownGraceMs);
+      force.unref();
+      app.close().then(
+        () => {
+          clearTimeout(force);
+          resolve(0);
+        },
+        (err: unknown) => {
+          app.log.error({ err }, 'error while closing');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

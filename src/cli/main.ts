@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import type { Command, CommandIO } from './io.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  serve: { summary: 'run the gateway (what npm start runs)', load: () => import('./commands/serve.js') },
+  score: { summary: 'score JSON lines from stdin: {"id","messages"|"prompt"} -> {"id","score","route"}', load: () => import('./commands/score.js') },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: thinkgate <command> [options]\n\ncommands:\n${rows.join('\n')}\n\noptions: --config PATH (or THINKGATE_CONFIG)\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  const [name = 'serve', ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr.write(`thinkgate: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest, io);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`thinkgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,16 @@
+import type { Config, Tier } from './config/schema.js';
+import type { Gate } from './gate/types.js';
+import type { UpstreamClient } from './upstream/client.js';
+import type { RequestObserver } from './chat/record.js';
+import type { KeyRing } from './http/auth.js';
+
+/** What `buildApp` creates once and every route reads: no module-level state anywhere. */
+export interface GatewayContext {
+  config: Config;
+  mode: 'demo' | 'configured';
+  gate: Gate;
+  upstreams: Record<Tier, UpstreamClient>;
+  keys: KeyRing;
+  /** Called once per finished chat request (log line, ledger, metrics). */
+  observers: RequestObserver[];
+}

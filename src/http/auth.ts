@@ -1,0 +1,83 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Hashed client key (`t_…`), or `anonymous` when client auth is off. Never the key itself. */
+    tenant: string;
+    isAdmin: boolean;
+  }
+}
+
+const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
+
+export const tenantOf = (key: string): string => `t_${digest(key).toString('hex').slice(0, 16)}`;
+
+/**
+ * Key checks compare SHA-256 digests with timingSafeEqual, so neither the key's content nor its length
+ * leaks through response timing. Every configured key is compared, match or not.
+ */
+export class KeyRing {
+  private readonly clientDigests: Buffer[];
+  private readonly adminDigests: Buffer[];
+
+  constructor(clientKeys: readonly string[], adminKeys: readonly string[]) {
+    this.clientDigests = clientKeys.map(digest);
+    this.adminDigests = adminKeys.map(digest);
+  }
+
+  get authRequired(): boolean {
+    return this.clientDigests.length > 0 || this.adminDigests.length > 0;
+  }
+
+  get hasAdminKeys(): boolean {
+    return this.adminDigests.length > 0;
+  }
+
+  classify(key: string | undefined): 'client' | 'admin' | null {
+    if (key === undefined) return null;
+    const d = digest(key);
+    const admin = matchesAny(d, this.adminDigests);
+    const client = matchesAny(d, this.clientDigests);
+    return admin ? 'admin' : client ? 'client' : null;
+  }
+}
+
+function matchesAny(d: Buffer, list: readonly Buffer[]): boolean {
+  let found = false;
+  for (const k of list) found = timingSafeEqual(d, k) || found;
+  return found;
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (m) return m[1];
+  }
+  // Azure-style clients and some SDKs send the key this way.
+  const apiKey = request.headers['api-key'];
+  return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
+}
+
+/** onRequest hook for `/v1/*`: sets `request.tenant` or answers 401. Client auth off = every caller is `anonymous`. */
+export function authenticate(keys: KeyRing) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const key = bearerToken(request);
+    const kind = keys.classify(key);
+    if (kind !== null && key !== undefined) {
+      request.tenant = tenantOf(key);
+      request.isAdmin = kind === 'admin';
+      return;
+    }
+    if (!keys.authRequired) {
+      request.tenant = 'anonymous';
+      request.isAdmin = !keys.hasAdminKeys;
+      return;
+    }
+    throw new GatewayError(401, key === undefined
+      ? "You didn't provide an API key. Provide it in the Authorization header as 'Bearer YOUR_KEY'."
+      : 'Incorrect API key provided.', { code: key === undefined ? 'missing_api_key' : 'invalid_api_key' });
+  };
+}

@@ -1,0 +1,60 @@
+import type { ChatRequest, ReasoningEffort } from '../chat/schema.js';
+import type { Config } from '../config/schema.js';
+import { badRequest } from '../errors.js';
+import type { Gate, Route } from '../gate/types.js';
+
+export type DecisionSource = 'header' | 'model' | 'effort' | 'gate';
+
+/** The routing decision: made once per request and carried along, never recomputed downstream. */
+export interface RouteDecision {
+  route: Route;
+  source: DecisionSource;
+  /** The gate's score, computed even when an override decides (for headers, stats and tuning). */
+  score: number;
+  reasons: string[];
+  /** Effort to request from a reasoning upstream, when the client or the gate's tier named one. */
+  effort?: ReasoningEffort | undefined;
+}
+
+type RouteChoice = Route | 'auto';
+
+const ROUTE_HEADER_VALUES: ReadonlySet<string> = new Set(['reasoning', 'direct', 'auto']);
+const DIRECT_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal']);
+
+/**
+ * Precedence: header `x-thinkgate-route` > `model` alias > `reasoning_effort` > the gate.
+ * A `model` that is no alias counts as `auto` unless `routing.modelMap` maps it, so hard-coded model names still work.
+ */
+export function decideRoute(
+  request: ChatRequest,
+  headerRoute: string | undefined,
+  routing: Config['routing'],
+  gate: Gate,
+): RouteDecision {
+  const gated = gate.score({ messages: request.messages, tools: request.tools });
+  const effort = request.reasoning_effort ?? undefined;
+  const passEffort = effort !== undefined && !DIRECT_EFFORTS.has(effort) ? effort : undefined;
+  const base = { score: gated.score, reasons: gated.reasons };
+
+  if (headerRoute !== undefined && headerRoute !== '') {
+    const value = headerRoute.trim().toLowerCase();
+    if (!ROUTE_HEADER_VALUES.has(value)) {
+      throw badRequest(`x-thinkgate-route must be one of reasoning, direct, auto; got "${headerRoute.slice(0, 40)}"`, 'x-thinkgate-route', 'invalid_route');
+    }
+    if (value !== 'auto') return { ...base, route: value as Route, source: 'header', effort: value === 'reasoning' ? passEffort : undefined };
+  }
+
+  const model = request.model;
+  const byModel: RouteChoice | undefined = model === undefined ? undefined : (routing.aliases[model] ?? routing.modelMap[model]);
+  if (byModel !== undefined && byModel !== 'auto') {
+    return { ...base, route: byModel, source: 'model', effort: byModel === 'reasoning' ? passEffort : undefined };
+  }
+
+  if (effort !== undefined) {
+    return DIRECT_EFFORTS.has(effort)
+      ? { ...base, route: 'direct', source: 'effort' }
+      : { ...base, route: 'reasoning', source: 'effort', effort };
+  }
+
+  return { ...base, route: gated.route, source: 'gate' };
+}

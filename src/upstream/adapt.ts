@@ -1,0 +1,70 @@
+import type { ChatMessage, ChatRequest, ReasoningEffort } from '../chat/schema.js';
+import { isRecord } from '../chat/types.js';
+import type { UpstreamConfig } from '../config/schema.js';
+import { removeThinkBlocks } from './think-tags.js';
+
+/**
+ * Turns the client's request into the body one upstream receives: its model name, history without stale
+ * thinking, fields it does not accept dropped or renamed, fields it needs set. Everything else passes unchanged.
+ */
+
+export interface AdaptOptions {
+  history: 'strip' | 'keep';
+  /** Effort to send (from the request or the gate's tier); sent only where the upstream accepts it. */
+  effort?: ReasoningEffort | undefined;
+  /** Streaming requests always ask the upstream for usage: accounting needs it even when the client did not. */
+  stream: boolean;
+}
+
+function stripMessageReasoning(message: ChatMessage): ChatMessage {
+  if (message.role !== 'assistant') return message;
+  const { reasoning_content: _rc, reasoning: _r, ...rest } = message;
+  const content = rest.content;
+  if (typeof content === 'string') return { ...rest, content: removeThinkBlocks(content) };
+  if (Array.isArray(content)) {
+    return {
+      ...rest,
+      content: content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? { ...part, text: removeThinkBlocks(part.text) } : part)),
+    };
+  }
+  return rest;
+}
+
+function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(patch)) {
+    const existing = target[key];
+    if (isRecord(value) && isRecord(existing)) {
+      const copy = { ...existing };
+      deepMerge(copy, value);
+      target[key] = copy;
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+export function adaptRequest(request: ChatRequest, upstream: UpstreamConfig, opts: AdaptOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...request, model: upstream.model };
+  body.messages = opts.history === 'strip' ? request.messages.map(stripMessageReasoning) : request.messages;
+
+  delete body.reasoning_effort;
+  if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;
+
+  if (opts.stream) {
+    body.stream = true;
+    body.stream_options = { ...(isRecord(request.stream_options) ? request.stream_options : {}), include_usage: true };
+  } else {
+    delete body.stream;
+    delete body.stream_options;
+  }
+
+  const { drop, rename, set } = upstream.params;
+  for (const field of drop) delete body[field];
+  for (const [from, to] of Object.entries(rename)) {
+    if (!(from in body)) continue;
+    if (!(to in body)) body[to] = body[from];
+    delete body[from];
+  }
+  deepMerge(body, set);
+  return body;
+}

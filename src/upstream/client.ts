@@ -1,0 +1,143 @@
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import { GatewayError, UpstreamHttpError } from '../errors.js';
+import type { Tier, UpstreamConfig } from '../config/schema.js';
+import { isRecord } from '../chat/types.js';
+
+/** Reasoning models think before their first byte: they get a longer default wait. */
+const DEFAULT_FIRST_BYTE_MS: Record<Tier, number> = { reasoning: 300_000, direct: 60_000 };
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: Readable & Dispatcher.BodyMixin;
+}
+
+/**
+ * One upstream: a keep-alive undici Pool, its credentials and its base path.
+ * The client's key never reaches here; the upstream's own key is added to every request.
+ */
+export class UpstreamClient {
+  readonly pool: Pool;
+  readonly basePath: string;
+  readonly origin: string;
+  private readonly authHeaders: Record<string, string>;
+
+  constructor(
+    readonly tier: Tier,
+    readonly config: UpstreamConfig,
+  ) {
+    const url = new URL(config.baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(this.origin, {
+      connections: config.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connect: { timeout: config.timeouts.connectMs },
+      headersTimeout: config.timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS[tier],
+      bodyTimeout: config.timeouts.idleMs,
+    });
+    this.authHeaders = { ...config.headers };
+    if (config.apiKey !== undefined) this.authHeaders.authorization = `Bearer ${config.apiKey}`;
+  }
+
+  get model(): string {
+    return this.config.model;
+  }
+
+  /** POSTs a chat request. HTTP errors from the upstream become UpstreamHttpError; transport failures 502/504. */
+  async chat(body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
+    const res = await this.request({
+      method: 'POST',
+      path: `${this.basePath}/chat/completions`,
+      headers: { 'content-type': 'application/json', accept: body.stream === true ? 'text/event-stream' : 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (res.statusCode >= 400) throw await this.httpError(res);
+    return res;
+  }
+
+  /** Any request relative to the upstream's base URL, for pass-through endpoints. */
+  async request(opts: {
+    method: Dispatcher.HttpMethod;
+    path: string;
+    headers: Record<string, string>;
+    body?: string | Buffer | Readable | null;
+    signal: AbortSignal;
+  }): Promise<UpstreamResponse> {
+    try {
+      return (await this.pool.request({
+        method: opts.method,
+        path: opts.path,
+        headers: { ...opts.headers, ...this.authHeaders },
+        body: opts.body ?? null,
+        signal: opts.signal,
+      })) as UpstreamResponse;
+    } catch (err) {
+      throw this.transportError(err);
+    }
+  }
+
+  /** The upstream's own message passes through; its key never does. Its auth failures are ours, not the client's. */
+  async httpError(res: UpstreamResponse): Promise<GatewayError> {
+    let text = '';
+    try {
+      text = await res.body.text();
+    } catch {
+      // The body is best effort: the status alone is still an answer.
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const err = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : isRecord(parsed) ? parsed : {};
+    const rawMessage = typeof err.message === 'string' ? err.message : `upstream returned HTTP ${res.statusCode}`;
+    const message = this.redact(`${this.tier} upstream: ${rawMessage}`);
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      return new GatewayError(502, this.redact(`${this.tier} upstream rejected the gateway's credentials (HTTP ${res.statusCode}): ${rawMessage}`), {
+        code: 'upstream_auth_failed',
+      });
+    }
+    const retryAfter = res.headers['retry-after'];
+    return new UpstreamHttpError(
+      res.statusCode,
+      {
+        message,
+        type: typeof err.type === 'string' ? err.type : res.statusCode >= 500 ? 'upstream_error' : 'invalid_request_error',
+        param: typeof err.param === 'string' ? err.param : null,
+        code: typeof err.code === 'string' ? err.code : typeof err.code === 'number' ? String(err.code) : null,
+      },
+      typeof retryAfter === 'string' ? retryAfter : undefined,
+    );
+  }
+
+  transportError(err: unknown): unknown {
+    if (err instanceof GatewayError) return err;
+    if (err instanceof Error && err.name === 'AbortError') return err;
+    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+      return new GatewayError(504, `${this.tier} upstream timed out`, { code: 'upstream_timeout', cause: err });
+    }
+    if (err instanceof undiciErrors.BodyTimeoutError) {
+      return new GatewayError(504, `${this.tier} upstream stopped sending`, { code: 'upstream_timeout', cause: err });
+    }
+    if (err instanceof undiciErrors.RequestAbortedError) return err;
+    return new GatewayError(502, `${this.tier} upstream unreachable`, { code: 'upstream_unreachable', cause: err });
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of [this.config.apiKey, ...Object.values(this.config.headers)]) {
+      if (secret !== undefined && secret.length >= 4) out = out.split(secret).join('***');
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

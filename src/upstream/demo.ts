@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { UpstreamConfig } from '../config/schema.js';
+import { SSE_DONE, sseData } from './sse.js';
+
+/**
+ * The embedded demo upstreams: two simulated OpenAI-compatible servers on loopback, so that a fresh
+ * `npm start` answers without any provider. The "reasoning" one thinks aloud (reasoning_content), uses more
+ * tokens and is slower; the "direct" one answers at once. Answers say plainly that they are simulated.
+ */
+
+interface DemoProfile {
+  model: string;
+  reasoning: boolean;
+  /** Delay between stream chunks, to feel like the real thing. */
+  chunkDelayMs: number;
+}
+
+const PROFILES: Record<'reasoning' | 'direct', DemoProfile> = {
+  reasoning: { model: 'demo-reasoner', reasoning: true, chunkDelayMs: 15 },
+  direct: { model: 'demo-chat', reasoning: false, chunkDelayMs: 5 },
+};
+
+const approxTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function lastUserText(body: unknown): string {
+  const messages = (body as { messages?: { role?: string; content?: unknown }[] }).messages ?? [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    if (Array.isArray(m.content)) return m.content.map((p: { text?: unknown }) => (typeof p.text === 'string' ? p.text : '')).join(' ');
+  }
+  return '';
+}
+
+function compose(profile: DemoProfile, prompt: string): { reasoning: string; answer: string } {
+  const topic = prompt.replace(/\s+/g, ' ').trim().slice(0, 80);
+  const answer = `[${profile.model}, simulated] This is a demo answer to: "${topic}". Configure real upstreams to get real answers.`;
+  const reasoning = profile.reasoning
+    ? `The user asks: "${topic}". Let me think step by step. First, identify what is being asked. Second, consider the constraints. Third, check the result before answering. This reasoning is simulated by the thinkgate demo upstream.`
+    : '';
+  return { reasoning, answer };
+}
+
+function words(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [];
+}
+
+async function handleChat(profile: DemoProfile, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+  const { reasoning, answer } = compose(profile, lastUserText(body));
+  const promptTokens = approxTokens(JSON.stringify(body.messages ?? ''));
+  const reasoningTokens = reasoning === '' ? 0 : approxTokens(reasoning);
+  const completionTokens = approxTokens(answer) + reasoningTokens;
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    completion_tokens_details: { reasoning_tokens: reasoningTokens },
+  };
+  const id = `chatcmpl-demo-${Date.now().toString(36)}`;
+  const created = Math.floor(Date.now() / 1000);
+  if (body.stream !== true) {
+    await sleep(profile.chunkDelayMs * 10);
+    const message: Record<string, unknown> = { role: 'assistant', content: answer };
+    if (reasoning !== '') message.reasoning_content = reasoning;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id, object: 'chat.completion', created, model: profile.model, choices: [{ index: 0, message, finish_reason: 'stop', logprobs: null }], usage }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+    sseData(JSON.stringify({ id, object: 'chat.completion.chunk', created, model: profile.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }));
+  res.write(chunk({ role: 'assistant', content: '' }));
+  for (const w of words(reasoning)) {
+    if (res.destroyed) return;
+    await sleep(profile.chunkDelayMs);
+    res.write(chunk({ reasoning_content: w }));
+  }
+  for (const w of words(answer)) {
+    if (res.destroyed) return;
+    await sleep(profile.chunkDelayMs);
+    res.write(chunk({ content: w }));
+  }
+  res.write(chunk({}, 'stop'));
+  const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
+  if (streamOptions?.include_usage === true) {
+    res.write(sseData(JSON.stringify({ id, object: 'chat.completion.chunk', created, model: profile.model, choices: [], usage })));
+  }
+  res.end(SSE_DONE);
+}
+
+function route(profile: DemoProfile) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = req.url ?? '';
+      if (req.method === 'GET' && url === '/v1/models') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data: [{ id: profile.model, object: 'model', created: 0, owned_by: 'thinkgate-demo' }] }));
+        return;
+      }
+      if (req.method === 'POST' && url === '/v1/chat/completions') {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } }));
+          return;
+        }
+        handleChat(profile, body, res).catch(() => res.destroy());
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `demo upstream does not serve ${req.method} ${url}`, type: 'not_found_error', param: null, code: null } }));
+    });
+  };
+}
+
+export interface DemoUpstreams {
+  reasoning: UpstreamConfig;
+  direct: UpstreamConfig;
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+const demoUpstreamConfig = (port: number, model: string): UpstreamConfig => ({
+  baseUrl: `http://127.0.0.1:${port}/v1`,
+  model,
+  headers: {},
+  acceptsReasoningEffort: false,
+  params: { drop: [], rename: {}, set: {} },
+  connections: 64,
+  timeouts: { connectMs: 5_000, idleMs: 120_000, totalMs: 600_000 },
+});
+
+export async function startDemoUpstreams(): Promise<DemoUpstreams> {
+  const servers = { reasoning: createServer(route(PROFILES.reasoning)), direct: createServer(route(PROFILES.direct)) };
+  const [rPort, dPort] = await Promise.all([listen(servers.reasoning), listen(servers.direct)]);
+  return {
+    reasoning: demoUpstreamConfig(rPort, PROFILES.reasoning.model),
+    direct: demoUpstreamConfig(dPort, PROFILES.direct.model),
+    async close() {
+      await Promise.all(
+        Object.values(servers).map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })),
+      );
+    },
+  };
+}
