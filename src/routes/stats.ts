@@ -1,13 +1,42 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import type { RequestRecord } from '../chat/record.js';
 
-/** Routed counts so far. The savings ledger replaces this with full accounting. */
+/** Which figures are estimates rather than measurements (the method: docs/savings.md). */
+const ESTIMATED_FIELDS = ['alwaysReasoningCostUsd', 'savedCostUsd', 'savedTokens', 'savedReasoningTokens', 'savedLatencyMs'];
+
+/**
+ * `GET /v1/stats`: the ledger as JSON. An admin key (or a gateway without auth) sees every tenant; a client key
+ * sees only its own tenant's totals and recent requests. With Redis configured the figures are the fleet's.
+ */
 export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  const counts = { reasoning: 0, direct: 0 };
-  const startedAt = new Date().toISOString();
-  ctx.observers.push((record: RequestRecord) => {
-    counts[record.route]++;
+  const since = new Date().toISOString();
+  const { ledger, expansion } = ctx.savings;
+
+  app.get('/v1/stats', async (request, reply) => {
+    const tenant = request.isAdmin ? undefined : request.tenant;
+    const snap = await ledger.snapshot(tenant);
+    const c = snap.cumulative;
+    reply.header('cache-control', 'no-store');
+    return {
+      object: 'thinkgate.stats',
+      generatedAt: new Date().toISOString(),
+      since,
+      scope: { tenant: tenant ?? 'all', store: ledger.store.kind, fleet: ledger.store.kind === 'redis' },
+      estimates: {
+        fields: ESTIMATED_FIELDS,
+        note: 'Counterfactual figures (what always-reasoning would have cost) are estimates, not measurements. Method: docs/savings.md.',
+        latencyPercentiles: 'upper edge of a histogram bucket',
+      },
+      requests: c.totals.requests,
+      routes: Object.fromEntries(Object.entries(c.byRoute).map(([route, t]) => [route, t.requests])),
+      totals: c.totals,
+      byRoute: c.byRoute,
+      byTenant: c.byTenant,
+      byModel: c.byModel,
+      windows: snap.windows,
+      recent: snap.recent,
+      gate: { threshold: ctx.config.gate.threshold },
+      expansion: { prior: ctx.config.savings.expansionPrior, minSamples: ctx.config.savings.minSamples, bands: expansion.snapshot() },
+    };
   });
-  app.get('/v1/stats', async () => ({ since: startedAt, requests: counts.reasoning + counts.direct, routes: { ...counts } }));
 };
