@@ -1,5 +1,27 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import type { Breakdown, Totals } from '../savings/aggregate.js';
+import type { ExpansionEstimate } from '../savings/expansion.js';
+import type { RecentRequest } from '../savings/store.js';
+
+/** The `/v1/stats` body (also what `thinkgate stats` and the dashboard read). */
+export interface StatsBody {
+  object: 'thinkgate.stats';
+  generatedAt: string;
+  since: string;
+  scope: { tenant: string; store: 'memory' | 'redis'; fleet: boolean };
+  estimates: { fields: string[]; note: string; latencyPercentiles: string };
+  requests: number;
+  routes: Record<string, number>;
+  totals: Totals;
+  byRoute: Record<string, Totals>;
+  byTenant: Record<string, Totals>;
+  byModel: Record<string, Totals>;
+  windows: Record<string, Breakdown & { seconds: number }>;
+  recent: RecentRequest[];
+  gate: { threshold: number };
+  expansion: { prior: number; minSamples: number; bands: ExpansionEstimate[] };
+}
 
 /** Which figures are estimates rather than measurements (the method: docs/savings.md). */
 const ESTIMATED_FIELDS = ['alwaysReasoningCostUsd', 'savedCostUsd', 'savedTokens', 'savedReasoningTokens', 'savedLatencyMs'];
@@ -12,7 +34,7 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
   const since = new Date().toISOString();
   const { ledger, expansion } = ctx.savings;
 
-  app.get('/v1/stats', async (request, reply) => {
+  app.get('/v1/stats', async (request, reply): Promise<StatsBody> => {
     const tenant = request.isAdmin ? undefined : request.tenant;
     const snap = await ledger.snapshot(tenant);
     const c = snap.cumulative;
