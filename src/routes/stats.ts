@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import { GatewayError } from '../errors.js';
 import type { Breakdown, Totals } from '../savings/aggregate.js';
 import type { ExpansionEstimate } from '../savings/expansion.js';
 import type { RecentRequest } from '../savings/store.js';
@@ -36,7 +37,13 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
 
   app.get('/v1/stats', async (request, reply): Promise<StatsBody> => {
     const tenant = request.isAdmin ? undefined : request.tenant;
-    const snap = await ledger.snapshot(tenant);
+    let snap;
+    try {
+      snap = await ledger.snapshot(tenant);
+    } catch (err) {
+      request.log.warn({ err: err instanceof Error ? err.message : String(err), store: ledger.store.kind }, 'stats read failed');
+      throw new GatewayError(503, `The stats store (${ledger.store.kind}) is unavailable; try again shortly.`, { code: 'stats_unavailable' });
+    }
     const c = snap.cumulative;
     reply.header('cache-control', 'no-store');
     return {
