@@ -20,22 +20,26 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
 
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
 
-  function chart(id, series, fmt) {
+  var clock = function (s) { return new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }); };
+  var axisUsd = function (v) { return v === 0 ? '$0' : '$' + Number(v.toPrecision(3)); };
+  var axisInt = function (v) { return v >= 1e6 ? (v / 1e6).toFixed(1) + 'M' : v >= 1e4 ? Math.round(v / 1e3) + 'k' : String(Math.round(v)); };
+
+  function chart(id, series, fmt, axisFmt) {
     var host = $(id);
     var opts = {
-      width: Math.max(300, host.clientWidth), height: 220, legend: { show: true },
+      width: Math.max(300, host.clientWidth), height: 220, legend: { live: false }, padding: [10, 36, 0, 0],
       scales: { x: { time: true } },
-      axes: [{ stroke: '#8b98a5', grid: { stroke: '#263140' }, ticks: { stroke: '#263140' } },
-             { stroke: '#8b98a5', grid: { stroke: '#263140' }, ticks: { stroke: '#263140' }, size: 70, values: function (u, vals) { return vals.map(fmt); } }],
-      series: [{}].concat(series.map(function (s) { return { label: s.label, stroke: s.color, width: 2, fill: s.fill, value: function (u, v) { return v == null ? '–' : fmt(v); } }; })),
+      axes: [{ stroke: '#8b98a5', grid: { stroke: '#263140' }, ticks: { stroke: '#263140' }, space: 90, values: function (u, vals) { return vals.map(clock); } },
+             { stroke: '#8b98a5', grid: { stroke: '#263140' }, ticks: { stroke: '#263140' }, size: 80, values: function (u, vals) { return vals.map(axisFmt); } }],
+      series: [{ label: 'time' }].concat(series.map(function (s) { return { label: s.label, stroke: s.color, width: 2, fill: s.fill, value: function (u, v) { return v == null ? '–' : fmt(v); } }; })),
     };
     return new uPlot(opts, [[], []].concat(series.slice(1).map(function () { return []; })), host);
   }
 
   function ensureCharts() {
     if (charts.cost || typeof uPlot === 'undefined') return;
-    charts.cost = chart('chart-cost', [{ label: 'always-reasoning (est.)', color: '#ff7b72', fill: '#ff7b7214' }, { label: 'actual spend', color: '#56d364', fill: '#56d36420' }], usd);
-    charts.tokens = chart('chart-tokens', [{ label: 'tokens spent', color: '#4fc3f7', fill: '#4fc3f714' }, { label: 'tokens saved (est.)', color: '#f2cc60', fill: '#f2cc6020' }], int);
+    charts.cost = chart('chart-cost', [{ label: 'always-reasoning (est.)', color: '#ff7b72', fill: '#ff7b7214' }, { label: 'actual spend', color: '#56d364', fill: '#56d36420' }], usd, axisUsd);
+    charts.tokens = chart('chart-tokens', [{ label: 'tokens spent', color: '#4fc3f7', fill: '#4fc3f714' }, { label: 'tokens saved (est.)', color: '#f2cc60', fill: '#f2cc6020' }], int, axisInt);
     window.addEventListener('resize', function () {
       charts.cost.setSize({ width: $('chart-cost').clientWidth, height: 220 });
       charts.tokens.setSize({ width: $('chart-tokens').clientWidth, height: 220 });
