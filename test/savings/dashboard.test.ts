@@ -62,7 +62,8 @@ describe('GET /dashboard in headless Chromium', () => {
     }
     gw.direct.scenario = () => ({ kind: 'status', status: 503 });
     await ask('thinkgate-direct', 'this one fails');
-    await page.waitForFunction("document.getElementById('kpi-requests')?.textContent === '10'");
+    // Locators, not page functions: the page's CSP forbids evaluating strings, and the tsconfig has no DOM types.
+    await expect.poll(() => page.locator('#kpi-requests').textContent(), { timeout: 10_000 }).toBe('10');
 
     const value = (id: string): Promise<number> => page.locator(`#${id}`).getAttribute('data-value').then(Number);
     // Spend: 3 × (10×4 + 20×8) + 6 × (10×1 + 20×2) = 600 + 300 = 900 $/M·tok → $0.0009.
@@ -80,7 +81,7 @@ describe('GET /dashboard in headless Chromium', () => {
     expect(await page.locator('#expansion').textContent()).toContain('2.50 learned');
     expect(await page.locator('#chart-cost canvas').count()).toBe(1);
 
-    await page.waitForFunction("Number(document.body.getAttribute('data-polls')) >= 3");
+    await expect.poll(async () => Number(await page.locator('body').getAttribute('data-polls')), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     await mkdir('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/dashboard.png', fullPage: true });
     expect(errors).toEqual([]);
