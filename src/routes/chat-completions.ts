@@ -8,6 +8,7 @@ import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
 import { promptText } from '../chat/prompt-text.js';
+import { fillEstimatedUsage } from '../savings/estimate.js';
 
 function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
   reply.header('x-thinkgate-route', decision.route);
@@ -77,6 +78,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
         const completion = await fetchCompletion(forward);
         record.usage = completion.usage ?? null;
         record.ttfbMs = performance.now() - startedAt;
+        await fillEstimatedUsage(record, chat.messages, completion); // savings: no-op when the upstream reported usage
         return completion;
       }
       const res = await client.chat(body, signal);
@@ -96,6 +98,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       writer.end();
       record.usage = result.completion.usage ?? null;
       record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
+      await fillEstimatedUsage(record, chat.messages, result.completion); // savings: streams without usage, cut streams
       if (result.error !== null) {
         record.outcome = 'error';
         record.errorCode = result.error.code;
