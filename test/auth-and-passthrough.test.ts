@@ -1,3 +1,4 @@
+import { readJson } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startGateway, type TestGateway, DIRECT_KEY } from './support/gateway.js';
@@ -15,7 +16,7 @@ describe('client auth', () => {
     expect(String((wrong as Error).message)).not.toContain('sk-wrong-key');
     const res = await fetch(`${gw.url}/v1/models`);
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('missing_api_key');
+    expect((await readJson(res))?.error?.code).toBe('missing_api_key');
   });
 
   it('any configured key works; health needs none', async () => {
@@ -42,7 +43,7 @@ describe('pass-through of other /v1 endpoints', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-fake-upstream')).toBe('yes');
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.echoed).toEqual({ method: 'POST', url: '/v1/embeddings?x=1', body: { model: 'text-embedding-3-small', input: 'hello' }, authorization: `Bearer ${DIRECT_KEY}` });
     const recorded = gw.direct.requests.at(-1)!;
     expect(recorded.headers['x-custom']).toBe('kept');
@@ -51,8 +52,8 @@ describe('pass-through of other /v1 endpoints', () => {
 
   it('forwards GET and DELETE with status', async () => {
     const get = await fetch(`${gw.url}/v1/files/file-1`);
-    expect((await get.json()).echoed.method).toBe('GET');
+    expect((await readJson(get))?.echoed?.method).toBe('GET');
     const del = await fetch(`${gw.url}/v1/files/file-1`, { method: 'DELETE' });
-    expect((await del.json()).echoed.method).toBe('DELETE');
+    expect((await readJson(del))?.echoed?.method).toBe('DELETE');
   });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
+import { readJson } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 
@@ -98,13 +99,13 @@ describe('thinkgate serve: demo mode and graceful shutdown', () => {
     const s = await startServe({});
     try {
       expect(s.stderr()).toContain('DEMO MODE');
-      expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok', mode: 'demo' });
+      expect(await readJson((await fetch(`${s.url}/healthz`)))).toEqual({ status: 'ok', mode: 'demo' });
       const res = await fetch(`${s.url}/v1/chat/completions`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'hi' }] }),
       });
-      const body = await res.json();
-      expect(body.choices[0].message.reasoning_content).toMatch(/step by step/);
+      const body = await readJson(res);
+      expect(body.choices?.[0]?.message?.reasoning_content).toMatch(/step by step/);
     } finally {
       s.child.kill('SIGTERM');
       await once(s.child, 'close');
