@@ -16,6 +16,8 @@ export interface RequestRecord {
   score: number;
   reasons: string[];
   upstreamModel: string;
+  /** True when the other tier served because the chosen one failed or its breaker was open (`route` is what served). */
+  fallback: boolean;
   requestedModel: string | undefined;
   stream: boolean;
   cache: CacheStatus;

@@ -14,6 +14,7 @@ export function requestLogObserver(log: FastifyBaseLogger, logPrompts: boolean):
         score: Number(r.score.toFixed(4)),
         reasons: r.reasons,
         model: r.upstreamModel,
+        fallback: r.fallback,
         cache: r.cache,
         stream: r.stream,
         status: r.status,
