@@ -141,3 +141,10 @@ export class CircuitBreaker {
     return { requests, failures };
   }
 }
+
+/** The getter metrics and /readyz read: each upstream's breaker, by tier. */
+export function breakerStates<T extends string>(upstreams: Record<T, { breaker: CircuitBreaker }>): Record<T, BreakerSnapshot> {
+  const out = {} as Record<T, BreakerSnapshot>;
+  for (const tier of Object.keys(upstreams) as T[]) out[tier] = upstreams[tier].breaker.snapshot();
+  return out;
+}
