@@ -9,6 +9,7 @@ import { authenticate, KeyRing } from './http/auth.js';
 import { requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
+import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoutes } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
@@ -99,7 +100,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);
-    if (status >= 500) request.log.error({ err, requestId: request.id }, 'request failed');
+    // errorForLog: an upstream's error text may quote the prompt; it never reaches the log (issue 6).
+    if (status >= 500) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
     return reply.code(status).headers(headers).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
