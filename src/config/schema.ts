@@ -158,6 +158,8 @@ export const configSchema = z.strictObject({
       /** Largest request header block (node `maxHeaderSize`). */
       maxHeaderBytes: z.number().int().min(1_024).default(16_384),
       retryAfterSeconds: z.number().int().positive().default(1),
+      /** Deepest JSON nesting accepted in a request body (deeper bodies would overflow the stack when re-serialised). */
+      maxJsonDepth: z.number().int().min(8).default(64),
       rateLimit: z
         .strictObject({
           /** Requests per client key per window (0 = off). Redis-backed when `redis.url` is set. */

@@ -60,6 +60,28 @@ const tooBusy = (scope: 'instance' | 'tenant', retryAfterSeconds: number): Gatew
     { code: scope === 'instance' ? 'server_busy' : 'too_many_concurrent_requests', headers: { 'retry-after': String(retryAfterSeconds) } },
   );
 
+/** Arrays and plain objects only: a streamed pass-through body (a Readable) is not JSON and is not walked. */
+function isJsonContainer(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return true;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Nesting depth of a parsed JSON value, iteratively (no recursion: the input is hostile), stopping past `max`. */
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
+  while (stack.length > 0) {
+    const { v, d } = stack.pop() as { v: unknown; d: number };
+    if (!isJsonContainer(v)) continue;
+    if (d >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (isJsonContainer(child)) stack.push({ v: child, d: d + 1 });
+    }
+  }
+  return false;
+}
+
 /** Rate-limit key: the tenant (hashed client key) when there is one, else the client address. */
 const rateLimitKey = (request: FastifyRequest): string => (request.tenant !== 'anonymous' ? request.tenant : `ip:${request.ip}`);
 
@@ -77,6 +99,12 @@ export async function installLoadShedding(scope: FastifyInstance, config: Config
     if (verdict !== 'ok') throw tooBusy(verdict, limits.retryAfterSeconds);
     // 'close' fires once for every response, finished, hijacked (streams) or cut: the slot is always returned.
     reply.raw.once('close', () => limiter.release(tenant));
+  });
+
+  scope.addHook('preValidation', async (request: FastifyRequest) => {
+    if (typeof request.body === 'object' && request.body !== null && jsonDepthExceeds(request.body, limits.maxJsonDepth)) {
+      throw new GatewayError(400, `The request body is nested deeper than ${limits.maxJsonDepth} levels.`, { code: 'nesting_too_deep' });
+    }
   });
 
   if (limits.maxEventLoopDelayMs > 0) {
