@@ -151,8 +151,8 @@ export const configSchema = z.strictObject({
   limits: z
     .strictObject({
       /** Requests in progress on this instance (0 = unbounded); more get 429 with Retry-After. */
-      maxInFlight: z.number().int().nonnegative().default(2_000),
-      maxInFlightPerTenant: z.number().int().nonnegative().default(200),
+      maxInFlight: z.number().int().nonnegative().default(4_096),
+      maxInFlightPerTenant: z.number().int().nonnegative().default(512),
       /** Event-loop delay (ms) above which requests get 503 (0 = off). */
       maxEventLoopDelayMs: z.number().int().nonnegative().default(1_000),
       /** Largest request header block (node `maxHeaderSize`). */

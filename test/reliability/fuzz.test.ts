@@ -19,7 +19,7 @@ const junk = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constant(null),
   fc.constant(-1),
-  fc.constant(1e309 as unknown),
+  fc.constant(Number.MAX_VALUE),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.constant('\ud800'),
   fc.constant('\udfff\ud800'),

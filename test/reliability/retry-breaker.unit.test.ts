@@ -188,7 +188,8 @@ describe('circuit breaker', () => {
           if (b.state !== 'closed') return true;
           if (success) { b.onSuccess(); ok++; } else { b.onFailure(); failed++; }
           const n = ok + failed;
-          if (b.state === 'open' && (n < bp.minRequests || failed / n < bp.errorRate)) return false;
+          const state: string = b.state;
+          if (state === 'open' && (n < bp.minRequests || failed / n < bp.errorRate)) return false;
         }
         return true;
       }),
