@@ -56,8 +56,11 @@ describe('upstream faults', () => {
   it('cut stream: 200, the chunks sent so far, then a final SSE error event and a clean end', async () => {
     const events = streamEvents({ content: 'partial answer that never ends' }, 'fake-chat', false).slice(0, 4);
     gw.direct.scenario = () => ({ kind: 'sse', events, cut: true, chunkDelayMs: 20 });
+    const before = gw.direct.chatRequests().length;
     const res = await post(gw, '/v1/chat/completions', direct('cut', true));
     expect(res.status).toBe(200);
+    // Bytes had reached the client: never retried, never a second answer spliced into the first.
+    expect(gw.direct.chatRequests().length - before).toBe(1);
     const out = sseEvents(res.text);
     expect(out.length).toBeGreaterThan(1);
     const last = JSON.parse(out.at(-1)!) as unknown;
