@@ -44,7 +44,7 @@ async function loop(worker: number): Promise<void> {
         body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: `worker ${worker} request ${i} ${'pad '.repeat(i % 40)}` }] }),
       });
       const text = await res.body.text();
-      if (res.statusCode !== 200) count(`HTTP ${res.statusCode}`);
+      if (res.statusCode !== 200) count(`HTTP ${res.statusCode} ${/"code":"?([\w-]+)/.exec(text)?.[1] ?? ''} @${Math.round((Date.now() - started) / 10_000) * 10}s`);
       else if (stream && !text.includes('data: [DONE]')) count('stream incomplete');
       else completed++;
     } catch (err) {
