@@ -17,7 +17,7 @@ const records: RequestRecord[] = Array.from({ length: 1000 }, (_, i) => ({
   reasons: ['length'], upstreamModel: i % 3 === 0 ? 'deepseek-reasoner' : 'deepseek-chat', requestedModel: 'auto', stream: i % 2 === 0,
   cache: i % 10 === 0 ? 'hit' : 'miss', status: 200, outcome: 'completed', errorCode: null,
   usage: { prompt_tokens: 50 + i, completion_tokens: 200, total_tokens: 250 + i, completion_tokens_details: { reasoning_tokens: i % 3 === 0 ? 150 : 0 } },
-  startedAt: 0, ttfbMs: 100, latencyMs: 500 + i,
+  startedAt: 0, ttfbMs: 100, latencyMs: 500 + i, fallback: false,
 }));
 for (let i = 0; i < 10_000; i++) observe(records[i % 1000] as RequestRecord);
 const t0 = process.hrtime.bigint();

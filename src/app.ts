@@ -7,6 +7,9 @@ import { createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
 import { authenticate, KeyRing } from './http/auth.js';
 import { requestLogObserver } from './http/request-log.js';
+import { clientErrorHandler, installLoadShedding } from './http/limits.js';
+import { installSecurityHeaders } from './http/security.js';
+import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoutes } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
@@ -52,6 +55,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     ...(typeof logger === 'object' && logger !== null && 'info' in logger ? { loggerInstance: logger } : { logger }),
     bodyLimit: config.server.bodyLimitBytes,
+    // Reliability (issue 6): header block bound, and its 431 in the OpenAI error shape.
+    http: { maxHeaderSize: config.limits.maxHeaderBytes },
+    clientErrorHandler,
     // One line per request comes from the request-log observer, with routing and cost; fastify's own pair would double it.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -105,7 +111,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);
-    if (status >= 500) request.log.error({ err, requestId: request.id }, 'request failed');
+    // errorForLog: an upstream's error text may quote the prompt; it never reaches the log (issue 6).
+    if (status >= 500) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
     return reply.code(status).headers(headers).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -117,12 +124,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     reply.header('x-request-id', request.id);
   });
 
+  await installSecurityHeaders(app, config);
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoute, { ctx });
   await app.register(dashboardRoutes, { ctx });
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate(ctx.keys));
+      await installLoadShedding(v1, config);
       await v1.register(chatCompletionsRoute, { ctx });
       await v1.register(routeRoute, { ctx });
       await v1.register(modelsRoute, { ctx });

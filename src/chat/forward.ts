@@ -19,7 +19,11 @@ export interface ForwardOptions {
 }
 
 export async function fetchCompletion(opts: ForwardOptions): Promise<ChatCompletion> {
-  const res = await opts.client.chat(opts.body, opts.signal);
+  return readCompletion(await opts.client.chat(opts.body, opts.signal), opts);
+}
+
+/** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
+export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
   let parsed: unknown;
   try {
     parsed = await res.body.json();

@@ -16,6 +16,11 @@ export interface RequestRecord {
   score: number;
   reasons: string[];
   upstreamModel: string;
+  /**
+   * True when the other tier served because the chosen one failed or its breaker was open (`route` is what served).
+   * Such a request counts its cost and saves nothing.
+   */
+  fallback: boolean;
   requestedModel: string | undefined;
   stream: boolean;
   cache: CacheStatus;
@@ -26,8 +31,6 @@ export interface RequestRecord {
   usage: Usage | null;
   /** True when `usage` was counted by the gateway's tokenizer (the upstream reported none): an estimate. */
   usageEstimated?: boolean;
-  /** True when another upstream than the decided one answered (reliability fallback): counts cost, saves nothing. */
-  fallback?: boolean;
   /** Prompt text, only when `log.prompts` is on. */
   prompt?: string;
   startedAt: number;

@@ -32,6 +32,32 @@ const timeoutsSchema = z
   })
   .default({ connectMs: 5_000, idleMs: 120_000, totalMs: 600_000 });
 
+// --- reliability (issue 6): retry and breaker per upstream ---
+const retrySchema = z
+  .strictObject({
+    /** Attempts in all, the first included (1 = no retry). */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    baseDelayMs: z.number().int().nonnegative().default(250),
+    maxDelayMs: z.number().int().nonnegative().default(5_000),
+    /** Total time spent waiting and retrying before giving up on this upstream. */
+    budgetMs: z.number().int().positive().default(15_000),
+  })
+  .prefault({});
+
+const breakerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Error rate in the window at or above which the breaker opens. */
+    errorRate: z.number().gt(0).max(1).default(0.5),
+    windowMs: z.number().int().positive().default(30_000),
+    /** Fewer outcomes than this in the window never open the breaker. */
+    minRequests: z.number().int().positive().default(10),
+    /** Time open before one trial request is let through (half-open). */
+    cooldownMs: z.number().int().positive().default(15_000),
+  })
+  .prefault({});
+// --- end reliability ---
+
 export const upstreamSchema = z.strictObject({
   baseUrl: httpUrl,
   model: z.string().min(1),
@@ -45,6 +71,8 @@ export const upstreamSchema = z.strictObject({
   params: paramAdaptationSchema,
   connections: z.number().int().positive().max(1024).default(128),
   timeouts: timeoutsSchema,
+  retry: retrySchema,
+  breaker: breakerSchema,
 });
 
 // ---- savings accounting (issue 5): prices, counterfactual, metrics ----
@@ -149,6 +177,42 @@ export const configSchema = z.strictObject({
       keyPrefix: z.string().default('thinkgate:'),
     })
     .prefault({}),
+  // --- reliability (issue 6) ---
+  fallback: z
+    .strictObject({
+      /** A failed or broken reasoning upstream is served by the direct one. */
+      reasoningToDirect: z.boolean().default(true),
+      directToReasoning: z.boolean().default(false),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Requests in progress on this instance (0 = unbounded); more get 429 with Retry-After. */
+      maxInFlight: z.number().int().nonnegative().default(4_096),
+      maxInFlightPerTenant: z.number().int().nonnegative().default(512),
+      /** Event-loop delay (ms) above which requests get 503 (0 = off). */
+      maxEventLoopDelayMs: z.number().int().nonnegative().default(1_000),
+      /** Largest request header block (node `maxHeaderSize`). */
+      maxHeaderBytes: z.number().int().min(1_024).default(16_384),
+      retryAfterSeconds: z.number().int().positive().default(1),
+      /** Deepest JSON nesting accepted in a request body (deeper bodies would overflow the stack when re-serialised). */
+      maxJsonDepth: z.number().int().min(8).default(64),
+      rateLimit: z
+        .strictObject({
+          /** Requests per client key per window (0 = off). Redis-backed when `redis.url` is set. */
+          max: z.number().int().nonnegative().default(0),
+          timeWindowMs: z.number().int().positive().default(60_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  cors: z
+    .strictObject({
+      /** Origins allowed to call the API from a browser. Empty = CORS off (no CORS headers at all). */
+      origins: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  // --- end reliability ---
 }).superRefine((cfg, ctx) => {
   const { reasoning, direct } = cfg.upstreams;
   if ((reasoning === undefined) !== (direct === undefined)) {

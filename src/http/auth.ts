@@ -81,3 +81,25 @@ export function authenticate(keys: KeyRing) {
       : 'Incorrect API key provided.', { code: key === undefined ? 'missing_api_key' : 'invalid_api_key' });
   };
 }
+
+/**
+ * preHandler (or onRequest) for admin-only routes anywhere, `/v1` or not (`/metrics`, fleet-wide `/v1/stats`):
+ * the same KeyRing, so the same constant-time check. `public: true` lets everyone through (a scraper on a private
+ * network). With no key configured at all the gateway is in open dev mode and so is this route.
+ */
+export function requireAdmin(keys: KeyRing, opts: { public?: boolean } = {}) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (opts.public === true) return;
+    const key = bearerToken(request);
+    const kind = keys.classify(key);
+    if (kind === 'admin') {
+      request.isAdmin = true;
+      return;
+    }
+    if (!keys.authRequired) return;
+    if (kind === 'client') throw new GatewayError(403, 'This endpoint needs an admin key.', { code: 'admin_key_required' });
+    throw new GatewayError(401, key === undefined
+      ? "You didn't provide an API key. Provide it in the Authorization header as 'Bearer YOUR_KEY'."
+      : 'Incorrect API key provided.', { code: key === undefined ? 'missing_api_key' : 'invalid_api_key' });
+  };
+}

@@ -2,13 +2,14 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { RequestRecord } from '../chat/record.js';
 import { validateChatRequest } from '../chat/validate.js';
-import { fetchCompletion, pipeStream, type ForwardOptions } from '../chat/forward.js';
+import { pipeStream, readCompletion, type ForwardOptions } from '../chat/forward.js';
 import { SseWriter } from '../chat/stream-writer.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
 import { promptText } from '../chat/prompt-text.js';
 import { fillEstimatedUsage } from '../savings/estimate.js';
+import { resilientChat, countsAgainstBreaker } from '../upstream/resilient.js';
 
 function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
   reply.header('x-thinkgate-route', decision.route);
@@ -37,16 +38,10 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     const chat = validateChatRequest(request.body);
     const headerRoute = request.headers['x-thinkgate-route'];
     const decision = decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate);
-    const client = upstreams[decision.route];
+    let client = upstreams[decision.route];
     const stream = chat.stream === true;
-    const body = adaptRequest(chat, client.config, {
-      history: client.config.reasoningHistory ?? config.reasoning.history,
-      effort: decision.effort,
-      stream,
-    });
     decisionHeaders(reply, decision, client.model);
     const { signal, clientGone } = requestSignal(reply, client.config.timeouts.totalMs);
-    const forward: ForwardOptions = { client, body, output: config.reasoning.output, signal };
 
     const record: RequestRecord = {
       requestId: request.id,
@@ -56,6 +51,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       score: decision.score,
       reasons: decision.reasons,
       upstreamModel: client.model,
+      fallback: false,
       requestedModel: chat.model,
       stream,
       cache: 'bypass',
@@ -74,14 +70,32 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     };
 
     try {
+      // Retries, breaker and fallback: all before the first byte reaches the client (src/upstream/resilient.ts).
+      const served = await resilientChat({
+        route: decision.route,
+        upstreams,
+        fallback: config.fallback,
+        signal,
+        bodyFor: (c) => adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream }),
+      });
+      client = served.client;
+      const { res } = served;
+      if (served.fallback) {
+        record.fallback = true;
+        record.route = client.tier;
+        record.upstreamModel = client.model;
+        reply.header('x-thinkgate-fallback', 'true');
+        reply.header('x-thinkgate-route', client.tier);
+        reply.header('x-thinkgate-upstream-model', client.model);
+      }
+      const forward: ForwardOptions = { client, body: served.body, output: config.reasoning.output, signal };
       if (!stream) {
-        const completion = await fetchCompletion(forward);
+        const completion = await readCompletion(res, forward);
         record.usage = completion.usage ?? null;
         record.ttfbMs = performance.now() - startedAt;
         await fillEstimatedUsage(record, chat.messages, completion); // savings: no-op when the upstream reported usage
         return completion;
       }
-      const res = await client.chat(body, signal);
       reply.hijack();
       const writer = new SseWriter(reply.raw);
       const result = await pipeStream(res, { ...forward, includeUsage: chat.stream_options?.include_usage === true }, {
@@ -100,6 +114,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
       await fillEstimatedUsage(record, chat.messages, result.completion); // savings: streams without usage, cut streams
       if (result.error !== null) {
+        if (countsAgainstBreaker(result.error)) client.breaker.onFailure();
         record.outcome = 'error';
         record.errorCode = result.error.code;
         record.status = result.error.status;

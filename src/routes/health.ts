@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { UpstreamClient } from '../upstream/client.js';
+import { breakerStates } from '../upstream/breaker.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
 /** Readiness probes come every few seconds from every orchestrator: answer from a short-lived result. */
@@ -35,6 +36,8 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       const ok = reasoning.reachable && direct.reachable;
       cached = { at: Date.now(), ok, body: { status: ok ? 'ready' : 'unavailable', mode: ctx.mode, upstreams: { reasoning, direct } } };
     }
-    return reply.code(cached.ok ? 200 : 503).send(cached.body);
+    // Breaker state is live (never cached): it is what decides where the next request goes.
+    // An open breaker does not make the instance unready: fallback may still serve, and restarting would not help.
+    return reply.code(cached.ok ? 200 : 503).send({ ...cached.body, breakers: breakerStates(ctx.upstreams) });
   });
 };

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { GatewayError, UpstreamHttpError } from '../errors.js';
 import type { Tier, UpstreamConfig } from '../config/schema.js';
 import { isRecord } from '../chat/types.js';
+import { CircuitBreaker } from './breaker.js';
 
 /** Reasoning models think before their first byte: they get a longer default wait. */
 const DEFAULT_FIRST_BYTE_MS: Record<Tier, number> = { reasoning: 300_000, direct: 60_000 };
@@ -22,6 +23,8 @@ export class UpstreamClient {
   readonly basePath: string;
   readonly origin: string;
   private readonly authHeaders: Record<string, string>;
+  /** Health of this upstream as seen by chat calls; read by /readyz and metrics. */
+  readonly breaker: CircuitBreaker;
 
   constructor(
     readonly tier: Tier,
@@ -36,11 +39,16 @@ export class UpstreamClient {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       connect: { timeout: config.timeouts.connectMs },
-      headersTimeout: config.timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS[tier],
+      headersTimeout: this.firstByteMs,
       bodyTimeout: config.timeouts.idleMs,
     });
+    this.breaker = new CircuitBreaker(config.breaker);
     this.authHeaders = { ...config.headers };
     if (config.apiKey !== undefined) this.authHeaders.authorization = `Bearer ${config.apiKey}`;
+  }
+
+  get firstByteMs(): number {
+    return this.config.timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS[this.tier];
   }
 
   get model(): string {
@@ -119,11 +127,18 @@ export class UpstreamClient {
   transportError(err: unknown): unknown {
     if (err instanceof GatewayError) return err;
     if (err instanceof Error && err.name === 'AbortError') return err;
-    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
-      return new GatewayError(504, `${this.tier} upstream timed out`, { code: 'upstream_timeout', cause: err });
+    if (err instanceof undiciErrors.ConnectTimeoutError) {
+      // Its own code: the request never reached the model, so a retry is safe (see retry.ts).
+      return new GatewayError(504, `${this.tier} upstream did not accept a connection within ${this.config.timeouts.connectMs} ms`, {
+        code: 'upstream_connect_timeout',
+        cause: err,
+      });
+    }
+    if (err instanceof undiciErrors.HeadersTimeoutError) {
+      return new GatewayError(504, `${this.tier} upstream sent no response within ${this.firstByteMs} ms`, { code: 'upstream_timeout', cause: err });
     }
     if (err instanceof undiciErrors.BodyTimeoutError) {
-      return new GatewayError(504, `${this.tier} upstream stopped sending`, { code: 'upstream_timeout', cause: err });
+      return new GatewayError(504, `${this.tier} upstream sent nothing for ${this.config.timeouts.idleMs} ms`, { code: 'upstream_timeout', cause: err });
     }
     if (err instanceof undiciErrors.RequestAbortedError) return err;
     return new GatewayError(502, `${this.tier} upstream unreachable`, { code: 'upstream_unreachable', cause: err });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { UpstreamConfig } from '../config/schema.js';
+import { upstreamSchema, type UpstreamConfig } from '../config/schema.js';
 import { SSE_DONE, sseData } from './sse.js';
 
 /**
@@ -133,15 +133,9 @@ function listen(server: Server): Promise<number> {
   });
 }
 
-const demoUpstreamConfig = (port: number, model: string): UpstreamConfig => ({
-  baseUrl: `http://127.0.0.1:${port}/v1`,
-  model,
-  headers: {},
-  acceptsReasoningEffort: false,
-  params: { drop: [], rename: {}, set: {} },
-  connections: 64,
-  timeouts: { connectMs: 5_000, idleMs: 120_000, totalMs: 600_000 },
-});
+/** Parsed through the schema so every default (timeouts, retry, breaker…) applies to the demo upstreams too. */
+const demoUpstreamConfig = (port: number, model: string): UpstreamConfig =>
+  upstreamSchema.parse({ baseUrl: `http://127.0.0.1:${port}/v1`, model, connections: 64 });
 
 export async function startDemoUpstreams(): Promise<DemoUpstreams> {
   const servers = { reasoning: createServer(route(PROFILES.reasoning)), direct: createServer(route(PROFILES.direct)) };

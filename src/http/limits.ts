@@ -1,0 +1,171 @@
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
+
+/**
+ * Load shedding for `/v1/*`: refuse early and cheaply (429/503 with Retry-After, OpenAI error shape) rather than
+ * queue work the instance cannot finish. In-flight bounds per instance and per tenant, a rate limit per client key,
+ * and an event-loop-delay cut-off. Health routes are outside the scope on purpose: an overloaded instance is
+ * still alive, and killing it would move its load onto the others.
+ */
+
+/** Counts requests in progress, overall and per tenant. Pure; the hooks below do the I/O. */
+export class InFlightLimiter {
+  private total = 0;
+  private readonly perTenant = new Map<string, number>();
+
+  constructor(
+    private readonly maxTotal: number,
+    private readonly maxPerTenant: number,
+  ) {}
+
+  /** Takes a slot, or says which bound is full. 0 = unbounded. */
+  acquire(tenant: string): 'ok' | 'instance' | 'tenant' {
+    if (this.maxTotal > 0 && this.total >= this.maxTotal) return 'instance';
+    const mine = this.perTenant.get(tenant) ?? 0;
+    if (this.maxPerTenant > 0 && mine >= this.maxPerTenant) return 'tenant';
+    this.total++;
+    this.perTenant.set(tenant, mine + 1);
+    return 'ok';
+  }
+
+  release(tenant: string): void {
+    const mine = this.perTenant.get(tenant) ?? 0;
+    if (mine <= 0) return;
+    this.total--;
+    // Idle tenants leave no entry behind: the map is bounded by tenants with requests in progress.
+    if (mine === 1) this.perTenant.delete(tenant);
+    else this.perTenant.set(tenant, mine - 1);
+  }
+
+  get inFlight(): number {
+    return this.total;
+  }
+
+  inFlightOf(tenant: string): number {
+    return this.perTenant.get(tenant) ?? 0;
+  }
+}
+
+const tooBusy = (scope: 'instance' | 'tenant', retryAfterSeconds: number): GatewayError =>
+  new GatewayError(
+    429,
+    scope === 'instance'
+      ? 'The gateway is handling too many requests right now. Please retry shortly.'
+      : 'Too many concurrent requests for this API key. Wait for some to finish, then retry.',
+    { code: scope === 'instance' ? 'server_busy' : 'too_many_concurrent_requests', headers: { 'retry-after': String(retryAfterSeconds) } },
+  );
+
+/** Arrays and plain objects only: a streamed pass-through body (a Readable) is not JSON and is not walked. */
+function isJsonContainer(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return true;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Nesting depth of a parsed JSON value, iteratively (no recursion: the input is hostile), stopping past `max`. */
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
+  while (stack.length > 0) {
+    const { v, d } = stack.pop() as { v: unknown; d: number };
+    if (!isJsonContainer(v)) continue;
+    if (d >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (isJsonContainer(child)) stack.push({ v: child, d: d + 1 });
+    }
+  }
+  return false;
+}
+
+/** Rate-limit key: the tenant (hashed client key) when there is one, else the client address. */
+const rateLimitKey = (request: FastifyRequest): string => (request.tenant !== 'anonymous' ? request.tenant : `ip:${request.ip}`);
+
+/**
+ * Installs the limits on a scope whose onRequest hooks already set `request.tenant` (the `/v1` scope, after
+ * `authenticate`). Returns the in-flight counter, for metrics.
+ */
+export async function installLoadShedding(scope: FastifyInstance, config: Config): Promise<InFlightLimiter> {
+  const limits = config.limits;
+  const limiter = new InFlightLimiter(limits.maxInFlight, limits.maxInFlightPerTenant);
+
+  scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const tenant = request.tenant;
+    const verdict = limiter.acquire(tenant);
+    if (verdict !== 'ok') throw tooBusy(verdict, limits.retryAfterSeconds);
+    // 'close' fires once for every response, finished, hijacked (streams) or cut: the slot is always returned.
+    reply.raw.once('close', () => limiter.release(tenant));
+  });
+
+  scope.addHook('preValidation', async (request: FastifyRequest) => {
+    if (typeof request.body === 'object' && request.body !== null && jsonDepthExceeds(request.body, limits.maxJsonDepth)) {
+      throw new GatewayError(400, `The request body is nested deeper than ${limits.maxJsonDepth} levels.`, { code: 'nesting_too_deep' });
+    }
+  });
+
+  if (limits.maxEventLoopDelayMs > 0) {
+    await scope.register(underPressure, {
+      maxEventLoopDelay: limits.maxEventLoopDelayMs,
+      retryAfter: limits.retryAfterSeconds,
+      // Constructed once by the plugin and passed to our error handler, which writes the OpenAI shape.
+      customError: class OverloadedError extends GatewayError {
+        constructor() {
+          super(503, 'The gateway is overloaded. Please retry shortly.', { code: 'server_overloaded' });
+        }
+      },
+    });
+  }
+
+  if (limits.rateLimit.max > 0) {
+    let redis: Redis | undefined;
+    if (config.redis.url !== undefined) {
+      redis = new Redis(config.redis.url, { keyPrefix: `${config.redis.keyPrefix}rl:`, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });
+      // Errors surface per command (and fail open below); an 'error' listener keeps them from crashing the process.
+      redis.on('error', () => {});
+      scope.addHook('onClose', async () => {
+        redis?.disconnect();
+      });
+    }
+    await scope.register(rateLimit, {
+      global: true,
+      max: limits.rateLimit.max,
+      timeWindow: limits.rateLimit.timeWindowMs,
+      keyGenerator: rateLimitKey,
+      // A Redis outage must not take the API down with it: requests pass unlimited until it is back.
+      skipOnError: true,
+      ...(redis !== undefined ? { redis } : {}),
+      errorResponseBuilder: (_request, context) =>
+        new GatewayError(context.statusCode, `Rate limit reached: ${context.max} requests per ${context.after}. Please retry after the time in Retry-After.`, {
+          code: 'rate_limit_exceeded',
+        }),
+    });
+  }
+  return limiter;
+}
+
+/**
+ * Node's own answer to an oversized header block or a malformed request is a bare status line; this writes the
+ * OpenAI error shape instead (fastify `clientErrorHandler`).
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify(
+    new GatewayError(status, tooLarge ? 'Request headers are too large.' : 'Malformed HTTP request.', {
+      type: 'invalid_request_error',
+      code: tooLarge ? 'request_headers_too_large' : 'bad_request',
+    }).toJSON(),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
