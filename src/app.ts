@@ -14,6 +14,7 @@ import { passthroughRoute } from './routes/passthrough.js';
 import { routeRoute } from './routes/route.js';
 import { statsRoute } from './routes/stats.js';
 import { UpstreamClient } from './upstream/client.js';
+import { createResultCache } from './cache/result-cache.js';
 import { startDemoUpstreams } from './upstream/demo.js';
 
 declare module 'fastify' {
@@ -79,6 +80,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await Promise.all([upstreams.reasoning.close(), upstreams.direct.close()]);
   });
 
+  const cache = await createResultCache(config, app.log);
+  app.addHook('onClose', () => cache.close());
+
   const ctx: GatewayContext = {
     config,
     mode,
@@ -86,6 +90,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     upstreams,
     keys: new KeyRing(config.auth.apiKeys, config.auth.adminKeys),
     observers: [],
+    cache,
   };
   app.decorate('thinkgate', ctx);
   app.decorateRequest('tenant', 'anonymous');

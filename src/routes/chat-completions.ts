@@ -8,6 +8,10 @@ import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
 import { promptText } from '../chat/prompt-text.js';
+import { planCache, resolveFromCache, sendCachedAnswer } from '../chat/cache-flow.js';
+import type { Leader } from '../cache/single-flight.js';
+import type { SharedAnswer } from '../cache/result-cache.js';
+import type { ChatCompletion } from '../chat/types.js';
 
 function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
   reply.header('x-thinkgate-route', decision.route);
@@ -72,11 +76,40 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       for (const observe of observers) observe(record);
     };
 
+    // --- cache (issue 4): lookup, single-flight, hit replay; the answer is stored in `finally` ---
+    const cachePlan = planCache(ctx.cache, config, upstreams.reasoning.config, chat, decision, body, request.tenant, request.headers['cache-control']);
+    let leader: Leader<SharedAnswer> | null = null;
+    let answer: ChatCompletion | undefined;
+    // --- end cache ---
+
     try {
+      // --- cache (issue 4) ---
+      const cached = await resolveFromCache(ctx.cache, cachePlan, clientGone);
+      if (cached.kind === 'gone') {
+        record.outcome = 'aborted';
+        record.status = 499;
+        return reply;
+      }
+      if (cached.kind === 'served') {
+        record.cache = 'hit';
+        record.cacheTier = cached.answer.tier;
+        record.usage = sendCachedAnswer(reply, cached.answer, {
+          stream,
+          includeUsage: chat.stream_options?.include_usage === true,
+          output: config.reasoning.output,
+        });
+        record.ttfbMs = performance.now() - startedAt;
+        return reply;
+      }
+      leader = cached.leader;
+      record.cache = cached.status;
+      reply.header('x-thinkgate-cache', cached.status);
+      // --- end cache ---
       if (!stream) {
         const completion = await fetchCompletion(forward);
         record.usage = completion.usage ?? null;
         record.ttfbMs = performance.now() - startedAt;
+        answer = completion;
         return completion;
       }
       const res = await client.chat(body, signal);
@@ -100,6 +133,8 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
         record.outcome = 'error';
         record.errorCode = result.error.code;
         record.status = result.error.status;
+      } else if (result.complete) {
+        answer = result.completion;
       }
       return reply;
     } catch (err) {
@@ -119,6 +154,10 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       if (aborted) return reply;
       throw mapped;
     } finally {
+      // --- cache (issue 4): store first, so a request arriving after the group settles finds the entry ---
+      if (answer !== undefined && cachePlan?.policy.write === true) void ctx.cache.save(cachePlan.key, decision.route, answer);
+      leader?.settle(answer === undefined ? undefined : { tier: decision.route, completion: answer });
+      // --- end cache ---
       finish();
     }
   });
