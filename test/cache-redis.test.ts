@@ -66,7 +66,7 @@ describe.skipIf(!haveRedis)('result cache on Redis (real redis-server)', () => {
     const replayed = assembler.result();
     expect(assembler.chunkCount).toBeGreaterThan(5);
     expect(replayed.choices[0]!.message.content).toBe(long);
-    expect(replayed.choices[0]!.message.reasoning_content).toBe(first.data.choices[0]!.message.reasoning_content);
+    expect(replayed.choices[0]!.message.reasoning_content).toBe((first.data.choices[0]!.message as { reasoning_content?: string }).reasoning_content);
     expect(b.reasoning.chatRequests()).toHaveLength(0);
     expect(b.app.thinkgate.cache.stats().redis?.up).toBe(true);
   });
