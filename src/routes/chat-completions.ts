@@ -29,6 +29,8 @@ function requestSignal(reply: FastifyReply, totalMs: number): { signal: AbortSig
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
   });
+  // Created lazily (after the cache lookup): the client may already be gone.
+  if (reply.raw.destroyed || reply.request.raw.socket?.destroyed === true) controller.abort();
   return { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(totalMs)]), clientGone: () => controller.signal.aborted };
 }
 
@@ -48,8 +50,9 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       stream,
     });
     decisionHeaders(reply, decision, client.model);
-    const { signal, clientGone } = requestSignal(reply, client.config.timeouts.totalMs);
-    const forward: ForwardOptions = { client, body, output: config.reasoning.output, signal };
+    // Created on first use: a cache hit never goes upstream, and AbortSignal.any + a timer was the costliest step of a hit.
+    let upstreamSignal: ReturnType<typeof requestSignal> | undefined;
+    const clientGone = (): boolean => upstreamSignal?.clientGone() ?? request.raw.socket?.destroyed === true;
 
     const record: RequestRecord = {
       requestId: request.id,
@@ -105,6 +108,9 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       record.cache = cached.status;
       reply.header('x-thinkgate-cache', cached.status);
       // --- end cache ---
+      upstreamSignal = requestSignal(reply, client.config.timeouts.totalMs);
+      const { signal } = upstreamSignal;
+      const forward: ForwardOptions = { client, body, output: config.reasoning.output, signal };
       if (!stream) {
         const completion = await fetchCompletion(forward);
         record.usage = completion.usage ?? null;
@@ -140,7 +146,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     } catch (err) {
       const aborted = clientGone();
       record.outcome = aborted ? 'aborted' : 'error';
-      const mapped = signal.aborted && !aborted
+      const mapped = upstreamSignal?.signal.aborted === true && !aborted
         ? new GatewayError(504, `${client.tier} upstream did not finish within ${client.config.timeouts.totalMs} ms`, { code: 'upstream_timeout' })
         : err;
       const { status, body: errBody } = toOpenAIError(mapped);
