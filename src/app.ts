@@ -13,6 +13,9 @@ import { modelsRoute } from './routes/models.js';
 import { passthroughRoute } from './routes/passthrough.js';
 import { routeRoute } from './routes/route.js';
 import { statsRoute } from './routes/stats.js';
+import { metricsRoute, trackInFlight } from './routes/metrics.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { createSavings } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
 import { startDemoUpstreams } from './upstream/demo.js';
@@ -80,6 +83,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await Promise.all([upstreams.reasoning.close(), upstreams.direct.close()]);
   });
 
+  // ---- savings accounting (ledger, metrics): created here, closed with the app ----
+  const savings = createSavings(config, upstreams.reasoning.model, app.log);
+  app.addHook('onClose', () => savings.close());
+  trackInFlight(app, savings.metrics.inFlight);
+  // ---- end savings accounting ----
+
   const cache = await createResultCache(config, app.log);
   app.addHook('onClose', () => cache.close());
 
@@ -91,11 +100,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     keys: new KeyRing(config.auth.apiKeys, config.auth.adminKeys),
     observers: [],
     cache,
+    savings,
   };
   app.decorate('thinkgate', ctx);
   app.decorateRequest('tenant', 'anonymous');
   app.decorateRequest('isAdmin', false);
-  ctx.observers.push(requestLogObserver(app.log, config.log.prompts));
+  // The log line needs the request's cost and savings, so it runs inside the savings observer, after accounting.
+  ctx.observers.push(savings.observer(requestLogObserver(app.log, config.log.prompts)));
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);
@@ -112,6 +123,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
 
   await app.register(healthRoutes, { ctx });
+  await app.register(metricsRoute, { ctx });
+  await app.register(dashboardRoutes, { ctx });
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate(ctx.keys));

@@ -1,3 +1,4 @@
+import { readJson } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startGateway, type TestGateway, REASONING_KEY, DIRECT_KEY } from './support/gateway.js';
@@ -143,7 +144,7 @@ describe('routing precedence', () => {
       body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.param).toBe('x-thinkgate-route');
+    expect((await readJson(res))?.error?.param).toBe('x-thinkgate-route');
   });
 
   it('POST /v1/route answers the decision without calling an upstream', async () => {
@@ -153,7 +154,7 @@ describe('routing precedence', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hello there' }] }),
     });
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ route: expect.stringMatching(/^(reasoning|direct)$/), source: 'gate' });
     expect(body.score).toBeGreaterThanOrEqual(0);
     expect(Array.isArray(body.reasons)).toBe(true);

@@ -26,6 +26,10 @@ export interface RequestRecord {
   outcome: 'completed' | 'aborted' | 'error';
   errorCode: string | null;
   usage: Usage | null;
+  /** True when `usage` was counted by the gateway's tokenizer (the upstream reported none): an estimate. */
+  usageEstimated?: boolean;
+  /** True when another upstream than the decided one answered (reliability fallback): counts cost, saves nothing. */
+  fallback?: boolean;
   /** Prompt text, only when `log.prompts` is on. */
   prompt?: string;
   startedAt: number;

@@ -3,6 +3,7 @@ import type { Command, CommandIO } from './io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   serve: { summary: 'run the gateway (what npm start runs)', load: () => import('./commands/serve.js') },
+  stats: { summary: 'print /v1/stats totals as a table: --url http://host:port [--key KEY] [--window hour|day] [--json]', load: () => import('./commands/stats.js') },
   score: { summary: 'score JSON lines from stdin: {"id","messages"|"prompt"} -> {"id","score","route"}', load: () => import('./commands/score.js') },
 };
 

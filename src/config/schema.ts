@@ -47,6 +47,39 @@ export const upstreamSchema = z.strictObject({
   timeouts: timeoutsSchema,
 });
 
+// ---- savings accounting (issue 5): prices, counterfactual, metrics ----
+/** USD per million tokens. `cachedInput` defaults to `input`, `reasoning` to `output` (how most providers bill). */
+export const modelPriceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cachedInput: z.number().nonnegative().optional(),
+  reasoning: z.number().nonnegative().optional(),
+});
+
+const savingsSchema = z
+  .strictObject({
+    /** Reasoning expansion prior: (reasoning + answer tokens) / answer tokens, used until a band has `minSamples`. */
+    expansionPrior: z.number().min(1).default(4),
+    minSamples: z.number().int().positive().default(20),
+    /** Prompt-token band edges for the learned expansion factor: [256, 1024, 4096] makes four bands. */
+    promptBands: z.array(z.number().int().positive()).default([256, 1024, 4096]),
+    /** Reasoning latency prior in ms per completion token, until a band has `minSamples`. */
+    latencyPriorMsPerToken: z.number().nonnegative().default(20),
+    /** Windowed totals: name → length in seconds (each kept as 60 buckets, so memory is bounded). */
+    windows: z.record(z.string().regex(/^[a-z0-9_]+$/), z.number().int().min(60)).default({ hour: 3_600, day: 86_400 }),
+    /** Most recent requests kept for the dashboard. */
+    recent: z.number().int().min(0).max(1000).default(50),
+  })
+  .prefault({});
+
+const metricsSchema = z
+  .strictObject({
+    /** Serve `/metrics` without a key even when admin keys are configured (scrapers on a private network). */
+    public: z.boolean().default(false),
+  })
+  .prefault({});
+// ---- end savings accounting ----
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -134,6 +167,10 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // --- end cache ---
+  /** Per upstream model (exact name, or a prefix ending in `*`), merged over the built-in defaults (src/savings/prices.ts). */
+  pricing: z.record(z.string().min(1), modelPriceSchema).default({}),
+  savings: savingsSchema,
+  metrics: metricsSchema,
   redis: z
     .strictObject({
       /** Shared state for many replicas (cache, ledger counters, rate limits). Unset = single replica, memory only. */
@@ -161,6 +198,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type Tier = z.infer<typeof tierSchema>;
 export type CacheConfig = z.infer<typeof configSchema>['cache'];
+export type ModelPrice = z.infer<typeof modelPriceSchema>;
 
 /** `demo` when no upstream is configured: the gateway serves from its embedded simulated upstreams. */
 export const upstreamMode = (cfg: Config): 'demo' | 'configured' =>

@@ -1,32 +1,46 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { RequestObserver } from '../chat/record.js';
+import type { RequestRecord } from '../chat/record.js';
+import type { Accounting } from '../savings/accounting.js';
+import { nanoToUsd } from '../savings/prices.js';
 
-/** One JSON line per chat request at info: what happened and what it cost, never prompt text unless asked. */
-export function requestLogObserver(log: FastifyBaseLogger, logPrompts: boolean): RequestObserver {
-  return (r) => {
-    const usage = r.usage;
-    log.info(
-      {
-        requestId: r.requestId,
-        tenant: r.tenant,
-        route: r.route,
-        decision: r.decisionSource,
-        score: Number(r.score.toFixed(4)),
-        reasons: r.reasons,
-        model: r.upstreamModel,
-        cache: r.cache,
-        stream: r.stream,
-        status: r.status,
-        outcome: r.outcome,
-        errorCode: r.errorCode,
-        promptTokens: usage?.prompt_tokens ?? null,
-        completionTokens: usage?.completion_tokens ?? null,
-        reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
-        ttfbMs: r.ttfbMs === null ? null : Math.round(r.ttfbMs * 10) / 10,
-        latencyMs: Math.round(r.latencyMs * 10) / 10,
-        ...(logPrompts && r.prompt !== undefined ? { prompt: r.prompt } : {}),
-      },
-      'chat request',
-    );
+/**
+ * One JSON line per chat request at info: what happened, what it cost and what it saved. Never prompt text unless
+ * `log.prompts` is on; never a key (the tenant is a hash; redaction covers headers). Counterfactual figures are
+ * estimates, flagged by `savingsEstimated`; `usageEstimated` flags token counts the gateway had to count itself.
+ */
+export function requestLogLine(r: RequestRecord, a: Accounting, logPrompts: boolean): Record<string, unknown> {
+  const cf = a.counterfactual;
+  return {
+    requestId: r.requestId,
+    tenant: r.tenant,
+    route: r.route,
+    decision: r.decisionSource,
+    score: Number(r.score.toFixed(4)),
+    reasons: r.reasons,
+    model: r.upstreamModel,
+    cache: r.cache,
+    stream: r.stream,
+    status: r.status,
+    outcome: r.outcome,
+    errorCode: r.errorCode,
+    ...(r.fallback === true ? { fallback: true } : {}),
+    promptTokens: r.usage === null ? null : a.tokens.prompt,
+    completionTokens: r.usage === null ? null : a.tokens.completion,
+    reasoningTokens: r.usage === null ? null : a.tokens.reasoning,
+    usageEstimated: a.usageEstimated,
+    ttfbMs: r.ttfbMs === null ? null : Math.round(r.ttfbMs * 10) / 10,
+    latencyMs: Math.round(r.latencyMs * 10) / 10,
+    costUsd: nanoToUsd(a.costNano),
+    ...(a.priced ? {} : { unpriced: true }),
+    counterfactualCostUsd: cf === null ? null : nanoToUsd(cf.costNano),
+    savedTokens: a.savedTokens,
+    savedReasoningTokens: a.savedReasoningTokens,
+    savedCostUsd: nanoToUsd(a.savedCostNano),
+    savingsEstimated: cf !== null,
+    ...(logPrompts && r.prompt !== undefined ? { prompt: r.prompt } : {}),
   };
+}
+
+export function requestLogObserver(log: FastifyBaseLogger, logPrompts: boolean): (r: RequestRecord, a: Accounting) => void {
+  return (r, a) => log.info(requestLogLine(r, a, logPrompts), 'chat request');
 }

@@ -12,6 +12,7 @@ import { planCache, resolveFromCache, sendCachedAnswer } from '../chat/cache-flo
 import type { Leader } from '../cache/single-flight.js';
 import type { SharedAnswer } from '../cache/result-cache.js';
 import type { ChatCompletion } from '../chat/types.js';
+import { fillEstimatedUsage } from '../savings/estimate.js';
 
 function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
   reply.header('x-thinkgate-route', decision.route);
@@ -115,6 +116,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
         const completion = await fetchCompletion(forward);
         record.usage = completion.usage ?? null;
         record.ttfbMs = performance.now() - startedAt;
+        await fillEstimatedUsage(record, chat.messages, completion); // savings: no-op when the upstream reported usage
         answer = completion;
         return completion;
       }
@@ -135,6 +137,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       writer.end();
       record.usage = result.completion.usage ?? null;
       record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
+      await fillEstimatedUsage(record, chat.messages, result.completion); // savings: streams without usage, cut streams
       if (result.error !== null) {
         record.outcome = 'error';
         record.errorCode = result.error.code;

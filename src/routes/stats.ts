@@ -1,13 +1,71 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import type { RequestRecord } from '../chat/record.js';
+import { GatewayError } from '../errors.js';
+import type { Breakdown, Totals } from '../savings/aggregate.js';
+import type { ExpansionEstimate } from '../savings/expansion.js';
+import type { RecentRequest } from '../savings/store.js';
 
-/** Routed counts so far. The savings ledger replaces this with full accounting. */
+/** The `/v1/stats` body (also what `thinkgate stats` and the dashboard read). */
+export interface StatsBody {
+  object: 'thinkgate.stats';
+  generatedAt: string;
+  since: string;
+  scope: { tenant: string; store: 'memory' | 'redis'; fleet: boolean };
+  estimates: { fields: string[]; note: string; latencyPercentiles: string };
+  requests: number;
+  routes: Record<string, number>;
+  totals: Totals;
+  byRoute: Record<string, Totals>;
+  byTenant: Record<string, Totals>;
+  byModel: Record<string, Totals>;
+  windows: Record<string, Breakdown & { seconds: number }>;
+  recent: RecentRequest[];
+  gate: { threshold: number };
+  expansion: { prior: number; minSamples: number; bands: ExpansionEstimate[] };
+}
+
+/** Which figures are estimates rather than measurements (the method: docs/savings.md). */
+const ESTIMATED_FIELDS = ['alwaysReasoningCostUsd', 'savedCostUsd', 'savedTokens', 'savedReasoningTokens', 'savedLatencyMs'];
+
+/**
+ * `GET /v1/stats`: the ledger as JSON. An admin key (or a gateway without auth) sees every tenant; a client key
+ * sees only its own tenant's totals and recent requests. With Redis configured the figures are the fleet's.
+ */
 export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  const counts = { reasoning: 0, direct: 0 };
-  const startedAt = new Date().toISOString();
-  ctx.observers.push((record: RequestRecord) => {
-    counts[record.route]++;
+  const since = new Date().toISOString();
+  const { ledger, expansion } = ctx.savings;
+
+  app.get('/v1/stats', async (request, reply): Promise<StatsBody> => {
+    const tenant = request.isAdmin ? undefined : request.tenant;
+    let snap;
+    try {
+      snap = await ledger.snapshot(tenant);
+    } catch (err) {
+      request.log.warn({ err: err instanceof Error ? err.message : String(err), store: ledger.store.kind }, 'stats read failed');
+      throw new GatewayError(503, `The stats store (${ledger.store.kind}) is unavailable; try again shortly.`, { code: 'stats_unavailable' });
+    }
+    const c = snap.cumulative;
+    reply.header('cache-control', 'no-store');
+    return {
+      object: 'thinkgate.stats',
+      generatedAt: new Date().toISOString(),
+      since,
+      scope: { tenant: tenant ?? 'all', store: ledger.store.kind, fleet: ledger.store.kind === 'redis' },
+      estimates: {
+        fields: ESTIMATED_FIELDS,
+        note: 'Counterfactual figures (what always-reasoning would have cost) are estimates, not measurements. Method: docs/savings.md.',
+        latencyPercentiles: 'upper edge of a histogram bucket',
+      },
+      requests: c.totals.requests,
+      routes: Object.fromEntries(Object.entries(c.byRoute).map(([route, t]) => [route, t.requests])),
+      totals: c.totals,
+      byRoute: c.byRoute,
+      byTenant: c.byTenant,
+      byModel: c.byModel,
+      windows: snap.windows,
+      recent: snap.recent,
+      gate: { threshold: ctx.config.gate.threshold },
+      expansion: { prior: ctx.config.savings.expansionPrior, minSamples: ctx.config.savings.minSamples, bands: expansion.snapshot() },
+    };
   });
-  app.get('/v1/stats', async () => ({ since: startedAt, requests: counts.reasoning + counts.direct, routes: { ...counts } }));
 };

@@ -147,8 +147,11 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
         res.write(scenario.raw ? e : `data: ${e}\n\n`);
         if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
       }
-      if (scenario.cut) res.destroy();
-      else res.end();
+      if (scenario.cut) {
+        // Let what was written reach the client first: a cut after data, not instead of it.
+        await sleep(50);
+        res.destroy();
+      } else res.end();
       return;
     }
     case 'answer': {

@@ -63,9 +63,13 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         app.server.closeAllConnections();
       }, config.server.shutdownGraceMs);
       force.unref();
+      // A keep-alive connection becomes idle only after its last response ends; close each one as soon as it does.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      sweep.unref();
       app.close().then(
         () => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve(0);
         },
         (err: unknown) => {

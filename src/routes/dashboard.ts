@@ -1,0 +1,37 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { FastifyPluginAsync } from 'fastify';
+import type { GatewayContext } from '../context.js';
+import { DASHBOARD_SCRIPT } from '../dashboard/client-script.js';
+import { DASHBOARD_HTML } from '../dashboard/page.js';
+
+/** Everything the page loads comes from here: the strictest policy that still lets uPlot style its canvas. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * `GET /dashboard`: the savings page, live from `/v1/stats` (which enforces the key rules: the page itself holds no
+ * data). uPlot is served from node_modules, read once at startup.
+ */
+export const dashboardRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app) => {
+  const require = createRequire(import.meta.url);
+  const [uplotJs, uplotCss] = await Promise.all([
+    readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  ]);
+  const assets: Record<string, { type: string; body: string }> = {
+    '/dashboard': { type: 'text/html; charset=utf-8', body: DASHBOARD_HTML },
+    '/dashboard/app.js': { type: 'text/javascript; charset=utf-8', body: DASHBOARD_SCRIPT },
+    '/dashboard/uplot.js': { type: 'text/javascript; charset=utf-8', body: uplotJs },
+    '/dashboard/uplot.css': { type: 'text/css; charset=utf-8', body: uplotCss },
+  };
+  for (const [path, asset] of Object.entries(assets)) {
+    app.get(path, async (_request, reply) =>
+      reply
+        .header('content-type', asset.type)
+        .header('content-security-policy', CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', path === '/dashboard' ? 'no-cache' : 'public, max-age=3600')
+        .send(asset.body),
+    );
+  }
+};

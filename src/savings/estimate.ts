@@ -1,0 +1,18 @@
+import type { RequestRecord } from '../chat/record.js';
+import type { ChatMessage } from '../chat/schema.js';
+import type { ChatCompletion } from '../chat/types.js';
+import { estimateUsage } from './tokens.js';
+
+/**
+ * For the chat route: when the upstream reported no usage but produced (part of) an answer, count the tokens
+ * and mark them estimated. Never throws: a count we cannot make leaves usage null (cost then counts as 0).
+ */
+export async function fillEstimatedUsage(record: RequestRecord, messages: readonly ChatMessage[], completion: ChatCompletion): Promise<void> {
+  if (record.usage !== null || completion.choices.length === 0) return;
+  try {
+    record.usage = await estimateUsage(messages, completion);
+    record.usageEstimated = true;
+  } catch {
+    record.usage = null;
+  }
+}

@@ -1,0 +1,58 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { RequestObserver, RequestRecord } from '../chat/record.js';
+import type { Config } from '../config/schema.js';
+import { accountRequest, learnFrom, type Accounting } from './accounting.js';
+import { ExpansionModel } from './expansion.js';
+import { Ledger } from './ledger.js';
+import { GatewayMetrics } from './metrics.js';
+import { PriceBook } from './prices.js';
+import { RedisLedgerStore } from './redis-store.js';
+import { MemoryLedgerStore, type LedgerStore } from './store.js';
+
+export type { Accounting } from './accounting.js';
+
+/** Called after accounting, with the figures (the per-request log line is one). */
+export type AccountedObserver = (record: RequestRecord, accounting: Accounting) => void;
+
+/** Everything savings-related one app owns: created by `buildApp`, closed with it. */
+export interface Savings {
+  prices: PriceBook;
+  expansion: ExpansionModel;
+  ledger: Ledger;
+  metrics: GatewayMetrics;
+  /** The request observer: accounts the record, then feeds the expansion model, ledger, metrics and `then`. */
+  observer(...then: AccountedObserver[]): RequestObserver;
+  close(): Promise<void>;
+}
+
+export function createSavings(config: Config, reasoningModel: string, log: FastifyBaseLogger): Savings {
+  const prices = new PriceBook(config.pricing);
+  const s = config.savings;
+  const expansion = new ExpansionModel({ prior: s.expansionPrior, latencyPriorMsPerToken: s.latencyPriorMsPerToken, minSamples: s.minSamples, bands: s.promptBands });
+  const metrics = new GatewayMetrics(config.gate.threshold);
+  const store: LedgerStore =
+    config.redis.url === undefined ? new MemoryLedgerStore(s.recent) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent);
+  const ledger = new Ledger(store, s.windows, (err) => {
+    metrics.ledgerErrors.inc();
+    log.warn({ err: err instanceof Error ? err.message : String(err), store: store.kind }, 'ledger write failed');
+  });
+  const deps = { prices, expansion, reasoningModel };
+
+  return {
+    prices,
+    expansion,
+    ledger,
+    metrics,
+    observer: (...then) => (record) => {
+      const accounting = accountRequest(record, deps);
+      learnFrom(record, accounting, expansion);
+      ledger.record(record, accounting);
+      metrics.observe(record, accounting);
+      for (const next of then) next(record, accounting);
+    },
+    close: async () => {
+      await ledger.flush();
+      await store.close();
+    },
+  };
+}

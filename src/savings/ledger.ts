@@ -1,0 +1,102 @@
+import type { RequestRecord } from '../chat/record.js';
+import type { Accounting } from './accounting.js';
+import { aggregate, type Breakdown } from './aggregate.js';
+import { incrementsOf } from './cells.js';
+import { nanoToUsd } from './prices.js';
+import type { BucketRef, LedgerStore, RecentRequest } from './store.js';
+
+/** Slots per window: a window of W seconds is kept as 60 slots of W/60, so "last hour" moves by the minute. */
+export const WINDOW_SLOTS = 60;
+
+export interface LedgerSnapshot {
+  cumulative: Breakdown;
+  windows: Record<string, Breakdown & { seconds: number }>;
+  recent: RecentRequest[];
+}
+
+interface WindowSpec {
+  name: string;
+  seconds: number;
+  slotMs: number;
+}
+
+/**
+ * Cumulative and windowed totals per route, tenant and model over a `LedgerStore`. Writes are fire-and-forget
+ * from the request's point of view (a slow Redis never delays an answer); `flush()` waits for them, so a replica
+ * always sees its own writes in its stats.
+ */
+export class Ledger {
+  private readonly windows: WindowSpec[];
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    readonly store: LedgerStore,
+    windows: Readonly<Record<string, number>>,
+    private readonly onError: (err: unknown) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.windows = Object.entries(windows).map(([name, seconds]) => ({ name, seconds, slotMs: (seconds * 1000) / WINDOW_SLOTS }));
+  }
+
+  record(record: RequestRecord, accounting: Accounting): void {
+    const now = this.now();
+    const buckets: BucketRef[] = [{ id: 'cumulative', ttlSeconds: null }];
+    for (const w of this.windows) {
+      buckets.push({ id: `${w.name}:${Math.floor(now / w.slotMs)}`, ttlSeconds: Math.ceil(w.seconds + w.slotMs / 1000) });
+    }
+    const write = this.store
+      .add(incrementsOf(record, accounting), buckets, recentRow(record, accounting, now))
+      .catch(this.onError)
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  /** Totals for everyone, or for one tenant only (`tenant` set: what a client key may see). */
+  async snapshot(tenant?: string): Promise<LedgerSnapshot> {
+    await this.flush();
+    const now = this.now();
+    const [cumulative, recent, ...windowFields] = await Promise.all([
+      this.store.read(['cumulative']),
+      this.store.recent(),
+      ...this.windows.map((w) => this.store.read(windowSlotIds(w, now))),
+    ]);
+    const windows: LedgerSnapshot['windows'] = {};
+    this.windows.forEach((w, i) => {
+      windows[w.name] = { seconds: w.seconds, ...aggregate(windowFields[i] ?? new Map(), tenant) };
+    });
+    return {
+      cumulative: aggregate(cumulative, tenant),
+      windows,
+      recent: tenant === undefined ? recent : recent.filter((r) => r.tenant === tenant),
+    };
+  }
+}
+
+function windowSlotIds(w: WindowSpec, now: number): string[] {
+  const current = Math.floor(now / w.slotMs);
+  return Array.from({ length: WINDOW_SLOTS }, (_, i) => `${w.name}:${current - i}`);
+}
+
+function recentRow(r: RequestRecord, a: Accounting, now: number): RecentRequest {
+  return {
+    at: new Date(now).toISOString(),
+    requestId: r.requestId,
+    tenant: r.tenant,
+    route: r.route,
+    decision: r.decisionSource,
+    score: Number(r.score.toFixed(4)),
+    reasons: r.reasons.slice(0, 8),
+    model: r.upstreamModel,
+    cache: r.cache,
+    status: r.status,
+    latencyMs: Math.round(r.latencyMs),
+    costUsd: nanoToUsd(a.costNano),
+    savedCostUsd: nanoToUsd(a.savedCostNano),
+    tokens: { prompt: a.upstreamTokens.prompt, completion: a.upstreamTokens.completion, reasoning: a.upstreamTokens.reasoning },
+    usageEstimated: a.usageEstimated,
+  };
+}

@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestRecord } from '../chat/record.js';
+import type { Accounting } from './accounting.js';
+import { nanoToUsd } from './prices.js';
+
+const LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320];
+const SCORE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+/**
+ * Prometheus metrics on a registry of this app's own (many apps share one test process; the global default
+ * registry would mix them). Per replica: Prometheus sums replicas itself. Saved-* series are estimates.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status' | 'cache'>;
+  private readonly tokens: Counter<'route' | 'model' | 'type'>;
+  private readonly cost: Counter<'route' | 'model'>;
+  private readonly savedCost: Counter<'route'>;
+  private readonly savedTokens: Counter<'route' | 'type'>;
+  private readonly estimatedUsage: Counter;
+  private readonly gateScore: Histogram<'route'>;
+  private readonly threshold: Gauge;
+  private readonly upstreamLatency: Histogram<'route' | 'model'>;
+  private readonly firstByte: Histogram<'route'>;
+  readonly inFlight: Gauge;
+  readonly ledgerErrors: Counter;
+
+  constructor(initialThreshold: number) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'thinkgate_requests_total', help: 'Chat requests by route, HTTP status and cache status.', labelNames: ['route', 'status', 'cache'], registers });
+    this.tokens = new Counter({ name: 'thinkgate_tokens_total', help: 'Tokens spent upstream, by type (prompt, completion, reasoning; reasoning is part of completion).', labelNames: ['route', 'model', 'type'], registers });
+    this.cost = new Counter({ name: 'thinkgate_cost_usd_total', help: 'Upstream spend in USD at configured prices.', labelNames: ['route', 'model'], registers });
+    this.savedCost = new Counter({ name: 'thinkgate_saved_cost_usd_total', help: 'Estimated USD saved against always-reasoning (counterfactual; see docs/savings.md).', labelNames: ['route'], registers });
+    this.savedTokens = new Counter({ name: 'thinkgate_saved_tokens_total', help: 'Estimated tokens saved against always-reasoning (type total or reasoning).', labelNames: ['route', 'type'], registers });
+    this.estimatedUsage = new Counter({ name: 'thinkgate_usage_estimated_total', help: 'Requests whose token counts were estimated by the gateway tokenizer (no upstream usage).', registers });
+    this.gateScore = new Histogram({ name: 'thinkgate_gate_score', help: 'Gate complexity score of each chat request, by the route taken.', labelNames: ['route'], buckets: SCORE_BUCKETS, registers });
+    this.threshold = new Gauge({ name: 'thinkgate_gate_threshold', help: 'Current gate threshold: scores at or above go to reasoning.', registers });
+    this.upstreamLatency = new Histogram({ name: 'thinkgate_upstream_latency_seconds', help: 'Total latency of chat requests answered by an upstream (not cache hits).', labelNames: ['route', 'model'], buckets: LATENCY_BUCKETS_S, registers });
+    this.firstByte = new Histogram({ name: 'thinkgate_time_to_first_byte_seconds', help: 'Time from request start to the first byte sent to the client.', labelNames: ['route'], buckets: LATENCY_BUCKETS_S, registers });
+    this.inFlight = new Gauge({ name: 'thinkgate_requests_in_flight', help: 'Chat requests being handled right now.', registers });
+    this.ledgerErrors = new Counter({ name: 'thinkgate_ledger_write_errors_total', help: 'Ledger writes that failed (e.g. Redis unavailable): stats undercount by this many requests.', registers });
+    this.threshold.set(initialThreshold);
+  }
+
+  /** Hook for the gate controller: publish the threshold it currently applies. */
+  setThreshold(value: number): void {
+    if (Number.isFinite(value)) this.threshold.set(value);
+  }
+
+  observe(r: RequestRecord, a: Accounting): void {
+    const route = r.route;
+    const model = r.upstreamModel;
+    this.requests.inc({ route, status: String(r.status), cache: r.cache });
+    this.gateScore.observe({ route }, r.score);
+    const t = a.upstreamTokens;
+    if (t.prompt > 0) this.tokens.inc({ route, model, type: 'prompt' }, t.prompt);
+    if (t.completion > 0) this.tokens.inc({ route, model, type: 'completion' }, t.completion);
+    if (t.reasoning > 0) this.tokens.inc({ route, model, type: 'reasoning' }, t.reasoning);
+    if (a.costNano > 0) this.cost.inc({ route, model }, nanoToUsd(a.costNano));
+    // prom-client counters only go up; a negative estimate (direct dearer than reasoning) is left out of these two.
+    if (a.savedCostNano > 0) this.savedCost.inc({ route }, nanoToUsd(a.savedCostNano));
+    if (a.savedTokens > 0) this.savedTokens.inc({ route, type: 'total' }, a.savedTokens);
+    if (a.savedReasoningTokens > 0) this.savedTokens.inc({ route, type: 'reasoning' }, a.savedReasoningTokens);
+    if (a.usageEstimated) this.estimatedUsage.inc();
+    if (r.cache !== 'hit') this.upstreamLatency.observe({ route, model }, r.latencyMs / 1000);
+    if (r.ttfbMs !== null) this.firstByte.observe({ route }, r.ttfbMs / 1000);
+  }
+}

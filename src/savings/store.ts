@@ -1,0 +1,86 @@
+import { addInto } from './cells.js';
+
+/** One row of the dashboard's "recent requests" table. */
+export interface RecentRequest {
+  at: string;
+  requestId: string;
+  tenant: string;
+  route: string;
+  decision: string;
+  score: number;
+  reasons: string[];
+  model: string;
+  cache: string;
+  status: number;
+  latencyMs: number;
+  costUsd: number;
+  savedCostUsd: number;
+  tokens: { prompt: number; completion: number; reasoning: number };
+  usageEstimated: boolean;
+}
+
+/** A bucket the increments go into: `cumulative` (never expires) or a window slot that expires after `ttlSeconds`. */
+export interface BucketRef {
+  id: string;
+  ttlSeconds: number | null;
+}
+
+/** Where ledger counters live: this process's memory, or Redis shared by every replica. */
+export interface LedgerStore {
+  readonly kind: 'memory' | 'redis';
+  add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentRequest | null): Promise<void>;
+  /** The sum of the given buckets' fields. */
+  read(bucketIds: readonly string[]): Promise<Map<string, number>>;
+  recent(): Promise<RecentRequest[]>;
+  close(): Promise<void>;
+}
+
+/** Single-replica store. Memory stays bounded: expired window slots are dropped on write, the recent list is capped. */
+export class MemoryLedgerStore implements LedgerStore {
+  readonly kind = 'memory';
+  private readonly buckets = new Map<string, { fields: Map<string, number>; expiresAt: number | null }>();
+  private readonly recentRows: RecentRequest[] = [];
+
+  constructor(
+    private readonly recentLimit: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentRequest | null): Promise<void> {
+    const now = this.now();
+    for (const ref of buckets) {
+      let bucket = this.buckets.get(ref.id);
+      if (bucket === undefined) {
+        bucket = { fields: new Map(), expiresAt: ref.ttlSeconds === null ? null : now + ref.ttlSeconds * 1000 };
+        this.buckets.set(ref.id, bucket);
+        this.prune(now);
+      }
+      addInto(bucket.fields, increments);
+    }
+    if (recent !== null && this.recentLimit > 0) {
+      this.recentRows.unshift(recent);
+      if (this.recentRows.length > this.recentLimit) this.recentRows.length = this.recentLimit;
+    }
+  }
+
+  async read(bucketIds: readonly string[]): Promise<Map<string, number>> {
+    const sum = new Map<string, number>();
+    for (const id of bucketIds) {
+      const bucket = this.buckets.get(id);
+      if (bucket !== undefined) addInto(sum, bucket.fields);
+    }
+    return sum;
+  }
+
+  async recent(): Promise<RecentRequest[]> {
+    return [...this.recentRows];
+  }
+
+  async close(): Promise<void> {
+    this.buckets.clear();
+  }
+
+  private prune(now: number): void {
+    for (const [id, b] of this.buckets) if (b.expiresAt !== null && b.expiresAt <= now) this.buckets.delete(id);
+  }
+}

@@ -1,0 +1,59 @@
+import { readJson } from './support/http.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { startGateway, type TestGateway, DIRECT_KEY } from './support/gateway.js';
+
+describe('client auth', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway(() => ({ auth: { apiKeys: ['sk-good-1', 'sk-good-2'] } }));
+  });
+  afterAll(() => gw.close());
+
+  it('missing or wrong key → 401 (SDK AuthenticationError), without echoing the key', async () => {
+    const wrong = await gw.client('sk-wrong-key').chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(String((wrong as Error).message)).not.toContain('sk-wrong-key');
+    const res = await fetch(`${gw.url}/v1/models`);
+    expect(res.status).toBe(401);
+    expect((await readJson(res))?.error?.code).toBe('missing_api_key');
+  });
+
+  it('any configured key works; health needs none', async () => {
+    for (const key of ['sk-good-1', 'sk-good-2']) {
+      const r = await gw.client(key).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }] });
+      expect(r.choices[0]!.message.content).toBe('echo: x');
+    }
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('pass-through of other /v1 endpoints', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('forwards embeddings to the direct upstream with its key, unchanged', async () => {
+    const res = await fetch(`${gw.url}/v1/embeddings?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client', connection: 'keep-alive', 'x-custom': 'kept' },
+      body: JSON.stringify({ model: 'text-embedding-3-small', input: 'hello' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-fake-upstream')).toBe('yes');
+    const body = await readJson(res);
+    expect(body.echoed).toEqual({ method: 'POST', url: '/v1/embeddings?x=1', body: { model: 'text-embedding-3-small', input: 'hello' }, authorization: `Bearer ${DIRECT_KEY}` });
+    const recorded = gw.direct.requests.at(-1)!;
+    expect(recorded.headers['x-custom']).toBe('kept');
+    expect(gw.reasoning.requests.filter((r) => r.url.includes('embeddings'))).toHaveLength(0);
+  });
+
+  it('forwards GET and DELETE with status', async () => {
+    const get = await fetch(`${gw.url}/v1/files/file-1`);
+    expect((await readJson(get))?.echoed?.method).toBe('GET');
+    const del = await fetch(`${gw.url}/v1/files/file-1`, { method: 'DELETE' });
+    expect((await readJson(del))?.echoed?.method).toBe('DELETE');
+  });
+});

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { readJson } from './support/http.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
+
+const CLI = 'dist/cli/main.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(opts.input ?? '');
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('thinkgate CLI (compiled)', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build (npm test does it)`);
+  });
+
+  it('score: one line out per line in, in order, for prompts and messages; bad lines answer an error', async () => {
+    const input = [
+      JSON.stringify({ id: 'a', prompt: 'hello' }),
+      JSON.stringify({ id: 'b', messages: [{ role: 'user', content: 'Prove that there are infinitely many primes.' }] }),
+      'not json',
+      JSON.stringify({ id: 'c', prompt: '你好' }),
+    ].join('\n');
+    const r = await runCli(['score'], { input });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.id)).toEqual(['a', 'b', null, 'c']);
+    for (const l of [lines[0], lines[1], lines[3]]) {
+      expect(l).toEqual({ id: expect.any(String), score: expect.any(Number), route: expect.stringMatching(/^(reasoning|direct)$/) });
+    }
+    expect(lines[2]).toHaveProperty('error');
+  });
+
+  it('scores 100k lines in one process', async () => {
+    const input = Array.from({ length: 100_000 }, (_, i) => JSON.stringify({ id: i, prompt: `question number ${i}: what is ${i} + ${i}?` })).join('\n');
+    const r = await runCli(['score'], { input });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(100_000);
+    expect(JSON.parse(lines[99_999]!).id).toBe(99_999);
+  });
+
+  it('serve: an invalid configuration stops start-up with one clear line per problem, no stack trace', async () => {
+    const r = await runCli(['serve'], { env: { THINKGATE_REASONING_BASE_URL: 'http://127.0.0.1:1/v1', THINKGATE_REASONING_MODEL: 'r', PORT: 'x' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('PORT: expected a number');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('unknown command → usage and exit 2', async () => {
+    const r = await runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('usage: thinkgate');
+  });
+});
+
+describe('thinkgate serve: demo mode and graceful shutdown', () => {
+  let fakeR: FakeUpstream;
+  let fakeD: FakeUpstream;
+  beforeAll(async () => {
+    fakeR = await startFakeUpstream({ model: 'r' });
+    fakeD = await startFakeUpstream({ model: 'd' });
+  });
+  afterAll(async () => {
+    await fakeR.close();
+    await fakeD.close();
+  });
+
+  async function startServe(env: Record<string, string>): Promise<{ url: string; child: ReturnType<typeof spawn>; stderr: () => string }> {
+    const child = spawn(process.execPath, [CLI, 'serve'], { env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env }, stdio: 'pipe' });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const until = Date.now() + 10_000;
+    while (!/"port":(\d+)/.test(out)) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`serve did not start: ${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const port = /"port":(\d+)/.exec(out)![1];
+    return { url: `http://127.0.0.1:${port}`, child, stderr: () => err };
+  }
+
+  it('with no upstream configured serves the demo upstreams, says so loudly, and /healthz reports demo', async () => {
+    const s = await startServe({});
+    try {
+      expect(s.stderr()).toContain('DEMO MODE');
+      expect(await readJson((await fetch(`${s.url}/healthz`)))).toEqual({ status: 'ok', mode: 'demo' });
+      const res = await fetch(`${s.url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const body = await readJson(res);
+      expect(body.choices?.[0]?.message?.reasoning_content).toMatch(/step by step/);
+    } finally {
+      s.child.kill('SIGTERM');
+      await once(s.child, 'close');
+    }
+  });
+
+  it('SIGTERM lets an in-flight stream finish, then exits 0', async () => {
+    fakeD.scenario = () => ({ kind: 'answer', answer: { content: 'a fairly long streamed answer', chunkSize: 2 }, chunkDelayMs: 25 });
+    const s = await startServe({
+      THINKGATE_REASONING_BASE_URL: fakeR.url, THINKGATE_REASONING_MODEL: 'r',
+      THINKGATE_DIRECT_BASE_URL: fakeD.url, THINKGATE_DIRECT_MODEL: 'd',
+    });
+    const res = await fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'thinkgate-direct', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const closed = once(s.child, 'close');
+    s.child.kill('SIGTERM');
+    const text = await res.text();
+    expect(text).toContain('[DONE]');
+    const [code] = await closed;
+    expect(code).toBe(0);
+  });
+});

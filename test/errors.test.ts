@@ -1,0 +1,150 @@
+import { readJson } from './support/http.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { startGateway, type TestGateway, REASONING_KEY } from './support/gateway.js';
+
+const expectErrorShape = (body: unknown): void => {
+  expect(body).toEqual({ error: { message: expect.any(String), type: expect.any(String), param: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'), code: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string') } });
+};
+
+describe('errors in the OpenAI shape', () => {
+  let gw: TestGateway;
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  beforeAll(async () => {
+    gw = await startGateway(() => ({ server: { port: 0, host: '127.0.0.1', bodyLimitBytes: 64 * 1024 } }));
+  });
+  afterAll(() => gw.close());
+
+  it('malformed JSON → 400', async () => {
+    const res = await post('{"messages": [');
+    expect(res.status).toBe(400);
+    const body = await readJson(res);
+    expectErrorShape(body);
+    expect(body.error?.code).toBe('invalid_json');
+  });
+
+  it.each([
+    ['{}', 'messages'],
+    ['{"messages": []}', 'messages'],
+    ['{"messages": [{"role": "wizard", "content": "x"}]}', 'messages.0.role'],
+    ['{"messages": [{"role": "user", "content": ""}]}', 'messages.0.content'],
+    ['{"messages": [{"role": "user", "content": 42}]}', 'messages.0.content'],
+    ['{"messages": [{"role": "user", "content": "x"}], "stream": "yes"}', 'stream'],
+    ['{"messages": [{"role": "user", "content": "x"}], "temperature": 9}', 'temperature'],
+    ['[1,2]', null],
+  ])('schema violation %s → 400 naming %s, upstream untouched', async (body, param) => {
+    const before = gw.direct.requests.length + gw.reasoning.requests.length;
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expectErrorShape(json);
+    expect(json.error?.param).toBe(param);
+    expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
+  });
+
+  it('prototype-pollution keys → 400', async () => {
+    const res = await post('{"messages":[{"role":"user","content":"x"}],"__proto__":{"polluted":true}}');
+    expect(res.status).toBe(400);
+    expectErrorShape(await readJson(res));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('body over the limit → 413', async () => {
+    const res = await post(JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] }));
+    expect(res.status).toBe(413);
+    expectErrorShape(await readJson(res));
+  });
+
+  it('unknown path → 404', async () => {
+    const res = await fetch(`${gw.url}/nope`);
+    expect(res.status).toBe(404);
+    expectErrorShape(await readJson(res));
+  });
+
+  it('upstream 4xx passes through with the upstream message (SDK error class), without its key', async () => {
+    gw.direct.scenario = () => ({ kind: 'status', status: 400, body: { error: { message: `context too long for key ${REASONING_KEY}`, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } });
+    const err = await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const e = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(e.message).toContain('context too long');
+    expect(e.code).toBe('context_length_exceeded');
+    expect(e.param).toBe('messages');
+    gw.direct.scenario = () => ({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
+    const limited = await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((limited as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
+  });
+
+  it('an upstream that rejects the gateway\'s key is a 502, not the client\'s 401', async () => {
+    gw.reasoning.scenario = () => ({ kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${REASONING_KEY}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } });
+    const res = await post(JSON.stringify({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'x' }] }));
+    expect(res.status).toBe(502);
+    const text = await res.text();
+    expect(text).not.toContain(REASONING_KEY);
+    expectErrorShape(JSON.parse(text));
+  });
+
+  it('malformed upstream JSON → 502', async () => {
+    gw.direct.scenario = () => ({ kind: 'raw', status: 200, contentType: 'application/json', text: '{"choices": [' });
+    const res = await post(JSON.stringify({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'x' }] }));
+    expect(res.status).toBe(502);
+    expectErrorShape(await readJson(res));
+  });
+
+  it('a stream cut by the upstream ends with an SSE error event', async () => {
+    gw.direct.scenario = () => ({ kind: 'sse', events: [JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }] })], cut: true });
+    const res = await post(JSON.stringify({ model: 'thinkgate-direct', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('partial');
+    const last = text.trim().split('\n\n').at(-1)!;
+    expect(JSON.parse(last.replace(/^data: /, ''))).toMatchObject({ error: { code: expect.stringMatching(/upstream/) } });
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('the SDK surfaces a mid-stream upstream failure as an error', async () => {
+    gw.direct.scenario = () => ({ kind: 'sse', events: [JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }] })], cut: true });
+    const stream = await gw.client().chat.completions.create({ model: 'thinkgate-direct', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const consume = async (): Promise<void> => {
+      for await (const _chunk of stream) {
+        // drain
+      }
+    };
+    await expect(consume()).rejects.toThrow(/upstream/);
+  });
+});
+
+describe('upstream unreachable and slow', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway(() => ({
+      upstreams: {
+        reasoning: { baseUrl: 'http://127.0.0.1:1/v1', model: 'nowhere' },
+        direct: { baseUrl: 'http://127.0.0.1:9/v1', model: 'nowhere', timeouts: { firstByteMs: 300 } },
+      },
+    }));
+  });
+  afterAll(() => gw.close());
+
+  it('connection refused → 502', async () => {
+    const err = await gw.client().chat.completions.create({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+  });
+});
+
+describe('slow upstream', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway((f) => ({ upstreams: { direct: { baseUrl: f.direct.url, model: 'fake-chat', timeouts: { firstByteMs: 200 } } } }));
+    gw.direct.scenario = () => ({ kind: 'hang' });
+  });
+  afterAll(() => gw.close());
+
+  it('no first byte in time → 504', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'x' }] }) });
+    expect(res.status).toBe(504);
+    expect((await readJson(res))?.error?.code).toBe('upstream_timeout');
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { adaptRequest } from '../../src/upstream/adapt.js';
+import { upstreamSchema } from '../../src/config/schema.js';
+import type { ChatRequest } from '../../src/chat/schema.js';
+
+const upstream = (extra: Record<string, unknown> = {}) => upstreamSchema.parse({ baseUrl: 'http://127.0.0.1:1/v1', model: 'up-model', ...extra });
+const request: ChatRequest = {
+  model: 'auto',
+  messages: [
+    { role: 'user', content: 'q' },
+    { role: 'assistant', content: [{ type: 'text', text: '<think>x</think>a' }], reasoning: 'r' },
+    { role: 'user', content: 'q2' },
+  ],
+  max_tokens: 100,
+  temperature: 0.2,
+  reasoning_effort: 'high',
+};
+
+describe('adaptRequest', () => {
+  it('sets the upstream model, strips history reasoning and drops effort the upstream does not accept', () => {
+    const body = adaptRequest(request, upstream(), { history: 'strip', stream: false, effort: 'high' });
+    expect(body.model).toBe('up-model');
+    expect(body.reasoning_effort).toBeUndefined();
+    expect((body.messages as unknown[])[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'a' }] });
+  });
+
+  it('keeps history reasoning when the upstream needs it back', () => {
+    const body = adaptRequest(request, upstream(), { history: 'keep', stream: false });
+    expect((body.messages as unknown[])[1]).toEqual(request.messages[1]);
+  });
+
+  it('renames, drops and sets fields per upstream; passes effort where accepted', () => {
+    const up = upstream({
+      acceptsReasoningEffort: true,
+      params: { rename: { max_tokens: 'max_completion_tokens' }, drop: ['temperature'], set: { chat_template_kwargs: { enable_thinking: true } } },
+    });
+    const body = adaptRequest(request, up, { history: 'strip', stream: true, effort: 'low' });
+    expect(body).toMatchObject({ max_completion_tokens: 100, reasoning_effort: 'low', stream: true, stream_options: { include_usage: true }, chat_template_kwargs: { enable_thinking: true } });
+    expect('max_tokens' in body).toBe(false);
+    expect('temperature' in body).toBe(false);
+  });
+
+  it('does not mutate the client request', () => {
+    const copy = structuredClone(request);
+    adaptRequest(request, upstream({ params: { drop: ['temperature'] } }), { history: 'strip', stream: true });
+    expect(request).toEqual(copy);
+  });
+});
