@@ -18,6 +18,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
+import { registerCacheMetrics } from './cache/metrics.js';
 import { startDemoUpstreams } from './upstream/demo.js';
 
 declare module 'fastify' {
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   const cache = await createResultCache(config, app.log);
   app.addHook('onClose', () => cache.close());
+  registerCacheMetrics(savings.metrics.registry, cache);
 
   const ctx: GatewayContext = {
     config,

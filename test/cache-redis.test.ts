@@ -92,6 +92,40 @@ describe.skipIf(!haveRedis)('result cache on Redis (real redis-server)', () => {
     expect(near.response.headers.get('x-thinkgate-cache')).toBe('hit');
     const stats = b.app.thinkgate.cache.stats();
     expect(stats.redis?.errors).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${b.url}/metrics`)).text();
+    expect(metrics).toMatch(/^thinkgate_cache_redis_up 0$/m);
+    expect(metrics).toMatch(/^thinkgate_cache_redis_errors_total [1-9]\d*$/m);
     expect(stats.bypasses).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('RedisStore with no Redis at all', () => {
+  it('answers unavailable, counts failures and logs them once per interval', async () => {
+    const { RedisStore } = await import('../src/cache/redis-store.js');
+    const warnings: unknown[] = [];
+    const log = { warn: (...args: unknown[]) => warnings.push(args), info: () => {} } as unknown as ConstructorParameters<typeof RedisStore>[0]['log'];
+    // Port 1 on loopback: nothing listens there, every connection attempt is refused.
+    const store = new RedisStore({
+      url: 'redis://127.0.0.1:1',
+      keyPrefix: 'x:',
+      ttlSeconds: 60,
+      nearCacheMaxBytes: 1 << 20,
+      nearCacheTtlSeconds: 60,
+      compressAboveBytes: 1024,
+      commandTimeoutMs: 100,
+      log,
+      warnIntervalMs: 60_000,
+    });
+    try {
+      expect(await store.waitReady(50)).toBe(false);
+      expect(await store.get('k')).toBe('unavailable');
+      await until(async () => (store.stats().redis?.errors ?? 0) >= 2, 'two failed connection attempts');
+      expect(warnings).toHaveLength(1);
+      // Writes still land in the near-cache, which keeps serving this replica.
+      await store.set('k', { tier: 'direct', json: '{}', storedAt: 0 });
+      expect(await store.get('k')).toEqual({ tier: 'direct', json: '{}', storedAt: 0 });
+    } finally {
+      await store.close();
+    }
   });
 });

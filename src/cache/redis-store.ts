@@ -30,6 +30,8 @@ export class RedisStore implements CacheStore {
   private readonly warnIntervalMs: number;
   private lastWarnAt = -Infinity;
   private errors = 0;
+  private wasReady = false;
+  private closing = false;
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.near = new MemoryStore(opts.nearCacheMaxBytes, Math.min(opts.nearCacheTtlSeconds, opts.ttlSeconds));
@@ -48,6 +50,12 @@ export class RedisStore implements CacheStore {
     this.redis.on('ready', () => {
       if (this.errors > 0) this.opts.log.info({ redisErrors: this.errors }, 'cache: redis is reachable again');
       this.lastWarnAt = -Infinity;
+      this.wasReady = true;
+    });
+    // A lost connection is a failure even before any command or reconnect attempt reports one.
+    this.redis.on('close', () => {
+      if (this.wasReady && !this.closing) this.failed(new Error('connection to redis lost'));
+      this.wasReady = false;
     });
   }
 
@@ -125,6 +133,7 @@ export class RedisStore implements CacheStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.near.close();
     try {
       await this.redis.quit();
