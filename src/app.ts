@@ -20,6 +20,8 @@ import { metricsRoute, trackInFlight } from './routes/metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
+import { createResultCache } from './cache/result-cache.js';
+import { registerCacheMetrics } from './cache/metrics.js';
 import { startDemoUpstreams } from './upstream/demo.js';
 
 declare module 'fastify' {
@@ -94,6 +96,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   trackInFlight(app, savings.metrics.inFlight);
   // ---- end savings accounting ----
 
+  const cache = await createResultCache(config, app.log);
+  app.addHook('onClose', () => cache.close());
+  registerCacheMetrics(savings.metrics.registry, cache);
+
   const ctx: GatewayContext = {
     config,
     mode,
@@ -101,6 +107,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     upstreams,
     keys: new KeyRing(config.auth.apiKeys, config.auth.adminKeys),
     observers: [],
+    cache,
     savings,
   };
   app.decorate('thinkgate', ctx);

@@ -3,6 +3,7 @@ import type { Gate } from './gate/types.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { RequestObserver } from './chat/record.js';
 import type { KeyRing } from './http/auth.js';
+import type { ResultCache } from './cache/result-cache.js';
 import type { Savings } from './savings/index.js';
 
 /** What `buildApp` creates once and every route reads: no module-level state anywhere. */
@@ -14,6 +15,8 @@ export interface GatewayContext {
   keys: KeyRing;
   /** Called once per finished chat request (log line, ledger, metrics). */
   observers: RequestObserver[];
+  /** The result cache (issue 4); `cache.stats()` has its hit/miss counters. */
+  cache: ResultCache;
   /** Prices, counterfactual, ledger and Prometheus metrics (src/savings). */
   savings: Savings;
 }

@@ -24,6 +24,8 @@ export interface RequestRecord {
   requestedModel: string | undefined;
   stream: boolean;
   cache: CacheStatus;
+  /** On a cache hit: the tier that produced the stored answer (`reasoning` on a cross-tier hit of a direct request). */
+  cacheTier?: Route;
   status: number;
   /** `completed`, `aborted` (client went away), `error` (ours or the upstream's). */
   outcome: 'completed' | 'aborted' | 'error';

@@ -166,6 +166,35 @@ export const configSchema = z.strictObject({
       modelPath: z.string().default('config/gate-model.json'),
     })
     .prefault({}),
+  // --- cache (issue 4) ---
+  cache: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** `deterministic`: only requests with temperature 0 or a seed; `all`: every request. */
+      mode: z.enum(['deterministic', 'all']).default('deterministic'),
+      /** Count a request without `temperature` as deterministic (for upstreams whose default is greedy). */
+      absentTemperatureIsDeterministic: z.boolean().default(false),
+      /** Bound of the in-memory store, counted per entry (UTF-8 bytes of the answer + key + overhead). */
+      maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      ttlSeconds: z.number().int().positive().default(3600),
+      /** Unset: `redis` when `redis.url` is set, else `memory`. */
+      store: z.enum(['memory', 'redis']).optional(),
+      /** Off: every tenant (hashed client key) has its own entries and never reads another's. */
+      shareAcrossTenants: z.boolean().default(false),
+      /** Cache answers cut by `max_tokens` (`finish_reason: length`). */
+      cacheLengthFinish: z.boolean().default(false),
+      /** A request routed direct may be served by the cached reasoning answer to the same request (never the reverse). */
+      crossTier: z.boolean().default(true),
+      /** Redis store only: the memory LRU in front of Redis. */
+      nearCacheMaxBytes: z.number().int().positive().default(16 * 1024 * 1024),
+      nearCacheTtlSeconds: z.number().int().positive().default(60),
+      /** Redis store only: values larger than this are deflated. */
+      compressAboveBytes: z.number().int().nonnegative().default(2048),
+      /** Redis store only: a command slower than this counts as Redis down for that request (cache bypassed). */
+      redisTimeoutMs: z.number().int().positive().default(200),
+    })
+    .prefault({}),
+  // --- end cache ---
   /** Per upstream model (exact name, or a prefix ending in `*`), merged over the built-in defaults (src/savings/prices.ts). */
   pricing: z.record(z.string().min(1), modelPriceSchema).default({}),
   savings: savingsSchema,
@@ -223,12 +252,16 @@ export const configSchema = z.strictObject({
       message: `only one upstream is configured: set THINKGATE_${missing.toUpperCase()}_BASE_URL and THINKGATE_${missing.toUpperCase()}_MODEL too (or configure neither to run the embedded demo upstreams)`,
     });
   }
+  if (cfg.cache.store === 'redis' && cfg.redis.url === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['cache', 'store'], message: 'the redis store needs redis.url (or REDIS_URL)' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type Tier = z.infer<typeof tierSchema>;
+export type CacheConfig = z.infer<typeof configSchema>['cache'];
 export type ModelPrice = z.infer<typeof modelPriceSchema>;
 
 /** `demo` when no upstream is configured: the gateway serves from its embedded simulated upstreams. */

@@ -1,15 +1,27 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { RequestRecord } from '../chat/record.js';
 import { validateChatRequest } from '../chat/validate.js';
 import { pipeStream, readCompletion, type ForwardOptions } from '../chat/forward.js';
 import { SseWriter } from '../chat/stream-writer.js';
+import { planCache, resolveFromCache, sendCachedAnswer } from '../chat/cache-flow.js';
+import type { ChatRequest } from '../chat/schema.js';
+import type { ChatCompletion } from '../chat/types.js';
+import type { Leader } from '../cache/single-flight.js';
+import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import { resilientChat, countsAgainstBreaker, type ServedCall } from '../upstream/resilient.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
 import { promptText } from '../chat/prompt-text.js';
 import { fillEstimatedUsage } from '../savings/estimate.js';
-import { resilientChat, countsAgainstBreaker } from '../upstream/resilient.js';
+
+/**
+ * `POST /v1/chat/completions`: validate → decide → cache (hit, or lead/join a single-flight group) → resilient
+ * upstream call (retries, breaker, fallback) → JSON or SSE → store, settle followers, observe. Each step lives in
+ * its own module; this file only composes them and keeps the request's record.
+ */
 
 function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
   reply.header('x-thinkgate-route', decision.route);
@@ -18,16 +30,71 @@ function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: st
   reply.header('x-thinkgate-upstream-model', model);
 }
 
+interface UpstreamSignal {
+  signal: AbortSignal;
+  clientGone: () => boolean;
+  timedOut: () => boolean;
+}
+
 /**
- * Aborts the upstream call when the client goes away (unfinished thinking is wasted compute) or the
- * upstream's total time runs out.
+ * Aborts the upstream call when the client goes away (unfinished thinking is wasted compute) or the upstream's
+ * total time runs out. Created only when a request goes upstream: a cache hit never needs it.
  */
-function requestSignal(reply: FastifyReply, totalMs: number): { signal: AbortSignal; clientGone: () => boolean } {
+function upstreamSignal(request: FastifyRequest, reply: FastifyReply, totalMs: number): UpstreamSignal {
   const controller = new AbortController();
+  let gone = false;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new GatewayError(504, `upstream did not finish within ${totalMs} ms`, { code: 'upstream_timeout' }));
+  }, totalMs);
+  timer.unref();
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    clearTimeout(timer);
+    if (!reply.raw.writableFinished) {
+      gone = true;
+      controller.abort();
+    }
   });
-  return { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(totalMs)]), clientGone: () => controller.signal.aborted };
+  if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
+    gone = true;
+    controller.abort();
+  }
+  return { signal: controller.signal, clientGone: () => gone, timedOut: () => timedOut };
+}
+
+function newRecord(request: FastifyRequest, chat: ChatRequest, decision: RouteDecision, client: UpstreamClient, logPrompts: boolean): RequestRecord {
+  const record: RequestRecord = {
+    requestId: request.id,
+    tenant: request.tenant,
+    route: decision.route,
+    decisionSource: decision.source,
+    score: decision.score,
+    reasons: decision.reasons,
+    upstreamModel: client.model,
+    fallback: false,
+    requestedModel: chat.model,
+    stream: chat.stream === true,
+    cache: 'bypass',
+    status: 200,
+    outcome: 'completed',
+    errorCode: null,
+    usage: null,
+    startedAt: Date.now(),
+    ttfbMs: null,
+    latencyMs: 0,
+  };
+  if (logPrompts) record.prompt = promptText(chat.messages);
+  return record;
+}
+
+function markFallback(reply: FastifyReply, record: RequestRecord, served: ServedCall): void {
+  record.fallback = true;
+  record.route = served.client.tier;
+  record.upstreamModel = served.client.model;
+  reply.header('x-thinkgate-fallback', 'true');
+  reply.header('x-thinkgate-route', served.client.tier);
+  reply.header('x-thinkgate-upstream-model', served.client.model);
 }
 
 export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
@@ -38,67 +105,59 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     const chat = validateChatRequest(request.body);
     const headerRoute = request.headers['x-thinkgate-route'];
     const decision = decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate);
-    let client = upstreams[decision.route];
     const stream = chat.stream === true;
+    const includeUsage = chat.stream_options?.include_usage === true;
+    const bodyFor = (c: UpstreamClient): Record<string, unknown> =>
+      adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream });
+    let client = upstreams[decision.route];
+    const body = bodyFor(client);
     decisionHeaders(reply, decision, client.model);
-    const { signal, clientGone } = requestSignal(reply, client.config.timeouts.totalMs);
+    const record = newRecord(request, chat, decision, client, config.log.prompts);
 
-    const record: RequestRecord = {
-      requestId: request.id,
-      tenant: request.tenant,
-      route: decision.route,
-      decisionSource: decision.source,
-      score: decision.score,
-      reasons: decision.reasons,
-      upstreamModel: client.model,
-      fallback: false,
-      requestedModel: chat.model,
-      stream,
-      cache: 'bypass',
-      status: 200,
-      outcome: 'completed',
-      errorCode: null,
-      usage: null,
-      startedAt: Date.now(),
-      ttfbMs: null,
-      latencyMs: 0,
-    };
-    if (config.log.prompts) record.prompt = promptText(chat.messages);
-    const finish = (): void => {
-      record.latencyMs = performance.now() - startedAt;
-      for (const observe of observers) observe(record);
-    };
+    let upstream: UpstreamSignal | undefined;
+    const clientGone = (): boolean => upstream?.clientGone() ?? request.raw.socket?.destroyed === true;
+    const cachePlan = planCache(ctx.cache, config, upstreams.reasoning.config, chat, decision, body, request.tenant, request.headers['cache-control']);
+    let leader: Leader<SharedAnswer> | null = null;
+    /** The complete answer, once there is one: stored and handed to single-flight followers. */
+    let answer: ChatCompletion | undefined;
 
     try {
-      // Retries, breaker and fallback: all before the first byte reaches the client (src/upstream/resilient.ts).
-      const served = await resilientChat({
-        route: decision.route,
-        upstreams,
-        fallback: config.fallback,
-        signal,
-        bodyFor: (c) => adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream }),
-      });
-      client = served.client;
-      const { res } = served;
-      if (served.fallback) {
-        record.fallback = true;
-        record.route = client.tier;
-        record.upstreamModel = client.model;
-        reply.header('x-thinkgate-fallback', 'true');
-        reply.header('x-thinkgate-route', client.tier);
-        reply.header('x-thinkgate-upstream-model', client.model);
+      const cached = await resolveFromCache(ctx.cache, cachePlan, clientGone);
+      if (cached.kind === 'gone') {
+        record.outcome = 'aborted';
+        record.status = 499;
+        return reply;
       }
+      if (cached.kind === 'served') {
+        record.cache = 'hit';
+        record.cacheTier = cached.answer.tier;
+        record.usage = sendCachedAnswer(reply, cached.answer, { stream, includeUsage, output: config.reasoning.output });
+        record.ttfbMs = performance.now() - startedAt;
+        return reply;
+      }
+      leader = cached.leader;
+      record.cache = cached.status;
+      reply.header('x-thinkgate-cache', cached.status);
+
+      upstream = upstreamSignal(request, reply, client.config.timeouts.totalMs);
+      const { signal } = upstream;
+      const served = await resilientChat({ route: decision.route, upstreams, fallback: config.fallback, signal, bodyFor });
+      client = served.client;
+      if (served.fallback) markFallback(reply, record, served);
       const forward: ForwardOptions = { client, body: served.body, output: config.reasoning.output, signal };
+
       if (!stream) {
-        const completion = await readCompletion(res, forward);
+        const completion = await readCompletion(served.res, forward);
         record.usage = completion.usage ?? null;
         record.ttfbMs = performance.now() - startedAt;
-        await fillEstimatedUsage(record, chat.messages, completion); // savings: no-op when the upstream reported usage
+        await fillEstimatedUsage(record, chat.messages, completion); // no-op when the upstream reported usage
+        answer = completion;
         return completion;
       }
+
       reply.hijack();
       const writer = new SseWriter(reply.raw);
-      const result = await pipeStream(res, { ...forward, includeUsage: chat.stream_options?.include_usage === true }, {
+      const result = await pipeStream(served.res, { ...forward, includeUsage }, {
         start: () => {
           reply.raw.writeHead(200, {
             ...(reply.getHeaders() as Record<string, string>),
@@ -112,18 +171,20 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       writer.end();
       record.usage = result.completion.usage ?? null;
       record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
-      await fillEstimatedUsage(record, chat.messages, result.completion); // savings: streams without usage, cut streams
+      await fillEstimatedUsage(record, chat.messages, result.completion); // streams without usage, cut streams
       if (result.error !== null) {
         if (countsAgainstBreaker(result.error)) client.breaker.onFailure();
         record.outcome = 'error';
         record.errorCode = result.error.code;
         record.status = result.error.status;
+      } else if (result.complete) {
+        answer = result.completion;
       }
       return reply;
     } catch (err) {
       const aborted = clientGone();
       record.outcome = aborted ? 'aborted' : 'error';
-      const mapped = signal.aborted && !aborted
+      const mapped = upstream?.timedOut() === true && !aborted
         ? new GatewayError(504, `${client.tier} upstream did not finish within ${client.config.timeouts.totalMs} ms`, { code: 'upstream_timeout' })
         : err;
       const { status, body: errBody } = toOpenAIError(mapped);
@@ -137,7 +198,12 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       if (aborted) return reply;
       throw mapped;
     } finally {
-      finish();
+      // Store first, so a request arriving after the group settles finds the entry. A fallback answer came from
+      // the other tier: it is handed to waiting followers but never stored under this tier's key.
+      if (answer !== undefined && !record.fallback && cachePlan?.policy.write === true) void ctx.cache.save(cachePlan.key, decision.route, answer);
+      leader?.settle(answer === undefined ? undefined : { tier: client.tier, completion: answer });
+      record.latencyMs = performance.now() - startedAt;
+      for (const observe of observers) observe(record);
     }
   });
 };

@@ -1,0 +1,121 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ChatCompletion } from '../chat/types.js';
+import type { CacheConfig, Config, Tier } from '../config/schema.js';
+import type { CacheEntry } from './entry.js';
+import { isCacheableCompletion, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
+import { RedisStore } from './redis-store.js';
+import { SingleFlight } from './single-flight.js';
+import { MemoryStore, type CacheStore, type StoreStats } from './store.js';
+
+/** A completed answer shared by a single-flight leader with its followers. */
+export interface SharedAnswer {
+  tier: Tier;
+  completion: ChatCompletion;
+}
+
+export interface CacheHit {
+  key: string;
+  entry: CacheEntry;
+  /** Served by the reasoning tier's entry for a request routed direct. */
+  crossTier: boolean;
+}
+
+export interface CacheStats extends StoreStats {
+  hits: number;
+  /** Of the hits, served by a cached reasoning answer to a request routed direct. */
+  crossTierHits: number;
+  /** Of the hits, followers served by an identical request in flight (no store read). */
+  coalesced: number;
+  misses: number;
+  bypasses: number;
+  /** Entries written (answers that passed the policy). */
+  stores: number;
+}
+
+/**
+ * The result cache: a store (memory LRU, or Redis with a memory near-cache), the request/answer policy, the
+ * single-flight table and the counters. Knows nothing of HTTP: the chat route asks it questions.
+ */
+export class ResultCache {
+  readonly flights = new SingleFlight<SharedAnswer>();
+  private hits = 0;
+  private crossTierHits = 0;
+  private misses = 0;
+  private bypasses = 0;
+  private stores = 0;
+
+  constructor(
+    readonly config: CacheConfig,
+    private readonly store: CacheStore,
+  ) {}
+
+  policy(req: PolicyRequest): CachePolicy {
+    return requestPolicy(req, this.config);
+  }
+
+  /** Looks up `keys` in order; `unavailable` when the store could not answer for any of them. */
+  async lookup(keys: readonly string[]): Promise<CacheHit | null | 'unavailable'> {
+    let unavailable = false;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const found = await this.store.get(key);
+      if (found === 'unavailable') unavailable = true;
+      else if (found !== null) return { key, entry: found, crossTier: i > 0 };
+    }
+    return unavailable ? 'unavailable' : null;
+  }
+
+  /** Stores a completed answer if the policy allows it. Never throws: a store failure only loses the entry. */
+  async save(key: string, tier: Tier, completion: ChatCompletion): Promise<boolean> {
+    if (!isCacheableCompletion(completion, this.config)) return false;
+    this.stores++;
+    await this.store.set(key, { tier, json: JSON.stringify(completion), storedAt: Date.now() });
+    return true;
+  }
+
+  /** Counts what the client was told in `x-thinkgate-cache`. */
+  count(status: 'hit' | 'miss' | 'bypass', crossTier = false): void {
+    if (status === 'hit') {
+      this.hits++;
+      if (crossTier) this.crossTierHits++;
+    } else if (status === 'miss') this.misses++;
+    else this.bypasses++;
+  }
+
+  stats(): CacheStats {
+    return {
+      ...this.store.stats(),
+      hits: this.hits,
+      crossTierHits: this.crossTierHits,
+      coalesced: this.flights.coalesced,
+      misses: this.misses,
+      bypasses: this.bypasses,
+      stores: this.stores,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/** Builds the configured cache; with Redis, waits briefly for the connection (never fails when Redis is down). */
+export async function createResultCache(config: Config, log: FastifyBaseLogger): Promise<ResultCache> {
+  const cfg = config.cache;
+  const kind = cfg.store ?? (config.redis.url !== undefined ? 'redis' : 'memory');
+  if (kind === 'redis' && config.redis.url !== undefined) {
+    const store = new RedisStore({
+      url: config.redis.url,
+      keyPrefix: `${config.redis.keyPrefix}cache:`,
+      ttlSeconds: cfg.ttlSeconds,
+      nearCacheMaxBytes: cfg.nearCacheMaxBytes,
+      nearCacheTtlSeconds: cfg.nearCacheTtlSeconds,
+      compressAboveBytes: cfg.compressAboveBytes,
+      commandTimeoutMs: cfg.redisTimeoutMs,
+      log,
+    });
+    if (!(await store.waitReady(1_000))) log.warn('cache: redis not reachable at startup; serving without the shared cache until it is');
+    return new ResultCache(cfg, store);
+  }
+  return new ResultCache(cfg, new MemoryStore(cfg.maxBytes, cfg.ttlSeconds));
+}
