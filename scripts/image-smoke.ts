@@ -34,6 +34,8 @@ interface Args {
   /** Where the container sees --secrets-dir. */
   secretsMount: string;
   probe: string | undefined;
+  /** Delivers the stop signal to the container's main process (bash; SMOKE_CHILD_PID is the spawned command). */
+  stopCommand: string | undefined;
   startTimeoutMs: number;
   command: string[];
 }
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     secretsDir,
     secretsMount: opts.get('secrets-mount') ?? secretsDir,
     probe: opts.get('probe'),
+    stopCommand: opts.get('stop-command'),
     startTimeoutMs: Number(opts.get('start-timeout-ms') ?? 60_000),
     command: argv.slice(dash + 1),
   };
@@ -104,9 +107,9 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number):
   throw new Error(`/healthz did not answer within ${timeoutMs} ms`);
 }
 
-function runProbe(command: string): Promise<number> {
+function runProbe(command: string, env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const probe = spawn('bash', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const probe = spawn('bash', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
     probe.once('exit', (code) => resolve(code ?? 1));
   });
 }
@@ -152,7 +155,7 @@ async function main(): Promise<number> {
     await checks.run('starts and answers /healthz', async () => `${Math.round(await waitHealthy(url, child, args.startTimeoutMs))} ms after spawn`);
     if (checks.failed > 0) return finish(checks, logLines, child, gone, [reasoning, direct]);
     await runChecks(checks, url, args, reasoning, direct);
-    await checkDrain(checks, url, child, gone, logLines);
+    await checkDrain(checks, url, child, gone, logLines, args.stopCommand);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
@@ -213,7 +216,19 @@ async function runChecks(checks: Checks, url: string, args: Args, reasoning: Fak
 }
 
 /** SIGTERM while a slow stream is in flight: the stream must finish whole and the process exit 0. */
-async function checkDrain(checks: Checks, url: string, child: ChildProcess, gone: Promise<number | string>, logLines: string[]): Promise<void> {
+async function checkDrain(
+  checks: Checks,
+  url: string,
+  child: ChildProcess,
+  gone: Promise<number | string>,
+  logLines: string[],
+  stopCommand: string | undefined,
+): Promise<void> {
+  // A container runtime signals the container's main process; a wrapper such as `buildah run` may not pass it on.
+  const stop = async (): Promise<void> => {
+    if (stopCommand === undefined) child.kill('SIGTERM');
+    else if ((await runProbe(stopCommand, { SMOKE_CHILD_PID: String(child.pid) })) !== 0) throw new Error('stop command failed');
+  };
   await checks.run('SIGTERM drains an in-flight stream, then the process exits 0', async () => {
     const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0, timeout: 30_000 });
     const stream = await openai.chat.completions.create({ model: 'thinkgate-direct', stream: true, messages: [{ role: 'user', content: DRAIN_PROMPT }] });
@@ -225,7 +240,7 @@ async function checkDrain(checks: Checks, url: string, child: ChildProcess, gone
       finish = chunk.choices[0]?.finish_reason ?? finish;
       if (signalledAt === 0 && content.length > 0) {
         signalledAt = performance.now();
-        child.kill('SIGTERM');
+        await stop();
       }
     }
     assert(content === 'x'.repeat(DRAIN_CHUNKS * 4), `stream cut: got ${content.length} of ${DRAIN_CHUNKS * 4} characters`);
