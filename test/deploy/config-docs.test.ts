@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DOC_PATH, collectDocComments, discoverEnvBindings, renderConfigurationDoc } from '../../scripts/gen-config-docs.js';
 
@@ -30,5 +30,21 @@ describe('the generator', () => {
     const log = docs.get(['level', 'prompts'].sort().join(','));
     expect(log?.get('prompts')).toMatch(/^Log prompt text/);
     expect(log?.has('level')).toBe(false);
+  });
+});
+
+describe('config/thinkgate.example.yaml', () => {
+  it('is a valid configuration as shipped (DeepSeek, key from the environment)', async () => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    const path = new URL('../../config/thinkgate.example.yaml', import.meta.url).pathname;
+    const { config } = loadConfig({ path, env: { DEEPSEEK_API_KEY: 'sk-example' } });
+    expect(config.upstreams.reasoning).toMatchObject({ model: 'deepseek-reasoner', apiKey: 'sk-example', reasoningHistory: 'keep' });
+    expect(config.upstreams.direct?.model).toBe('deepseek-chat');
+  });
+
+  it('is not the default config path (it would be loaded by every npm start)', async () => {
+    const { DEFAULT_CONFIG_PATH } = await import('../../src/config/load.js');
+    expect(DEFAULT_CONFIG_PATH).toBe('config/thinkgate.yaml');
+    expect(existsSync(new URL(`../../${DEFAULT_CONFIG_PATH}`, import.meta.url))).toBe(false);
   });
 });
