@@ -160,16 +160,50 @@ probe_cmd="buildah run --isolation chroot -e PORT=$PORT $CONTAINER -- node -e $(
 # STOPSIGNAL to the container's main process directly, as a container runtime does: the node process below
 # buildah (chroot isolation shares the host's PID namespace).
 stop_signal="$(read_config StopSignal)"
-stop_cmd='pids=("$SMOKE_CHILD_PID"); main=""
-while [ ${#pids[@]} -gt 0 ]; do p=${pids[0]}; pids=("${pids[@]:1}")
-  [ "$(ps -o comm= -p "$p")" = node ] && { main=$p; break; }
-  for c in $(ps -o pid= --ppid "$p"); do pids+=("$c"); done; done
-[ -n "$main" ] || { echo "no node process under $SMOKE_CHILD_PID" >&2; exit 1; }
-echo "[test-image] kill -s '"${stop_signal#SIG}"' $main (the container main process)" >&2
-kill -s '"${stop_signal#SIG}"' "$main"'
+container_main_pid() {
+  local queue=("$1") p c
+  while [ ${#queue[@]} -gt 0 ]; do
+    p=${queue[0]}; queue=("${queue[@]:1}")
+    if [ "$(ps -o comm= -p "$p")" = node ]; then echo "$p"; return 0; fi
+    for c in $(ps -o pid= --ppid "$p"); do queue+=("$c"); done
+  done
+  return 1
+}
+stop_cmd="$(declare -f container_main_pid)
+main=\$(container_main_pid \"\$SMOKE_CHILD_PID\") || { echo 'no node process under the container command' >&2; exit 1; }
+echo \"[test-image] kill -s ${stop_signal#SIG} \$main (the container's main process)\" >&2
+kill -s ${stop_signal#SIG} \"\$main\""
 log "starting the container on 127.0.0.1:$PORT (host network) with two fake upstreams"
 if ! timeout 300 node_modules/.bin/tsx scripts/image-smoke.ts --port "$PORT" --secrets-dir "$WORK/secrets" \
     --secrets-mount /run/secrets --probe "$probe_cmd" --stop-command "$stop_cmd" -- bash -c "$run_cmd"; then
   fail "smoke test against the image failed"
 fi
-log "PASS: $IMAGE builds, runs, answers, and drains on SIGTERM"
+# ---- demo mode: no configuration at all, the embedded simulated upstreams answer ----
+log "demo mode: the image with no configuration"
+demo_out="$WORK/demo.log"
+buildah run --isolation chroot -e PORT="$PORT" "$CONTAINER" -- $(read_config Entrypoint | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).join(" ")))') serve >"$demo_out" 2>&1 &
+demo_pid=$!
+demo_ok=0
+if timeout 60 node -e '
+  const url = `http://127.0.0.1:${process.argv[1]}`;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  (async () => {
+    for (let i = 0; i < 120; i++) {
+      try { const h = await (await fetch(`${url}/healthz`)).json(); if (h.mode !== "demo") throw new Error(`mode ${h.mode}`); break; }
+      catch (e) { if (String(e.message).startsWith("mode")) throw e; await sleep(250); }
+    }
+    const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "auto", messages: [{ role: "user", content: "hello" }] }) });
+    const body = await res.json();
+    if (res.status !== 200 || !String(body.choices?.[0]?.message?.content).includes("simulated")) throw new Error(`chat: ${res.status} ${JSON.stringify(body)}`);
+    console.log(JSON.stringify({ check: "demo mode answers with the simulated upstreams", ok: true, route: res.headers.get("x-thinkgate-route") }));
+  })().catch((e) => { console.log(JSON.stringify({ check: "demo mode", ok: false, error: e.message })); process.exit(1); });
+' "$PORT"; then demo_ok=1; fi
+grep -q 'DEMO MODE' "$demo_out" || { demo_ok=0; log "no demo banner in the output"; }
+# Stop it the same way: the image's STOPSIGNAL to the node process under buildah.
+main_pid="$(container_main_pid "$demo_pid" || true)"
+if [ -n "$main_pid" ]; then kill -s "${stop_signal#SIG}" "$main_pid" 2>/dev/null || true; fi
+wait "$demo_pid" 2>/dev/null || true
+[ "$demo_ok" = 1 ] || { tail -20 "$demo_out"; fail "demo mode check failed"; }
+
+log "PASS: $IMAGE builds, runs (configured and demo), answers, and drains on SIGTERM"
