@@ -102,8 +102,14 @@ export interface EnvBinding {
   fromFile: boolean;
 }
 
-/** Config path (dotted) → the environment variable that overrides it. */
-export function discoverEnvBindings(): Map<string, EnvBinding> {
+export interface EnvBindings {
+  /** Config path (dotted) → the environment variable that overrides it. */
+  byPath: Map<string, EnvBinding>;
+  /** Variables read but not traced to a path (a parser rejected the probe value): listed without a key. */
+  untraced: EnvBinding[];
+}
+
+export function discoverEnvBindings(): EnvBindings {
   const markers = new Map<string, string>();
   const fileVariants = new Set<string>();
   const env = new Proxy({} as Record<string, string | undefined>, {
@@ -134,7 +140,9 @@ export function discoverEnvBindings(): Map<string, EnvBinding> {
     }
   };
   walk(raw, []);
-  return bindings;
+  const traced = new Set([...bindings.values()].map((b) => b.name));
+  const untraced = [...markers.keys()].filter((n) => !traced.has(n)).map((name) => ({ name, fromFile: fileVariants.has(name) }));
+  return { byPath: bindings, untraced };
 }
 
 // ---- rendering ----
@@ -221,7 +229,7 @@ export function renderConfigurationDoc(): string {
   const docs = collectDocComments(sourceFiles(join(ROOT, 'src')));
   const env = discoverEnvBindings();
   const rows: Row[] = [];
-  rowsOf(jsonSchema, [[]], docs, env, rows);
+  rowsOf(jsonSchema, [[]], docs, env.byPath, rows);
 
   const sections: string[] = [];
   for (const top of Object.keys(jsonSchema.properties ?? {})) {
@@ -238,7 +246,8 @@ export function renderConfigurationDoc(): string {
     }
     sections.push('');
   }
-  const envRows = [...env.entries()].map(([path, b]) => `| \`${b.name}\` | ${b.fromFile ? `\`${b.name}_FILE\`` : ''} | \`${path}\` |`);
+  const envRow = (b: EnvBinding, key: string): string => `| \`${b.name}\` | ${b.fromFile ? `\`${b.name}_FILE\`` : ''} | ${key} |`;
+  const envRows = [...[...env.byPath].map(([path, b]) => envRow(b, `\`${path}\``)), ...env.untraced.map((b) => envRow(b, '(see `src/config/load.ts`)'))];
 
   return [
     '# Configuration reference',

@@ -46,6 +46,11 @@ command -v buildah >/dev/null || skip "buildah is not installed (apt-get install
 [ -n "$NODE_BIN" ] || skip "node is not on PATH"
 buildah info >/dev/null 2>&1 || skip "buildah cannot run here: $(buildah info 2>&1 | tail -1)"
 
+# One run at a time per machine: runs share the base rootfs cache and the image names.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock -w 900 9 || skip "another image test still holds $CACHE/.lock"
+
 image_exists() { buildah inspect --type image "$1" >/dev/null 2>&1; }
 
 # ---- base image: Debian bookworm minbase + this machine's node and npm ----

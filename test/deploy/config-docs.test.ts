@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_DOC_PATH, collectDocComments, discoverEnvBindings, renderConfigurationDoc } from '../../scripts/gen-config-docs.js';
 
 describe('docs/configuration.md', () => {
+  const doc = renderConfigurationDoc();
+
   it('is up to date with the zod schema (regenerate with `npm run docs:config`)', () => {
     const committed = readFileSync(CONFIG_DOC_PATH, 'utf8');
-    expect(committed, 'docs/configuration.md is stale: run npm run docs:config').toBe(renderConfigurationDoc());
+    expect(committed, 'docs/configuration.md is stale: run npm run docs:config').toBe(doc);
   });
 
   it('documents every key with its default and doc comment, and every environment variable', () => {
-    const doc = renderConfigurationDoc();
     expect(doc).toContain('| `server.port` | `integer, ≥ 0, ≤ 65535` | `8080` | `PORT` |');
     expect(doc).toContain('Log prompt text in the per-request line.');
     expect(doc).toContain('| `THINKGATE_REASONING_API_KEY` | `THINKGATE_REASONING_API_KEY_FILE` | `upstreams.reasoning.apiKey` |');
@@ -19,7 +20,8 @@ describe('docs/configuration.md', () => {
 
 describe('the generator', () => {
   it('reads the environment variables from applyEnvOverrides itself', () => {
-    const env = discoverEnvBindings();
+    const { byPath: env, untraced } = discoverEnvBindings();
+    expect(untraced).toEqual([]);
     expect(env.get('server.port')).toEqual({ name: 'PORT', fromFile: false });
     expect(env.get('auth.apiKeys')).toEqual({ name: 'THINKGATE_API_KEYS', fromFile: true });
     expect(env.get('redis.url')?.name).toBe('REDIS_URL');
