@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
@@ -61,6 +61,13 @@ describe('deploy/k8s manifests', () => {
     const build = MODELS[`${m.apiVersion}/${m.kind}`];
     expect(build, `no validator for ${m.apiVersion} ${m.kind}`).toBeDefined();
     expect(() => build!(doc).validate()).not.toThrow();
+  });
+
+  it('lists every manifest file in kustomization.yaml, and maps the image name it uses', () => {
+    const [kustomization] = parseYamlFile(join(K8S_DIR, 'kustomization.yaml')) as [{ resources: string[]; images: { name: string }[] }];
+    const files = readdirSync(K8S_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+    expect([...kustomization.resources].sort()).toEqual(files.sort());
+    expect(kustomization.images.map((i) => i.name)).toContain(container.image);
   });
 
   it('has the validator reject a broken manifest (the check can fail)', () => {
