@@ -63,8 +63,9 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         app.server.closeAllConnections();
       }, config.server.shutdownGraceMs);
       force.unref();
-      // A keep-alive connection becomes idle only after its last response ends; close each one as soon as it does.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      // A keep-alive connection busy at SIGTERM turns idle once its response ends; server.close() only closed the
+      // connections idle at that moment, so keep closing newly idle ones, or the drain lasts a keep-alive timeout.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 200);
       sweep.unref();
       app.close().then(
         () => {
@@ -73,6 +74,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
           resolve(0);
         },
         (err: unknown) => {
+          clearInterval(sweep);
           app.log.error({ err }, 'error while closing');
           resolve(1);
         },
