@@ -94,6 +94,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const savings = createSavings(config, upstreams.reasoning.model, app.log);
   app.addHook('onClose', () => savings.close());
   trackInFlight(app, savings.metrics.inFlight);
+  savings.metrics.watchBreakers(upstreams);
   // ---- end savings accounting ----
 
   const cache = await createResultCache(config, app.log);

@@ -61,14 +61,19 @@ describe('configuration', () => {
 
   it('loads YAML with ${ENV} interpolation, then lets the environment override it', () => {
     const path = file('a.yaml', [
-      'server: { port: 7000 }',
+      '# a commented-out ${UNSET_IN_COMMENT} is not configuration',
+      'server: { port: 7000, bodyLimitBytes: "${BODY_LIMIT}" }',
+      'log:',
+      '  prompts: ${LOG_PROMPTS}',
       'upstreams:',
       '  reasoning: { baseUrl: "${R_URL}", model: r1, apiKey: "${R_KEY:-none}" }',
       '  direct: { baseUrl: "http://d/v1", model: "${D_MODEL}" }',
     ].join('\n'));
-    const { config, source } = loadConfig({ path, env: { R_URL: 'http://r/v1', D_MODEL: 'chat', PORT: '7100' } });
+    const { config, source } = loadConfig({ path, env: { R_URL: 'http://r/v1', D_MODEL: 'chat', PORT: '7100', BODY_LIMIT: '2048', LOG_PROMPTS: 'true' } });
     expect(source).toBe(path);
     expect(config.server.port).toBe(7100);
+    expect(config.server.bodyLimitBytes).toBe(2048);
+    expect(config.log.prompts).toBe(true);
     expect(config.upstreams.reasoning).toMatchObject({ baseUrl: 'http://r/v1', apiKey: 'none' });
     expect(config.upstreams.direct?.model).toBe('chat');
   });

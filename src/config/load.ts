@@ -28,6 +28,33 @@ export function interpolateEnv(text: string, env: Env, problems: string[]): stri
   });
 }
 
+const WHOLE_REF = /^\$\{[^}]+\}$/;
+
+/**
+ * Interpolates every string value of a parsed YAML tree. A value that is one whole reference (`port: ${PORT}`) is
+ * read as YAML again, so numbers and booleans from the environment keep their type.
+ */
+export function interpolateValues(node: unknown, env: Env, problems: string[]): unknown {
+  if (typeof node === 'string') {
+    if (!node.includes('${')) return node;
+    const text = interpolateEnv(node, env, problems);
+    if (!WHOLE_REF.test(node)) return text;
+    try {
+      const typed: unknown = parseYaml(text);
+      return typeof typed === 'number' || typeof typed === 'boolean' ? typed : text;
+    } catch {
+      return text;
+    }
+  }
+  if (Array.isArray(node)) return node.map((v) => interpolateValues(v, env, problems));
+  if (typeof node === 'object' && node !== null) {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(node)) out[k] = interpolateValues(v, env, problems);
+    return out;
+  }
+  return node;
+}
+
 function readSecretVar(env: Env, name: string, problems: string[]): string | undefined {
   const fileVar = env[`${name}_FILE`];
   if (fileVar) {
@@ -132,9 +159,9 @@ export function loadConfig(opts: LoadOptions = {}): { config: Config; source: st
     } catch (err) {
       throw new ConfigError([`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
     }
-    const interpolated = interpolateEnv(text, env, problems);
     try {
-      const parsed: unknown = parseYaml(interpolated);
+      // Parse first, then interpolate the values: a `${VAR}` in a comment is not configuration.
+      const parsed = interpolateValues(parseYaml(text), env, problems);
       if (parsed !== null && parsed !== undefined) {
         if (typeof parsed !== 'object' || Array.isArray(parsed)) problems.push(`${path}: top level must be a mapping`);
         else raw = parsed as Json;

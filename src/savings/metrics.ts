@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestRecord } from '../chat/record.js';
 import type { Accounting } from './accounting.js';
+import type { BreakerState, CircuitBreaker } from '../upstream/breaker.js';
 import { nanoToUsd } from './prices.js';
 
 const LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320];
@@ -24,6 +25,7 @@ export class GatewayMetrics {
   private readonly firstByte: Histogram<'route'>;
   readonly inFlight: Gauge;
   readonly ledgerErrors: Counter;
+  private readonly fallbacks: Counter<'from' | 'to'>;
 
   constructor(initialThreshold: number) {
     const registers = [this.registry];
@@ -39,7 +41,22 @@ export class GatewayMetrics {
     this.firstByte = new Histogram({ name: 'thinkgate_time_to_first_byte_seconds', help: 'Time from request start to the first byte sent to the client.', labelNames: ['route'], buckets: LATENCY_BUCKETS_S, registers });
     this.inFlight = new Gauge({ name: 'thinkgate_requests_in_flight', help: 'Chat requests being handled right now.', registers });
     this.ledgerErrors = new Counter({ name: 'thinkgate_ledger_write_errors_total', help: 'Ledger writes that failed (e.g. Redis unavailable): stats undercount by this many requests.', registers });
+    this.fallbacks = new Counter({ name: 'thinkgate_fallbacks_total', help: 'Requests served by the other tier because the decided one failed or its breaker was open.', labelNames: ['from', 'to'], registers });
     this.threshold.set(initialThreshold);
+  }
+
+  /** Breaker state per upstream, read at scrape time: 0 closed, 1 half-open, 2 open. */
+  watchBreakers(upstreams: Record<string, { breaker: CircuitBreaker }>): void {
+    const code: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+    new Gauge({
+      name: 'thinkgate_upstream_breaker_state',
+      help: 'Circuit breaker state per upstream tier: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['tier'],
+      registers: [this.registry],
+      collect() {
+        for (const [tier, u] of Object.entries(upstreams)) this.set({ tier }, code[u.breaker.state]);
+      },
+    });
   }
 
   /** Hook for the gate controller: publish the threshold it currently applies. */
@@ -64,5 +81,6 @@ export class GatewayMetrics {
     if (a.usageEstimated) this.estimatedUsage.inc();
     if (r.cache !== 'hit') this.upstreamLatency.observe({ route, model }, r.latencyMs / 1000);
     if (r.ttfbMs !== null) this.firstByte.observe({ route }, r.ttfbMs / 1000);
+    if (r.fallback) this.fallbacks.inc({ from: route === 'reasoning' ? 'direct' : 'reasoning', to: route });
   }
 }

@@ -132,6 +132,10 @@ describe('circuit breaker', () => {
       .withResponse();
     expect(response.headers.get('x-thinkgate-fallback')).toBe('true');
     expect(gw.reasoning.chatRequests().length).toBe(before);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/^thinkgate_upstream_breaker_state\{tier="reasoning"\} 2$/m);
+    expect(metrics).toMatch(/^thinkgate_upstream_breaker_state\{tier="direct"\} 0$/m);
+    expect(metrics).toMatch(/^thinkgate_fallbacks_total\{from="reasoning",to="direct"\} [1-9]/m);
 
     gw.reasoning.scenario = (body) => ({ kind: 'answer', answer: { content: `back: ${lastUserContent(body)}` } });
     await new Promise((r) => setTimeout(r, 350));
