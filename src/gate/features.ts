@@ -1,3 +1,5 @@
+import { heuristicContributions, heuristicLogit } from './heuristic.js';
+import { boundText } from './text.js';
 import { CUES, CUE_INDEX, DEMAND_CUES, FRAME_INTENT_CUES, cjkShare, cueCounts, estimateTokens, isTrivialArithmetic } from './cues.js';
 
 /**
@@ -37,10 +39,14 @@ const EXTRA_FEATURES = [
   'has_system',
   'has_tools',
   'log_turns',
+  'heuristic_logit',
 ] as const;
 
 export const STRUCTURAL_FEATURE_NAMES: readonly string[] = [...CUES.map((c) => `cue_${c.name}`), ...EXTRA_FEATURES];
 export const STRUCTURAL_SIZE = STRUCTURAL_FEATURE_NAMES.length;
+export const HEURISTIC_FEATURE_INDEX = STRUCTURAL_FEATURE_NAMES.indexOf('heuristic_logit');
+/** heuristic_logit is stored divided by this; a weight equal to it reproduces the heuristic exactly. */
+export const HEURISTIC_IDENTITY_WEIGHT = 4;
 
 const DEMAND_INDICES = DEMAND_CUES.map((name) => CUE_INDEX[name] ?? -1).filter((i) => i >= 0);
 const INTENT_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1).filter((i) => i >= 0);
@@ -81,12 +87,17 @@ export function structuralFeatures(text: string, context: StructuralContext): Fl
     has_system: context.hasSystem ? 1 : 0,
     has_tools: context.hasTools ? 1 : 0,
     log_turns: Math.log1p(Math.max(0, context.userTurns - 1)) / 2,
+    // The hand-set gate as one input: the model corrects it instead of re-deriving it from few sources.
+    heuristic_logit: heuristicLogit(heuristicContributions(counts, chars)) / HEURISTIC_IDENTITY_WEIGHT,
   };
   EXTRA_FEATURES.forEach((name, k) => {
     features[CUES.length + k] = values[name];
   });
   return features;
 }
+
+/** N-grams are taken from a shorter window than the cues: wording style saturates early and this bounds training cost. */
+const NGRAM_BOUNDS = { headChars: 3000, tailChars: 1000 };
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -126,7 +137,7 @@ function fold(hash: number, mask: number): number {
  */
 export function forEachNgramBucket(text: string, bucketBits: number, visit: (bucket: number) => void): number {
   const mask = (1 << bucketBits) - 1;
-  const { codes, length } = normalisedCodes(text);
+  const { codes, length } = normalisedCodes(boundText(text, NGRAM_BOUNDS));
   let visited = 0;
   for (let i = 0; i + MIN_ORDER <= length; i++) {
     let hash = FNV_OFFSET;

@@ -32,7 +32,7 @@ const CUE_WEIGHTS: Readonly<Record<string, number>> = {
   service_cue: -1.1,
   factual_question: -0.9,
 };
-const BIAS = -1.7;
+const BIAS = -1.2;
 /** When the prompt is framed as translate/summarise/rewrite…, the hard material inside it is content, not the task. */
 const FRAMED_DEMAND_FACTOR = 0.25;
 const MULTIPLE_DEMANDS_BONUS = 0.8;
@@ -49,8 +49,8 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-export function scoreTurnHeuristically(text: string, context: StructuralContext): TurnScore {
-  const counts = cueCounts(text);
+/** Signed contributions of the cues present, given their counts (CUES order) and the turn's length. */
+export function heuristicContributions(counts: Float64Array, chars: number): Array<[string, number]> {
   const framed = FRAME_INTENT.some((i) => (counts[i] ?? 0) > 0);
   const contributions: Array<[string, number]> = [];
   let demandKinds = 0;
@@ -63,14 +63,23 @@ export function scoreTurnHeuristically(text: string, context: StructuralContext)
     contributions.push([definition.name, weight * Math.log1p(count)]);
   });
   if (demandKinds >= 3 && !framed) contributions.push(['multiple_demands', MULTIPLE_DEMANDS_BONUS]);
-  if (demandKinds === 0 && Math.max(context.chars, text.trim().length) < SHORT_CHARS) contributions.push(['short_chitchat', SHORT_CHITCHAT_PENALTY]);
-  const logit = contributions.reduce((sum, [, c]) => sum + c, BIAS);
+  if (demandKinds === 0 && chars < SHORT_CHARS) contributions.push(['short_chitchat', SHORT_CHITCHAT_PENALTY]);
+  return contributions;
+}
+
+/** The heuristic's logit (before the logistic): also an input feature of the learned gate. */
+export function heuristicLogit(contributions: ReadonlyArray<readonly [string, number]>): number {
+  return contributions.reduce((sum, [, c]) => sum + c, BIAS);
+}
+
+export function scoreTurnHeuristically(text: string, context: StructuralContext): TurnScore {
+  const contributions = heuristicContributions(cueCounts(text), Math.max(context.chars, text.trim().length));
   const reasons = contributions
     .filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, MAX_REASONS)
     .map(([name]) => name);
-  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+  return { score: sigmoid(heuristicLogit(contributions)), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
 }
 
 export interface HeuristicGateOptions {
