@@ -1,6 +1,7 @@
 import { CUES, CUE_INDEX, DEMAND_CUES, FRAME_INTENT_CUES, cueCounts } from './cues.js';
 import { decide, type ThresholdSource, type TurnScore } from './decide.js';
 import type { StructuralContext } from './features.js';
+import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
 
 /**
@@ -84,13 +85,14 @@ export function scoreTurnHeuristically(text: string, context: StructuralContext)
 
 export interface HeuristicGateOptions {
   threshold: ThresholdSource;
+  bounds?: TextBounds;
 }
 
 export function createHeuristicGate(options: HeuristicGateOptions): Gate {
   return {
     name: 'heuristic',
     score(input: GateInput): GateDecision {
-      return decide(scoreTurnHeuristically, input, { threshold: options.threshold });
+      return decide(scoreTurnHeuristically, input, { threshold: options.threshold, bounds: options.bounds });
     },
   };
 }

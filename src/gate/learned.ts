@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { decide, type ThresholdSource, type TurnScore } from './decide.js';
 import { FEATURE_VERSION, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
+import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
 
 /** Logistic regression over structural features + hashed char n-grams. Weights come from scripts/train-gate.ts. */
@@ -109,6 +110,7 @@ export function scoreTurnWithModel(model: GateModel, text: string, context: Stru
 export interface LearnedGateOptions {
   model: GateModel;
   threshold: ThresholdSource;
+  bounds?: TextBounds;
 }
 
 export function createLearnedGate(options: LearnedGateOptions): Gate {
@@ -116,7 +118,7 @@ export function createLearnedGate(options: LearnedGateOptions): Gate {
   return {
     name: 'learned',
     score(input: GateInput): GateDecision {
-      return decide(scoreTurn, input, { threshold: options.threshold });
+      return decide(scoreTurn, input, { threshold: options.threshold, bounds: options.bounds });
     },
   };
 }
