@@ -30,10 +30,10 @@ export const CUES: readonly CueDefinition[] = [
   cue('code_syntax', /```|\bdef\s+\w+\s*\(|\bfunction\s+\w*\s*\(|\bclass\s+\w+\s*[:({]|#include|\bpublic\s+static|\breturn\s+(?:true|false|none|null|\w+\s*[-+*/([])|=>|\bimport\s+\w+|\bconsole\.log|\bprint\s*\(|>>>|\w\[\w{1,6}\]|[;{]\s*$|\b(?:int|void|const|let|var)\s+\w+\s*[=(;]/gm),
   cue('code_request', /\b(?:write|implement|code|create|design)\b[^.\n]{0,40}\b(?:function|program|script|algorithm|method|query|regex|class)\b|\b(?:python|java|javascript|c\+\+|typescript|rust|golang|sql)\b|\balgorithm|time complexity|\bdebug|\bbug\b|数组|链表|字符串\s*[a-z]|整数\s*[a-z]|算法|编写|写一个函数|函数实现|程序|代码|复杂度|子数组|子序列|下标|二叉树|返回/gi),
   cue('proof', /\bprove\b|\bproof\b|\bshow that\b|\bderive\b|证明|求证|推导|论证/gi),
-  cue('unknown_to_find', /how many|how much|how long|how far|how old|what is the (?:value|probability|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解方程|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b/gi),
+  cue('unknown_to_find', /how many|how much|how long|how far|how old|what is the (?:value|probability|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解方程|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b|what percent(?:age)?|by how much|what fraction|at what (?:time|rate|speed|age)|how fast/gi),
   cue('constraint_cue', /at least|at most|exactly|no more than|no fewer than|\beach\b|\bevery\b|remaining|\bleft over\b|twice|\bhalf\b|times as|more than|fewer than|less than|\bper\b|in total|altogether|至少|最多|最少|恰好|恰有|每(?:个|人|天|只|本|次|小时|分钟|千克|米|条|组|行|面|辆|瓶|箱|盒|位)|剩下|剩余|还剩|一共|共有|总共|倍|平均|比.{1,8}(?:多|少|快|慢|大|小)|不超过|不少于|满足|各有/gi),
-  cue('logic_cue', /\bif\b[^.?\n]{0,80}\bthen\b|\bsuppose\b|\bassume\b|\bassuming\b|\beither\b|\bneither\b|tells? the truth|\blies\b|\btrue or false\b|which of the following|\blogically\b|\bdeduce\b|\bconsistent\b|\bcontradict|\bimplies\b|\bnecessarily\b|\b(?:true|false)\s+(?:and|or)\b|\bnot\s+(?:not\s+)*(?:true|false)\b|\bdeductively\b|\bvalid\b|\bpremises?\b|如果.{0,40}(?:那么|则|就)|假设|假如|若|则|推理|推断|真话|假话|说谎|下列|以下.{0,8}(?:正确|错误|成立)|必然|一定(?:是|不是|为)|充分|必要|矛盾|甲.{0,4}乙.{0,4}丙|[A-E]、[A-E]、[A-E]/gi),
-  cue('multi_step', /step by step|step-by-step|\bplan\b|\bschedule\b|optimi[sz]|minimi[sz]|maximi[sz]|trade-?offs?|\bstrategy\b|\bfirst\b[^.\n]{0,100}\bthen\b|\bin order\b|\bsequence\b|\bshuffl|\bswap|\btake \d+ steps?|\bstarting point\b|步骤|规划|最优|最短|最长|最小|最大|方案数|策略|先.{0,30}再|依次|顺序|交换/gi),
+  cue('logic_cue', /\bif\b[^.?\n]{0,80}\bthen\b|\bsuppose\b|\bassume\b|\bassuming\b|\beither\b|\bneither\b|tells? the truth|\blies\b|\btrue or false\b|which of the following|\blogically\b|\bdeduce\b|\bconsistent\b|\bcontradict|\bimplies\b|\bnecessarily\b|\b(?:true|false)\s+(?:and|or)\b|\bnot\s+(?:not\s+)*(?:true|false)\b|\bdeductively\b|\bvalid\b|\bpremises?\b|如果.{0,40}(?:那么|则|就)|假设|假如|若|则|推理|推断|真话|假话|说谎|下列|以下.{0,8}(?:正确|错误|成立)|必然|一定(?:是|不是|为)|是否(?:成立|正确|合理|可能)|判断|充分|必要|矛盾|甲.{0,4}乙.{0,4}丙|[A-E]、[A-E]、[A-E]/gi),
+  cue('multi_step', /step by step|step-by-step|\bplan\b|\bschedule\b|optimi[sz]|minimi[sz]|maximi[sz]|trade-?offs?|\bstrategy\b|\bfirst\b[^.\n]{0,100}\bthen\b|\bin order\b|\bsequence\b|\bshuffl|\bswap|\btake \d+ steps?|\bstarting point\b|步骤|规划|最优|最短|最长|最小|最大|方案数|策略|先.{0,30}再|依次|顺序|交换|排列|排序|从高到低|从低到高|从大到小|从小到大/gi),
   cue('options_mc', /(?:^|\n)\s*\(?[A-E][.)）．、:：]\s?|\boptions?:|选项/g),
   cue('numbers', /\d+(?:[.,]\d+)?|[一二三四五六七八九十百千万两]+(?:个|只|本|人|元|天|次|倍|米|岁|辆|条|块|张|分)/g),
   cue('question_mark', /[?？]/g),
@@ -52,6 +52,8 @@ export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CU
 
 /** Indices of cue groups the features and the heuristic combine. */
 export const DEMAND_CUES: readonly string[] = ['math_expression', 'latex', 'equation_variable', 'code_syntax', 'code_request', 'proof', 'unknown_to_find', 'constraint_cue', 'logic_cue', 'multi_step', 'options_mc'];
+/** Code in the prompt turns "rewrite/translate this" into a programming task, so it cancels the direct-task frame. */
+export const FRAME_BREAKING_CUES: readonly string[] = ['code_syntax'];
 export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write'];
 
 function countMatches(pattern: RegExp, text: string): number {
@@ -67,6 +69,14 @@ export function edgeText(text: string): string {
   return text.slice(0, EDGE_HEAD) + '\n' + text.slice(text.length - EDGE_TAIL);
 }
 
+const FRAME_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
+const FRAME_BREAKING_INDICES = FRAME_BREAKING_CUES.map((name) => CUE_INDEX[name] ?? -1);
+
+/** Whether the prompt is framed as a direct task (translate/summarise/rewrite/…) around its material. */
+export function isDirectTaskFrame(counts: Float64Array): boolean {
+  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0) && !FRAME_BREAKING_INDICES.some((i) => (counts[i] ?? 0) > 0);
+}
+
 /** Raw match counts of every cue, in CUES order. */
 export function cueCounts(text: string): Float64Array {
   const counts = new Float64Array(CUES.length);
@@ -79,8 +89,8 @@ export function cueCounts(text: string): Float64Array {
   return counts;
 }
 
-const TRIVIAL_ARITHMETIC = /^\s*(?:what(?:'s| is)|calculate|compute|计算|请问)?\s*[\d\s.+\-*/×÷()=＝]+\s*(?:(?:等于|是)?(?:几|多少))?\s*[?？=＝]?\s*$/i;
-const OPERATOR = /[+\-*/×÷]/g;
+const TRIVIAL_ARITHMETIC = /^\s*(?:what(?:'s| is)|calculate|compute|计算|请问)?\s*(?:[\d\s.+\-*/×÷()=＝]|加|减|乘以?|除以)+\s*(?:(?:等于|是)?(?:几|多少))?\s*[?？=＝]?\s*$/i;
+const OPERATOR = /[+\-*/×÷]|加|减|乘|除/g;
 
 /** "what is 2+2", "3×4等于几": one or two operations on small literals, answered without thinking. */
 export function isTrivialArithmetic(text: string): boolean {

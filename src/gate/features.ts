@@ -1,6 +1,6 @@
 import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { boundText } from './text.js';
-import { CUES, CUE_INDEX, DEMAND_CUES, FRAME_INTENT_CUES, cjkShare, cueCounts, estimateTokens, isTrivialArithmetic } from './cues.js';
+import { CUES, CUE_INDEX, DEMAND_CUES, cjkShare, cueCounts, estimateTokens, isDirectTaskFrame, isTrivialArithmetic } from './cues.js';
 
 /**
  * Feature extraction of the learned gate. Pure: text in, numbers out.
@@ -12,7 +12,7 @@ import { CUES, CUE_INDEX, DEMAND_CUES, FRAME_INTENT_CUES, cjkShare, cueCounts, e
  */
 
 /** Bump when the layout or the meaning of any feature changes; models trained on another version are rejected. */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 export const NGRAM_ORDERS = [2, 3, 4] as const;
 const MIN_ORDER = 2;
 const MAX_ORDER = 4;
@@ -49,7 +49,6 @@ export const HEURISTIC_FEATURE_INDEX = STRUCTURAL_FEATURE_NAMES.indexOf('heurist
 export const HEURISTIC_IDENTITY_WEIGHT = 4;
 
 const DEMAND_INDICES = DEMAND_CUES.map((name) => CUE_INDEX[name] ?? -1).filter((i) => i >= 0);
-const INTENT_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1).filter((i) => i >= 0);
 const NEWLINE = 10;
 
 function countLines(text: string): number {
@@ -70,8 +69,7 @@ export function structuralFeatures(text: string, context: StructuralContext): Fl
     demandTotal += count;
     if (count > 0) demandKinds++;
   }
-  let intentFrame = 0;
-  for (const i of INTENT_INDICES) if ((counts[i] ?? 0) > 0) intentFrame = 1;
+  const intentFrame = isDirectTaskFrame(counts) ? 1 : 0;
   const chars = Math.max(context.chars, text.length);
   const values: Record<(typeof EXTRA_FEATURES)[number], number> = {
     demand_total: Math.log1p(demandTotal),

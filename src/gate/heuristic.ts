@@ -1,4 +1,4 @@
-import { CUES, CUE_INDEX, DEMAND_CUES, FRAME_INTENT_CUES, cueCounts } from './cues.js';
+import { CUES, CUE_INDEX, DEMAND_CUES, cueCounts, isDirectTaskFrame } from './cues.js';
 import { decide, type ThresholdSource, type TurnScore } from './decide.js';
 import type { StructuralContext } from './features.js';
 import type { TextBounds } from './text.js';
@@ -19,7 +19,7 @@ const CUE_WEIGHTS: Readonly<Record<string, number>> = {
   proof: 2.6,
   unknown_to_find: 1.4,
   constraint_cue: 0.8,
-  logic_cue: 1.0,
+  logic_cue: 1.3,
   multi_step: 0.9,
   options_mc: 0.5,
   numbers: 0.35,
@@ -44,7 +44,6 @@ const MAX_REASONS = 4;
 
 const WEIGHTS = CUES.map((c) => CUE_WEIGHTS[c.name] ?? 0);
 const DEMAND = new Set(DEMAND_CUES.map((name) => CUE_INDEX[name]));
-const FRAME_INTENT = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -52,7 +51,7 @@ function sigmoid(x: number): number {
 
 /** Signed contributions of the cues present, given their counts (CUES order) and the turn's length. */
 export function heuristicContributions(counts: Float64Array, chars: number): Array<[string, number]> {
-  const framed = FRAME_INTENT.some((i) => (counts[i] ?? 0) > 0);
+  const framed = isDirectTaskFrame(counts);
   const contributions: Array<[string, number]> = [];
   let demandKinds = 0;
   CUES.forEach((definition, i) => {

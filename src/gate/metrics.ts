@@ -79,7 +79,8 @@ export function computeMetrics(examples: readonly ScoredExample[], threshold: nu
     } else if (!toReasoning) directKept++;
   }
   const direct = examples.length - reasoning;
-  const thresholdAt95 = thresholdForRecall(examples, 0.95);
+  // Undefined without both classes: there is no recall to hold and nothing to save.
+  const thresholdAt95 = reasoning > 0 && reasoning < examples.length ? thresholdForRecall(examples, 0.95) : Number.NaN;
   const keptAt95 = examples.filter((e) => !e.reasoning && e.score < thresholdAt95).length;
   const share = (part: number, whole: number): number => (whole === 0 ? Number.NaN : part / whole);
   return {
