@@ -61,7 +61,8 @@ export function thresholdForShare(scores: readonly number[], share: number): num
   if (scores.length === 0) return 0.5;
   const sorted = [...scores].sort((a, b) => b - a);
   const count = Math.round(Math.min(1, Math.max(0, share)) * sorted.length);
-  if (count <= 0) return Math.min(1, (sorted[0] ?? 0) + 1e-9);
+  // Nothing to reasoning: a threshold just above the top score (may exceed 1).
+  if (count <= 0) return (sorted[0] ?? 0) + 1e-9;
   return sorted[count - 1] ?? 0;
 }
 
@@ -92,7 +93,7 @@ export function computeMetrics(examples: readonly ScoredExample[], threshold: nu
     reasoningRecall: share(reasoningHit, reasoning),
     directKept: share(directKept, direct),
     reasoningShare: share(sentToReasoning, examples.length),
-    savingsAt95: share(keptAt95, direct),
+    savingsAt95: Number.isNaN(thresholdAt95) ? Number.NaN : share(keptAt95, direct),
     thresholdAt95,
   };
 }

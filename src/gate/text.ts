@@ -75,7 +75,10 @@ function boundedPieces(pieces: readonly string[], bounds: TextBounds): { text: s
     const room = bounds.tailChars - tail.length;
     tail = piece.slice(Math.max(0, piece.length - room)) + (tail ? PART_SEPARATOR : '') + tail;
   }
-  return { text: bounds.tailChars > 0 ? head.slice(0, bounds.headChars) + ELISION + tail : head.slice(0, bounds.headChars), chars };
+  // Separators can push either end a few characters over its budget: cut back to it.
+  head = head.slice(0, bounds.headChars);
+  tail = tail.slice(Math.max(0, tail.length - bounds.tailChars));
+  return { text: bounds.tailChars > 0 ? head + ELISION + tail : head, chars };
 }
 
 /** Bounded text of one message's content. */
