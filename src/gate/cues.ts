@@ -52,8 +52,6 @@ export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CU
 
 /** Indices of cue groups the features and the heuristic combine. */
 export const DEMAND_CUES: readonly string[] = ['math_expression', 'latex', 'equation_variable', 'code_syntax', 'code_request', 'proof', 'unknown_to_find', 'constraint_cue', 'logic_cue', 'multi_step', 'options_mc'];
-/** Code in the prompt turns "rewrite/translate this" into a programming task, so it cancels the direct-task frame. */
-export const FRAME_BREAKING_CUES: readonly string[] = ['code_syntax'];
 export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write'];
 
 function countMatches(pattern: RegExp, text: string): number {
@@ -70,11 +68,16 @@ export function edgeText(text: string): string {
 }
 
 const FRAME_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
-const FRAME_BREAKING_INDICES = FRAME_BREAKING_CUES.map((name) => CUE_INDEX[name] ?? -1);
+const REWRITE_INDEX = CUE_INDEX['intent_rewrite'] ?? -1;
+const CODE_SYNTAX_INDEX = CUE_INDEX['code_syntax'] ?? -1;
 
-/** Whether the prompt is framed as a direct task (translate/summarise/rewrite/…) around its material. */
+/**
+ * Whether the prompt is framed as a direct task (translate/summarise/rewrite/…) around its material.
+ * "Rewrite" around code is refactoring, a programming task, so it does not count as a direct frame.
+ */
 export function isDirectTaskFrame(counts: Float64Array): boolean {
-  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0) && !FRAME_BREAKING_INDICES.some((i) => (counts[i] ?? 0) > 0);
+  const refactoring = (counts[CODE_SYNTAX_INDEX] ?? 0) > 0;
+  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring));
 }
 
 /** Raw match counts of every cue, in CUES order. */

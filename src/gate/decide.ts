@@ -29,7 +29,7 @@ const FOLLOW_UP =
   /^\s*(?:yes|yeah|yep|sure|ok(?:ay)?,?\s*(?:go on|continue|next|and)|go on|go ahead|continue|keep going|carry on|and then|then what|what next|next step|why\b|how so|how come|explain (?:more|further|that|why)|more detail|elaborate|what about|but why|are you sure|show (?:me )?(?:the )?(?:steps|work)|继续|接着|然后呢|然后|为什么|为啥|怎么说|还有呢|再详细|详细(?:说|讲|点)|展开|下一步|是的|对的?|好的?[，,]?\s*继续|那(?:呢|如果)|你确定|步骤呢|证明一下)/i;
 /** Closings and thanks: nothing left to think about. */
 const CLOSING =
-  /^\s*(?:thanks?(?: you)?|thx|ty|great|cool|perfect|awesome|nice|got it|ok(?:ay)?|bye|good ?bye|cheers|谢谢|多谢|感谢|好的|明白了?|知道了|懂了|再见|太棒了?|辛苦了?|收到|ok)[\s!！.。~～,，]*(?:谢谢|thanks?|!|！)?[\s!！.。~～]*$/i;
+  /^\s*(?:(?:ok(?:ay)?|great|perfect|cool|nice|awesome|got it|好的|好)[\s,，!！.。]*)?(?:thanks?(?: you)?|thx|ty|many thanks|great|cool|perfect|awesome|nice|got it|ok(?:ay)?|bye|good ?bye|cheers|谢谢|多谢|感谢|非常感谢|好的|明白了?|知道了|懂了|再见|太棒了?|辛苦了?|收到)(?:\s*(?:so much|a lot|very much|again|a bunch|for (?:the|your) help|你|您|啦|了|哈))*[\s!！.。~～,，]*(?:谢谢|thanks?)?[\s!！.。~～]*$/i;
 
 export function resolveThreshold(threshold: ThresholdSource): number {
   const value = typeof threshold === 'function' ? threshold() : threshold;
