@@ -150,12 +150,24 @@ export function forEachNgramBucket(text: string, bucketBits: number, visit: (buc
   return visited;
 }
 
-/** Dot product of n-gram weights with the length-normalised n-gram vector (each occurrence weighs 1/√count). */
+/**
+ * Dot product of n-gram weights with the length-normalised n-gram vector (each occurrence weighs 1/√count).
+ * Same walk as forEachNgramBucket, inlined: this is the hot path and a callback per n-gram costs ~2× here.
+ */
 export function ngramScore(text: string, weights: Float32Array, bucketBits: number): number {
+  const mask = (1 << bucketBits) - 1;
+  const { codes, length } = normalisedCodes(boundText(text, NGRAM_BOUNDS));
   let sum = 0;
-  const count = forEachNgramBucket(text, bucketBits, (bucket) => {
-    sum += weights[bucket] ?? 0;
-  });
+  let count = 0;
+  for (let i = 0; i + MIN_ORDER <= length; i++) {
+    let hash = Math.imul(FNV_OFFSET ^ (codes[i] ?? 0), FNV_PRIME);
+    const end = Math.min(length, i + MAX_ORDER);
+    for (let k = i + 1; k < end; k++) {
+      hash = Math.imul(hash ^ (codes[k] ?? 0), FNV_PRIME);
+      sum += weights[fold(hash, mask)] ?? 0;
+      count++;
+    }
+  }
   return count === 0 ? 0 : sum / Math.sqrt(count);
 }
 

@@ -97,3 +97,15 @@ describe('training', () => {
     expect(score('Prove that 3 divides n^3 - n.')).toBeGreaterThan(score('hello!'));
   });
 });
+
+describe('ngramScore', () => {
+  it('equals the walk used for training', async () => {
+    const { ngramScore } = await import('../../src/gate/features.js');
+    const weights = new Float32Array(1 << 10).map((_, i) => Math.sin(i));
+    for (const text of ['Prove that 3 divides n^3 - n.', '一共有多少个球？', 'a', '']) {
+      let sum = 0;
+      const count = forEachNgramBucket(text, 10, (b) => (sum += weights[b] ?? 0));
+      expect(ngramScore(text, weights, 10)).toBeCloseTo(count === 0 ? 0 : sum / Math.sqrt(count), 5);
+    }
+  });
+});
