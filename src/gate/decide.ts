@@ -54,7 +54,8 @@ export function decide(scoreTurn: TurnScorer, input: GateInput, options: DecideO
   const short = trimmed.length <= SHORT_TURN_CHARS;
 
   if (short && view.userTurns > 1 && FOLLOW_UP.test(trimmed)) {
-    const previous = view.previousUserText.trim() ? clamp01(scoreTurn(view.previousUserText, context).score) : 0;
+    const previousContext: StructuralContext = { ...context, chars: view.previousUserText.length, userTurns: view.userTurns - 1 };
+    const previous = view.previousUserText.trim() ? clamp01(scoreTurn(view.previousUserText, previousContext).score) : 0;
     if (view.previousAssistantReasoned || previous >= threshold) {
       // Stay on the model that holds the line of thought: bouncing to a direct model mid-derivation loses it.
       score = Math.max(score, previous, threshold + (1 - threshold) * 0.1);
