@@ -72,6 +72,7 @@ export function edgeText(text: string): string {
   return text.slice(0, EDGE_HEAD) + '\n' + text.slice(text.length - EDGE_TAIL);
 }
 
+const DEMAND_INDICES = DEMAND_CUES.map((name) => CUE_INDEX[name] ?? -1);
 const FRAME_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
 const REWRITE_INDEX = CUE_INDEX['intent_rewrite'] ?? -1;
 const CODE_SYNTAX_INDEX = CUE_INDEX['code_syntax'] ?? -1;
@@ -83,6 +84,25 @@ const CODE_SYNTAX_INDEX = CUE_INDEX['code_syntax'] ?? -1;
 export function isDirectTaskFrame(counts: Float64Array): boolean {
   const refactoring = (counts[CODE_SYNTAX_INDEX] ?? 0) > 0;
   return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring));
+}
+
+const LOOKUP_MIN_CHARS = 300;
+const LOOKUP_MAX_QUESTION_CHARS = 80;
+const QUESTION_END = /[?？吗呢]\s*$/;
+
+/**
+ * Reading comprehension: a long passage, then a short final line that asks a question with no demand cue of its own
+ * ("…\n《X》是哪一年上映的？"). The passage's numbers and conditionals are material to look things up in, not a task.
+ */
+export function isPassageLookup(text: string): boolean {
+  const trimmed = text.trimEnd();
+  if (trimmed.length < LOOKUP_MIN_CHARS) return false;
+  const lastBreak = trimmed.lastIndexOf('\n');
+  if (lastBreak < 0) return false;
+  const question = trimmed.slice(lastBreak + 1).trim();
+  if (question.length === 0 || question.length > LOOKUP_MAX_QUESTION_CHARS || !QUESTION_END.test(question)) return false;
+  const counts = cueCounts(question);
+  return DEMAND_INDICES.every((i) => (counts[i] ?? 0) === 0);
 }
 
 /** Raw match counts of every cue, in CUES order. */

@@ -1,6 +1,6 @@
 import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { boundText } from './text.js';
-import { CUES, CUE_INDEX, DEMAND_CUES, cjkShare, cueCounts, estimateTokens, isDirectTaskFrame, isTrivialArithmetic } from './cues.js';
+import { CUES, CUE_INDEX, DEMAND_CUES, cjkShare, cueCounts, estimateTokens, isDirectTaskFrame, isPassageLookup, isTrivialArithmetic } from './cues.js';
 
 /**
  * Feature extraction of the learned gate. Pure: text in, numbers out.
@@ -12,7 +12,7 @@ import { CUES, CUE_INDEX, DEMAND_CUES, cjkShare, cueCounts, estimateTokens, isDi
  */
 
 /** Bump when the layout or the meaning of any feature changes; models trained on another version are rejected. */
-export const FEATURE_VERSION = 5;
+export const FEATURE_VERSION = 6;
 export const NGRAM_ORDERS = [2, 3, 4] as const;
 const MIN_ORDER = 2;
 const MAX_ORDER = 4;
@@ -86,7 +86,7 @@ export function structuralFeatures(text: string, context: StructuralContext): Fl
     has_tools: context.hasTools ? 1 : 0,
     log_turns: Math.log1p(Math.max(0, context.userTurns - 1)) / 2,
     // The hand-set gate as one input: the model corrects it instead of re-deriving it from few sources.
-    heuristic_logit: heuristicLogit(heuristicContributions(counts, chars)) / HEURISTIC_IDENTITY_WEIGHT,
+    heuristic_logit: heuristicLogit(heuristicContributions(counts, chars, isPassageLookup(text))) / HEURISTIC_IDENTITY_WEIGHT,
   };
   EXTRA_FEATURES.forEach((name, k) => {
     features[CUES.length + k] = values[name];

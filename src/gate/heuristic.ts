@@ -1,4 +1,4 @@
-import { CUES, CUE_INDEX, DEMAND_CUES, cueCounts, isDirectTaskFrame } from './cues.js';
+import { CUES, CUE_INDEX, DEMAND_CUES, cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
 import { decide, type ThresholdSource, type TurnScore } from './decide.js';
 import type { StructuralContext } from './features.js';
 import type { TextBounds } from './text.js';
@@ -39,6 +39,7 @@ const FRAMED_DEMAND_FACTOR = 0.25;
 const MULTIPLE_DEMANDS_BONUS = 0.8;
 const SHORT_CHITCHAT_PENALTY = -1.0;
 const SHORT_CHARS = 20;
+const PASSAGE_LOOKUP_PENALTY = -1.0;
 const REASON_MIN_CONTRIBUTION = 0.3;
 const MAX_REASONS = 4;
 
@@ -50,8 +51,9 @@ function sigmoid(x: number): number {
 }
 
 /** Signed contributions of the cues present, given their counts (CUES order) and the turn's length. */
-export function heuristicContributions(counts: Float64Array, chars: number): Array<[string, number]> {
-  const framed = isDirectTaskFrame(counts);
+export function heuristicContributions(counts: Float64Array, chars: number, passageLookup = false): Array<[string, number]> {
+  // A lookup question over a passage frames the passage as material, like "translate this" does.
+  const framed = isDirectTaskFrame(counts) || passageLookup;
   const contributions: Array<[string, number]> = [];
   let demandKinds = 0;
   CUES.forEach((definition, i) => {
@@ -64,6 +66,7 @@ export function heuristicContributions(counts: Float64Array, chars: number): Arr
   });
   if (demandKinds >= 3 && !framed) contributions.push(['multiple_demands', MULTIPLE_DEMANDS_BONUS]);
   if (demandKinds === 0 && chars < SHORT_CHARS) contributions.push(['short_chitchat', SHORT_CHITCHAT_PENALTY]);
+  if (passageLookup) contributions.push(['passage_lookup', PASSAGE_LOOKUP_PENALTY]);
   return contributions;
 }
 
@@ -73,7 +76,7 @@ export function heuristicLogit(contributions: ReadonlyArray<readonly [string, nu
 }
 
 export function scoreTurnHeuristically(text: string, context: StructuralContext): TurnScore {
-  const contributions = heuristicContributions(cueCounts(text), Math.max(context.chars, text.trim().length));
+  const contributions = heuristicContributions(cueCounts(text), Math.max(context.chars, text.trim().length), isPassageLookup(text));
   const reasons = contributions
     .filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))

@@ -38,6 +38,15 @@ describe('heuristic gate reasons', () => {
     expect(ask(`请把这道题翻译成英文：${problem}`).score).toBeLessThan(ask(problem).score);
   });
 
+  it('treats a passage followed by a plain lookup question as direct, but not a passage followed by a problem', () => {
+    const passage =
+      '长城是中国古代的军事防御工程，修筑历史可上溯到西周时期，春秋战国时期各国也都修筑了长城。秦灭六国后，把原来各国的长城连接起来，西起临洮，东至辽东，绵延一万余里。明朝是最后一个大规模修筑长城的朝代，今天人们所看到的长城多是此时修筑的。据国家文物局2012年的测量，历代长城总长度为21196.18千米。若以每年修缮100千米计算，全部修缮一遍需要很长时间，因此保护工作分期进行。'.repeat(2);
+    const lookup = ask(`${passage}\n明朝是否修筑过长城？`);
+    expect(lookup.route).toBe('direct');
+    expect(lookup.reasons).toContain('passage_lookup');
+    expect(ask(`${passage}\n如果每年修缮100千米，全部修缮一遍至少需要多少年？`).route).toBe('reasoning');
+  });
+
   it('follows a live threshold', () => {
     let threshold = 0.99;
     const live = createHeuristicGate({ threshold: () => threshold });
