@@ -14,13 +14,30 @@ interface CueDefinition {
   /** `edges`: only the first EDGE_HEAD and last EDGE_TAIL characters count: that is where a task frame sits
    * ("Translate into French: …", "…，请翻译成英文"), whereas the same words deep inside quoted material are content. */
   readonly scope: CueScope;
+  /** Patterns were lower-cased: run them on lower-cased text. */
+  readonly caseFolded: boolean;
 }
 
 const EDGE_HEAD = 90;
 const EDGE_TAIL = 60;
 const MAX_COUNT = 20;
 
-const cue = (name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition => ({ name, patterns: Array.isArray(pattern) ? pattern : [pattern], scope });
+/**
+ * Case-insensitive patterns are recompiled once, here, as lower-case patterns run against lower-cased text:
+ * V8 scans these alternations about 1.5× faster without the `i` flag.
+ */
+function caseFolded(pattern: RegExp): RegExp {
+  if (!pattern.flags.includes('i')) return pattern;
+  if (/\\[A-Z]/.test(pattern.source)) throw new Error(`cue pattern ${pattern.source.slice(0, 40)}… uses an upper-case escape; it cannot be case-folded`);
+  return new RegExp(pattern.source.toLowerCase(), pattern.flags.replace('i', ''));
+}
+
+const cue = (name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition => ({
+  name,
+  patterns: (Array.isArray(pattern) ? pattern : [pattern]).map(caseFolded),
+  scope,
+  caseFolded: (Array.isArray(pattern) ? pattern : [pattern]).some((p) => p.flags.includes('i')),
+});
 
 /** Order matters: it is the feature layout of the learned model. Append only, and bump FEATURE_VERSION when you change it. */
 export const CUES: readonly CueDefinition[] = [
@@ -109,10 +126,13 @@ export function isPassageLookup(text: string): boolean {
 export function cueCounts(text: string): Float64Array {
   const counts = new Float64Array(CUES.length);
   const edges = edgeText(text);
+  const lower = text.toLowerCase();
+  const lowerEdges = edges.toLowerCase();
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
     if (definition === undefined) continue;
-    counts[i] = countMatches(definition.patterns, definition.scope === 'edges' ? edges : text);
+    const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
+    counts[i] = countMatches(definition.patterns, scoped);
   }
   return counts;
 }
