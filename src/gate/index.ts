@@ -1,8 +1,10 @@
 import type { Config } from '../config/schema.js';
+import { createThresholdController, type ThresholdController } from './controller.js';
 import type { ThresholdSource } from './decide.js';
 import { createHeuristicGate } from './heuristic.js';
 import { createLearnedGate, loadGateModel } from './learned.js';
 import type { TextBounds } from './text.js';
+import { defaultTiers, type TiersConfig } from './tiers.js';
 import type { Gate } from './types.js';
 
 export type GateConfig = Config['gate'];
@@ -36,4 +38,22 @@ export function createGate(gateConfig: GateConfig, options: CreateGateOptions = 
   const bounds = boundsFor(gateConfig.maxScoredChars);
   if (gateConfig.kind === 'learned') return createLearnedGate({ model: loadGateModel(gateConfig.modelPath), threshold, bounds });
   return createHeuristicGate({ threshold, bounds });
+}
+
+/** The online controller the `gate` section asks for (target share and/or hourly budget; plain threshold otherwise). */
+export function createControllerFromConfig(gateConfig: GateConfig, clock: () => number = Date.now): ThresholdController {
+  return createThresholdController(
+    {
+      baseThreshold: gateConfig.threshold,
+      targetReasoningShare: gateConfig.targetReasoningShare,
+      window: gateConfig.controllerWindow,
+      reasoningBudget: gateConfig.reasoningBudget,
+    },
+    clock,
+  );
+}
+
+/** Configured tiers, or the default bands around the threshold. */
+export function tiersFromConfig(gateConfig: GateConfig): TiersConfig {
+  return gateConfig.tiers ?? defaultTiers(gateConfig.threshold);
 }

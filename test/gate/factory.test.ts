@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { createGate, createThresholdController } from '../../src/gate/index.js';
+import { createControllerFromConfig, createGate, createThresholdController, tierForScore, tiersFromConfig } from '../../src/gate/index.js';
 
 describe('createGate', () => {
   it('builds the default gate from an empty configuration', () => {
@@ -29,5 +29,16 @@ describe('createGate', () => {
     const parsed = configSchema.parse({ gate: { reasoningBudget: { costPerHour: 3 }, tiers: { bands: [{ from: 0, route: 'direct' }] } } }).gate;
     expect(parsed.reasoningBudget?.softStart).toBe(0.5);
     expect(parsed.maxScoredChars).toBe(12_288);
+  });
+
+  it('builds the controller and tiers from the gate section', () => {
+    const now = Date.UTC(2026, 0, 1);
+    const gateConfig = configSchema.parse({ gate: { threshold: 0.4, reasoningBudget: { costPerHour: 1 }, controllerWindow: 100 } }).gate;
+    const controller = createControllerFromConfig(gateConfig, () => now);
+    expect(controller.effectiveThreshold()).toBe(0.4);
+    controller.recordReasoningSpend({ cost: 1 });
+    expect(controller.effectiveThreshold()).toBeCloseTo(0.95);
+    expect(controller.state().windowSize).toBe(100);
+    expect(tierForScore(0.45, tiersFromConfig(gateConfig))).toEqual({ route: 'reasoning', effort: 'low' });
   });
 });
