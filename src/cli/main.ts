@@ -4,6 +4,9 @@ import type { Command, CommandIO } from './io.js';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   serve: { summary: 'run the gateway (what npm start runs)', load: () => import('./commands/serve.js') },
   stats: { summary: 'print /v1/stats totals as a table: --url http://host:port [--key KEY] [--window hour|day] [--json]', load: () => import('./commands/stats.js') },
+  eval: { summary: 'evaluate the gate on labelled JSON lines: FILE.jsonl [--gate learned|heuristic|length] [--threshold X] [--json]', load: () => import('./commands/eval.js') },
+  train: { summary: 'train the learned gate: [DATA.jsonl] [--out config/gate-model.json]', load: () => import('./commands/train.js') },
+  calibrate: { summary: 'threshold for a reasoning share: --target-reasoning-share 0.3 < sample.jsonl', load: () => import('./commands/calibrate.js') },
   score: { summary: 'score JSON lines from stdin: {"id","messages"|"prompt"} -> {"id","score","route"}', load: () => import('./commands/score.js') },
 };
 

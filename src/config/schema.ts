@@ -164,6 +164,32 @@ export const configSchema = z.strictObject({
       threshold: z.number().min(0).max(1).default(0.5),
       /** Weights file of the learned gate, relative to the working directory. */
       modelPath: z.string().default('config/gate-model.json'),
+      /** Keep this share of traffic on reasoning by tracking a quantile of recent scores (overrides `threshold` once warmed up). */
+      targetReasoningShare: z.number().gt(0).lt(1).optional(),
+      /** Recent scores the share controller remembers. */
+      controllerWindow: z.number().int().min(10).max(100_000).default(2_000),
+      /** Hourly reasoning budget: the threshold rises smoothly as it runs down (requests are never refused). */
+      reasoningBudget: z
+        .strictObject({
+          reasoningTokensPerHour: z.number().positive().optional(),
+          costPerHour: z.number().positive().optional(),
+          /** Fraction of the budget spent before the threshold starts to rise. */
+          softStart: z.number().min(0).lt(1).default(0.5),
+          /** Threshold when the budget is spent. */
+          maxThreshold: z.number().min(0).max(1).default(0.95),
+        })
+        .refine((b) => b.reasoningTokensPerHour !== undefined || b.costPerHour !== undefined, 'set reasoningTokensPerHour or costPerHour')
+        .optional(),
+      /** Score bands → direct / reasoning low effort / reasoning high effort. */
+      tiers: z
+        .strictObject({
+          bands: z
+            .array(z.strictObject({ from: z.number().min(0).max(1), route: z.enum(['direct', 'reasoning']), effort: z.enum(['low', 'high']).optional() }))
+            .min(1),
+        })
+        .optional(),
+      /** Longest text of one turn the gate reads: head (2/3) and tail (1/3) of longer turns. */
+      maxScoredChars: z.number().int().min(256).max(1_000_000).default(12_288),
     })
     .prefault({}),
   // --- cache (issue 4) ---

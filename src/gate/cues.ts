@@ -1,0 +1,171 @@
+/**
+ * Language-independent "task demand" and "task intent" cues shared by the heuristic and the learned gate.
+ * Every pattern is compiled once here; nothing is compiled per request. Patterns do not assume whitespace
+ * between words, so they work on Chinese as well as English.
+ */
+
+export type CueScope = 'all' | 'edges';
+
+interface CueDefinition {
+  readonly name: string;
+  /** Global patterns; the cue's count is the sum of their matches (capped). Several simple patterns scan faster in V8
+   * than one alternation whose branches start differently. */
+  readonly patterns: readonly RegExp[];
+  /** `edges`: only the first EDGE_HEAD and last EDGE_TAIL characters count: that is where a task frame sits
+   * ("Translate into French: …", "…，请翻译成英文"), whereas the same words deep inside quoted material are content. */
+  readonly scope: CueScope;
+  /** Patterns were lower-cased: run them on lower-cased text. */
+  readonly caseFolded: boolean;
+}
+
+const EDGE_HEAD = 90;
+const EDGE_TAIL = 60;
+const MAX_COUNT = 20;
+
+/**
+ * Case-insensitive patterns are recompiled once, here, as lower-case patterns run against lower-cased text:
+ * V8 scans these alternations about 1.5× faster without the `i` flag.
+ */
+function caseFolded(pattern: RegExp): RegExp {
+  if (!pattern.flags.includes('i')) return pattern;
+  if (/\\[A-Z]/.test(pattern.source)) throw new Error(`cue pattern ${pattern.source.slice(0, 40)}… uses an upper-case escape; it cannot be case-folded`);
+  return new RegExp(pattern.source.toLowerCase(), pattern.flags.replace('i', ''));
+}
+
+const cue = (name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition => ({
+  name,
+  patterns: (Array.isArray(pattern) ? pattern : [pattern]).map(caseFolded),
+  scope,
+  caseFolded: (Array.isArray(pattern) ? pattern : [pattern]).some((p) => p.flags.includes('i')),
+});
+
+/** Order matters: it is the feature layout of the learned model. Append only, and bump FEATURE_VERSION when you change it. */
+export const CUES: readonly CueDefinition[] = [
+  // --- demand: the task needs thinking ---
+  cue('math_expression', /\d\s*[+\-*/×÷^=<>≤≥≠]\s*[\d(a-zA-Z]|[\d)]\s*[²³]|\d+\s*\/\s*\d+|[=＝]\s*[?？]/g),
+  cue('latex', /[$\\](?:(?<=\$)[^$\n]{1,300}\$|(?<=\\)(?:frac|sqrt|sum|int|begin|left|right|cdot|times|alpha|beta|theta|pi|leq|geq|neq|mathrm|overrightarrow|vec|log|sin|cos|tan|infty|lim)(?![a-zA-Z]))/g),
+  cue('equation_variable', /(?<![a-zA-Z])[a-zA-Z]\s*[=<>≤≥]\s*[-\d a-zA-Z(]|(?<![a-zA-Z])[a-zA-Z]\s*\^\s*\d|(?<![a-zA-Z])[fgh]\s*\(\s*[a-z]\s*\)|√|∠|△|∑|∫|≡/g),
+  cue('code_syntax', [
+    /```|#include|=>|>>>|\w\[\w{1,6}\]|[;{][ \t]*$/gm,
+    /\b(?:def\s+\w+\s*\(|function\s+\w*\s*\(|class\s+\w+\s*[:({]|public\s+static|return\s+(?:true|false|none|null|\w+\s*[-+*/([])|import\s+\w+|console\.log|print\s*\(|(?:int|void|const|let|var)\s+\w+\s*[=(;])/g,
+  ]),
+  cue('code_request', /\b(?:write|implement|code|create|design)\b[^.\n]{0,40}\b(?:function|program|script|algorithm|method|query|regex|class)\b|\b(?:python|java|javascript|c\+\+|typescript|rust|golang|sql)\b|\balgorithm|time complexity|\bdebug|\bbug\b|数组|链表|字符串\s*[a-z]|整数\s*[a-z]|算法|编写|写一个函数|函数实现|程序|代码|复杂度|子数组|子序列|下标|二叉树|返回/gi),
+  cue('proof', /\bprove\b|\bproof\b|\bshow that\b|\bderive\b|证明|求证|推导|论证/gi),
+  cue('unknown_to_find', /how many|how much|how long|how far|how old|what is the (?:value|probability|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解方程|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b|what percent(?:age)?|by how much|what fraction|at what (?:time|rate|speed|age)|how fast|\bderivative|\bintegral\b|antiderivative|\blimit of\b|\bmedian\b|导数|求导|积分|极限/gi),
+  cue('constraint_cue', /at least|at most|exactly|no more than|no fewer than|\beach\b|\bevery\b|remaining|\bleft over\b|twice|\bhalf\b|times as|more than|fewer than|less than|\bper\b|in total|altogether|至少|最多|最少|恰好|恰有|每(?:个|人|天|只|本|次|小时|分钟|千克|米|条|组|行|面|辆|瓶|箱|盒|位)|剩下|剩余|还剩|一共|共有|总共|倍|平均|比.{1,8}(?:多|少|快|慢|大|小)|不超过|不少于|满足|各有|\b(?:taller|shorter|older|younger|heavier|lighter|faster|slower|richer|poorer|larger|smaller|bigger) than\b/gi),
+  cue('logic_cue', /\bif\b[^.?\n]{0,80}\bthen\b|\bsuppose\b|\bassume\b|\bassuming\b|\beither\b|\bneither\b|tells? the truth|\blies\b|\btrue or false\b|which of the following|\blogically\b|\bdeduce\b|\bconsistent\b|\bcontradict|\bimplies\b|\bnecessarily\b|\b(?:true|false)\s+(?:and|or)\b|\bnot\s+(?:not\s+)*(?:true|false)\b|\bdeductively\b|\bvalid\b|\bpremises?\b|如果.{0,40}(?:那么|则|就)|假设|假如|若|则|推理|推断|真话|假话|说谎|下列|以下.{0,8}(?:正确|错误|成立)|必然|一定(?:是|不是|为)|是否(?:成立|正确|合理|可能)|判断|分别是|各是什么|各(?:自)?是哪|充分|必要|矛盾|甲.{0,4}乙.{0,4}丙|[A-E]、[A-E]、[A-E]/gi),
+  cue('multi_step', /step by step|step-by-step|\bplan\b|\bschedule\b|optimi[sz]|minimi[sz]|maximi[sz]|trade-?offs?|\bstrategy\b|\bfirst\b[^.\n]{0,100}\bthen\b|\bin order\b|\bsequence\b|\bshuffl|\bswap|\btake \d+ steps?|\bstarting point\b|步骤|规划|最优|最短|最长|最小|最大|方案数|策略|先.{0,30}再|依次|顺序|交换|排列|排序|从高到低|从低到高|从大到小|从小到大/gi),
+  cue('options_mc', /(?:^|\n)\s*\(?[A-E][.)）．、:：]\s?|\boptions?:|选项/g),
+  cue('numbers', /\d+(?:[.,]\d+)?|[一二三四五六七八九十百千万两]+(?:个|只|本|人|元|天|次|倍|米|岁|辆|条|块|张|分)/g),
+  cue('question_mark', /[?？]/g),
+  // --- intent: the task is direct even when the material is hard ---
+  cue('intent_translate', /translat|\b(?:in|into|to) (?:english|chinese|mandarin|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic)\b|how (?:do|would|can) (?:you|i) say|翻译|译成|译为|译文|英文怎么说|用英语|用英文|中文怎么说|英译中|中译英|翻成|(?:成|为)(?:英文|中文|英语|日语|法语)/gi, 'edges'),
+  cue('intent_summarize', /summar|tl;?dr|key points|main points|main idea|\bgist\b|\bshorten|condense|in (?:one|a few|two|three) sentences?|总结|概括|摘要|归纳|提炼|要点|主要内容|中心思想|缩写|一句话/gi, 'edges'),
+  cue('intent_rewrite', /rewrite|re-write|rephrase|paraphrase|polish|proofread|reword|make (?:it|this) (?:more|less|sound)|improve the (?:wording|writing|grammar|flow)|(?:correct|fix) the (?:grammar|spelling|typos)|\bformal\b|politely|\btone\b|润色|改写|重写|改成|修改|语气|措辞|正式一?点|礼貌|通顺|病句|校对|扩写|仿写|改一下/gi, 'edges'),
+  cue('intent_explain_word', /what does .{1,40} mean|meaning of|definition of|\bdefine\b|synonym|antonym|\bspell\b|pronounce|什么意思|的意思|含义|意思是|近义词|反义词|成语|怎么读|拼音/gi, 'edges'),
+  cue('intent_write', /\b(?:write|draft|compose)\b (?:a|an|me|some|my)\b[^.\n]{0,30}\b(?:email|letter|poem|story|essay|tweet|post|speech|review|ad|slogan|song|joke|caption|bio|message|note|toast|announcement|description)|写一(?:封|首|篇|段|份|则)|写个|作诗|写信|文案|广告语|口号|祝福|请假条|假条/gi, 'edges'),
+  cue('chitchat', /^\s*(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|afternoon)|how are you|what's up|lol|haha|bye|ok|okay|cool|nice)\b|你好|谢谢|早上好|晚安|哈哈|在吗|嗨|你是谁|你叫什么|你喜欢|聊天|无聊|开心|难过|你会|你觉得/gi, 'edges'),
+  cue('service_cue', /\b(?:order|refund|shipping|deliver|account|password|subscription|cancel|booking|reservation|recommend|restaurant|hotel|flight|recipe|weather)\b|订单|退款|退货|快递|发货|客服|会员|账号|密码|预订|预定|推荐|酒店|餐馆|餐厅|景点|航班|天气|菜谱|做法/gi),
+  cue('factual_question', /^\s*(?:who|what|when|where|which|why|how) (?:is|are|was|were|did|does|do)\b|tell me about|\bwho (?:is|was|wrote|invented)\b|介绍一下|是什么|是哪|在哪|哪里|什么时候|有哪些|知道.{1,30}吗|看过.{1,30}吗|听过.{1,30}吗/gi),
+];
+
+export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CUES.map((c, i) => [c.name, i]));
+
+/** Indices of cue groups the features and the heuristic combine. */
+export const DEMAND_CUES: readonly string[] = ['math_expression', 'latex', 'equation_variable', 'code_syntax', 'code_request', 'proof', 'unknown_to_find', 'constraint_cue', 'logic_cue', 'multi_step', 'options_mc'];
+export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write'];
+
+function countMatches(patterns: readonly RegExp[], text: string): number {
+  if (text.length === 0) return 0;
+  let count = 0;
+  // String.prototype.match with a /g pattern resets lastIndex itself, so the shared patterns carry no state between calls.
+  for (const pattern of patterns) count += text.match(pattern)?.length ?? 0;
+  return Math.min(count, MAX_COUNT);
+}
+
+/** The edge region of a text: head and tail, or the whole text when it is short. */
+export function edgeText(text: string): string {
+  if (text.length <= EDGE_HEAD + EDGE_TAIL) return text;
+  return text.slice(0, EDGE_HEAD) + '\n' + text.slice(text.length - EDGE_TAIL);
+}
+
+const DEMAND_INDICES = DEMAND_CUES.map((name) => CUE_INDEX[name] ?? -1);
+const FRAME_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
+const REWRITE_INDEX = CUE_INDEX['intent_rewrite'] ?? -1;
+const CODE_SYNTAX_INDEX = CUE_INDEX['code_syntax'] ?? -1;
+
+/**
+ * Whether the prompt is framed as a direct task (translate/summarise/rewrite/…) around its material.
+ * "Rewrite" around code is refactoring, a programming task, so it does not count as a direct frame.
+ */
+export function isDirectTaskFrame(counts: Float64Array): boolean {
+  const refactoring = (counts[CODE_SYNTAX_INDEX] ?? 0) > 0;
+  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring));
+}
+
+const LOOKUP_MIN_CHARS = 300;
+const LOOKUP_MAX_QUESTION_CHARS = 80;
+const QUESTION_END = /[?？吗呢]\s*$/;
+
+/**
+ * Reading comprehension: a long passage, then a short final line that asks a question with no demand cue of its own
+ * ("…\n《X》是哪一年上映的？"). The passage's numbers and conditionals are material to look things up in, not a task.
+ */
+export function isPassageLookup(text: string): boolean {
+  const trimmed = text.trimEnd();
+  if (trimmed.length < LOOKUP_MIN_CHARS) return false;
+  const lastBreak = trimmed.lastIndexOf('\n');
+  if (lastBreak < 0) return false;
+  const question = trimmed.slice(lastBreak + 1).trim();
+  if (question.length === 0 || question.length > LOOKUP_MAX_QUESTION_CHARS || !QUESTION_END.test(question)) return false;
+  const counts = cueCounts(question);
+  return DEMAND_INDICES.every((i) => (counts[i] ?? 0) === 0);
+}
+
+/** Raw match counts of every cue, in CUES order. */
+export function cueCounts(text: string): Float64Array {
+  const counts = new Float64Array(CUES.length);
+  const edges = edgeText(text);
+  const lower = text.toLowerCase();
+  const lowerEdges = edges.toLowerCase();
+  for (let i = 0; i < CUES.length; i++) {
+    const definition = CUES[i];
+    if (definition === undefined) continue;
+    const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
+    counts[i] = countMatches(definition.patterns, scoped);
+  }
+  return counts;
+}
+
+const TRIVIAL_ARITHMETIC = /^\s*(?:what(?:'s| is)|calculate|compute|计算|请问)?\s*(?:[\d\s.+\-*/×÷()=＝]|加|减|乘以?|除以)+\s*(?:(?:等于|是)?(?:几|多少))?\s*[?？=＝]?\s*$/i;
+const OPERATOR = /[+\-*/×÷]|加|减|乘|除/g;
+
+/** "what is 2+2", "3×4等于几": one or two operations on small literals, answered without thinking. */
+export function isTrivialArithmetic(text: string): boolean {
+  if (text.length > 40 || !TRIVIAL_ARITHMETIC.test(text)) return false;
+  const operators = text.match(OPERATOR);
+  return operators !== null && operators.length <= 2;
+}
+
+function isCjkCode(code: number): boolean {
+  return (code >= 0x3400 && code <= 0x9fff) || (code >= 0xf900 && code <= 0xfaff);
+}
+
+/** Share of CJK ideographs among non-space characters (0 for empty text). Counted over char codes: no allocation. */
+export function cjkShare(text: string): number {
+  let cjk = 0;
+  let visible = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 32) continue;
+    visible++;
+    if (isCjkCode(code)) cjk++;
+  }
+  return visible === 0 ? 0 : cjk / visible;
+}
+
+/** Rough token estimate without a tokenizer: a CJK ideograph is ~1 token, other text ~4 characters a token. */
+export function estimateTokens(text: string, chars = text.length): number {
+  const share = cjkShare(text);
+  return Math.round(chars * (share + (1 - share) / 4));
+}

@@ -1,0 +1,100 @@
+import { CUES, CUE_INDEX, DEMAND_CUES, cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
+import { decide, type ThresholdSource, type TurnScore } from './decide.js';
+import type { StructuralContext } from './features.js';
+import type { TextBounds } from './text.js';
+import type { Gate, GateDecision, GateInput } from './types.js';
+
+/**
+ * The transparent gate: hand-set weights over named cues, squashed by a logistic.
+ * Every weight is here and every decision explains itself through the cue names in `reasons`.
+ */
+
+/** Weight per log1p(cue count). Positive = needs thinking, negative = a direct task. */
+const CUE_WEIGHTS: Readonly<Record<string, number>> = {
+  math_expression: 1.1,
+  latex: 1.5,
+  equation_variable: 1.0,
+  code_syntax: 1.4,
+  code_request: 2.2,
+  proof: 2.6,
+  unknown_to_find: 1.4,
+  constraint_cue: 0.8,
+  logic_cue: 1.3,
+  multi_step: 0.9,
+  options_mc: 0.5,
+  numbers: 0.35,
+  question_mark: 0,
+  intent_translate: -2.6,
+  intent_summarize: -2.6,
+  intent_rewrite: -2.3,
+  intent_explain_word: -1.8,
+  intent_write: -1.8,
+  chitchat: -1.3,
+  service_cue: -1.1,
+  factual_question: -0.9,
+};
+const BIAS = -1.2;
+/** When the prompt is framed as translate/summarise/rewrite…, the hard material inside it is content, not the task. */
+const FRAMED_DEMAND_FACTOR = 0.25;
+const MULTIPLE_DEMANDS_BONUS = 0.8;
+const SHORT_CHITCHAT_PENALTY = -1.0;
+const SHORT_CHARS = 20;
+const PASSAGE_LOOKUP_PENALTY = -1.0;
+const REASON_MIN_CONTRIBUTION = 0.3;
+const MAX_REASONS = 4;
+
+const WEIGHTS = CUES.map((c) => CUE_WEIGHTS[c.name] ?? 0);
+const DEMAND = new Set(DEMAND_CUES.map((name) => CUE_INDEX[name]));
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Signed contributions of the cues present, given their counts (CUES order) and the turn's length. */
+export function heuristicContributions(counts: Float64Array, chars: number, passageLookup = false): Array<[string, number]> {
+  // A lookup question over a passage frames the passage as material, like "translate this" does.
+  const framed = isDirectTaskFrame(counts) || passageLookup;
+  const contributions: Array<[string, number]> = [];
+  let demandKinds = 0;
+  CUES.forEach((definition, i) => {
+    const count = counts[i] ?? 0;
+    if (count === 0) return;
+    const isDemand = DEMAND.has(i);
+    if (isDemand && definition.name !== 'options_mc') demandKinds++;
+    const weight = (WEIGHTS[i] ?? 0) * (isDemand && framed ? FRAMED_DEMAND_FACTOR : 1);
+    contributions.push([definition.name, weight * Math.log1p(count)]);
+  });
+  if (demandKinds >= 3 && !framed) contributions.push(['multiple_demands', MULTIPLE_DEMANDS_BONUS]);
+  if (demandKinds === 0 && chars < SHORT_CHARS) contributions.push(['short_chitchat', SHORT_CHITCHAT_PENALTY]);
+  if (passageLookup) contributions.push(['passage_lookup', PASSAGE_LOOKUP_PENALTY]);
+  return contributions;
+}
+
+/** The heuristic's logit (before the logistic): also an input feature of the learned gate. */
+export function heuristicLogit(contributions: ReadonlyArray<readonly [string, number]>): number {
+  return contributions.reduce((sum, [, c]) => sum + c, BIAS);
+}
+
+export function scoreTurnHeuristically(text: string, context: StructuralContext): TurnScore {
+  const contributions = heuristicContributions(cueCounts(text), Math.max(context.chars, text.trim().length), isPassageLookup(text));
+  const reasons = contributions
+    .filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, MAX_REASONS)
+    .map(([name]) => name);
+  return { score: sigmoid(heuristicLogit(contributions)), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+}
+
+export interface HeuristicGateOptions {
+  threshold: ThresholdSource;
+  bounds?: TextBounds;
+}
+
+export function createHeuristicGate(options: HeuristicGateOptions): Gate {
+  return {
+    name: 'heuristic',
+    score(input: GateInput): GateDecision {
+      return decide(scoreTurnHeuristically, input, { threshold: options.threshold, bounds: options.bounds });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { decide, type ThresholdSource, type TurnScore } from './decide.js';
+import { FEATURE_VERSION, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
+import type { TextBounds } from './text.js';
+import type { Gate, GateDecision, GateInput } from './types.js';
+
+/** Logistic regression over structural features + hashed char n-grams. Weights come from scripts/train-gate.ts. */
+
+export const MODEL_FORMAT = 'thinkgate-gate-model';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const gateModelFileSchema = z
+  .looseObject({
+    format: z.literal(MODEL_FORMAT),
+    featureVersion: z.literal(FEATURE_VERSION),
+    bucketBits: z.number().int().min(8).max(22),
+    bias: finite,
+    structural: z.strictObject({ names: z.array(z.string()), weights: z.array(finite) }),
+    ngrams: z.strictObject({ indices: z.array(z.number().int().nonnegative()), weights: z.array(finite) }),
+  })
+  .superRefine((model, ctx) => {
+    if (model.structural.names.length !== STRUCTURAL_SIZE || model.structural.names.some((n, i) => n !== STRUCTURAL_FEATURE_NAMES[i])) {
+      ctx.addIssue({ code: 'custom', message: 'structural feature names do not match this build', path: ['structural', 'names'] });
+    }
+    if (model.structural.weights.length !== model.structural.names.length) {
+      ctx.addIssue({ code: 'custom', message: 'one weight per structural feature expected', path: ['structural', 'weights'] });
+    }
+    if (model.ngrams.indices.length !== model.ngrams.weights.length) {
+      ctx.addIssue({ code: 'custom', message: 'indices and weights differ in length', path: ['ngrams'] });
+    }
+    const buckets = 2 ** model.bucketBits;
+    if (model.ngrams.indices.some((i) => i >= buckets)) ctx.addIssue({ code: 'custom', message: `index outside 0..${buckets - 1}`, path: ['ngrams', 'indices'] });
+  });
+
+export type GateModelFile = z.infer<typeof gateModelFileSchema>;
+
+/** The in-memory form: dense arrays ready for scoring. */
+export interface GateModel {
+  bucketBits: number;
+  bias: number;
+  structuralWeights: Float64Array;
+  ngramWeights: Float32Array;
+}
+
+export function modelFromFile(file: GateModelFile): GateModel {
+  const ngramWeights = new Float32Array(2 ** file.bucketBits);
+  file.ngrams.indices.forEach((bucket, k) => {
+    ngramWeights[bucket] = file.ngrams.weights[k] ?? 0;
+  });
+  return { bucketBits: file.bucketBits, bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
+}
+
+/** Reads and validates a weights file; every failure names the file. */
+export function loadGateModel(path: string): GateModel {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`gate model file ${path} could not be read: ${(error as Error).message}`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`gate model file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = gateModelFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`gate model file ${path} has the wrong shape (retrain with npm run train:gate): ${issues.join('; ')}`);
+  }
+  return modelFromFile(parsed.data);
+}
+
+const REASON_MIN_CONTRIBUTION = 0.25;
+const MAX_REASONS = 4;
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Raw logit parts, exposed for training diagnostics and explanations. */
+export function modelLogit(model: GateModel, text: string, context: StructuralContext): { logit: number; structural: Float64Array; ngram: number } {
+  const features = structuralFeatures(text, context);
+  const structural = new Float64Array(STRUCTURAL_SIZE);
+  let logit = model.bias;
+  for (let i = 0; i < STRUCTURAL_SIZE; i++) {
+    const contribution = (features[i] ?? 0) * (model.structuralWeights[i] ?? 0);
+    structural[i] = contribution;
+    logit += contribution;
+  }
+  const ngram = ngramScore(text, model.ngramWeights, model.bucketBits);
+  return { logit: logit + ngram, structural, ngram };
+}
+
+export function scoreTurnWithModel(model: GateModel, text: string, context: StructuralContext): TurnScore {
+  const { logit, structural, ngram } = modelLogit(model, text, context);
+  const ranked: Array<[string, number]> = [];
+  structural.forEach((c, i) => {
+    if (Math.abs(c) >= REASON_MIN_CONTRIBUTION) ranked.push([(STRUCTURAL_FEATURE_NAMES[i] ?? 'feature').replace(/^cue_/, ''), c]);
+  });
+  if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
+  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  const reasons = ranked.slice(0, MAX_REASONS).map(([name]) => name);
+  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+}
+
+export interface LearnedGateOptions {
+  model: GateModel;
+  threshold: ThresholdSource;
+  bounds?: TextBounds;
+}
+
+export function createLearnedGate(options: LearnedGateOptions): Gate {
+  const scoreTurn = (text: string, context: StructuralContext): TurnScore => scoreTurnWithModel(options.model, text, context);
+  return {
+    name: 'learned',
+    score(input: GateInput): GateDecision {
+      return decide(scoreTurn, input, { threshold: options.threshold, bounds: options.bounds });
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Evaluation figures of a gate. Pure. "Positive" = a prompt that needs reasoning.
+ * Savings = share of direct prompts kept off the reasoning upstream.
+ */
+
+export interface ScoredExample {
+  score: number;
+  reasoning: boolean;
+}
+
+export interface GateMetrics {
+  n: number;
+  reasoning: number;
+  direct: number;
+  auc: number;
+  accuracy: number;
+  /** Share of reasoning prompts routed to reasoning at the threshold. */
+  reasoningRecall: number;
+  /** Share of direct prompts routed direct at the threshold. */
+  directKept: number;
+  /** Share of all prompts sent to reasoning at the threshold. */
+  reasoningShare: number;
+  /** Direct prompts kept direct when the threshold is lowered until 95% of reasoning prompts reach reasoning. */
+  savingsAt95: number;
+  thresholdAt95: number;
+}
+
+/** ROC AUC by the rank-sum statistic with ties counted as half. NaN when a class is missing. */
+export function rocAuc(examples: readonly ScoredExample[]): number {
+  const sorted = [...examples].sort((a, b) => a.score - b.score);
+  let positives = 0;
+  let rankSum = 0;
+  let i = 0;
+  while (i < sorted.length) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1]?.score === sorted[i]?.score) j++;
+    const averageRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (sorted[k]?.reasoning) {
+        positives++;
+        rankSum += averageRank;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = sorted.length - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Highest threshold at which at least `recall` of reasoning prompts score at or above it. */
+export function thresholdForRecall(examples: readonly ScoredExample[], recall: number): number {
+  const positives = examples.filter((e) => e.reasoning).map((e) => e.score).sort((a, b) => b - a);
+  if (positives.length === 0) return 1;
+  const needed = Math.max(1, Math.ceil(recall * positives.length));
+  return positives[needed - 1] ?? 0;
+}
+
+/** Threshold that sends `share` of the scores to reasoning (score >= threshold). */
+export function thresholdForShare(scores: readonly number[], share: number): number {
+  if (scores.length === 0) return 0.5;
+  const sorted = [...scores].sort((a, b) => b - a);
+  const count = Math.round(Math.min(1, Math.max(0, share)) * sorted.length);
+  // Nothing to reasoning: a threshold just above the top score (may exceed 1).
+  if (count <= 0) return (sorted[0] ?? 0) + 1e-9;
+  return sorted[count - 1] ?? 0;
+}
+
+export function computeMetrics(examples: readonly ScoredExample[], threshold: number): GateMetrics {
+  let reasoning = 0;
+  let reasoningHit = 0;
+  let directKept = 0;
+  let sentToReasoning = 0;
+  for (const e of examples) {
+    const toReasoning = e.score >= threshold;
+    if (toReasoning) sentToReasoning++;
+    if (e.reasoning) {
+      reasoning++;
+      if (toReasoning) reasoningHit++;
+    } else if (!toReasoning) directKept++;
+  }
+  const direct = examples.length - reasoning;
+  // Undefined without both classes: there is no recall to hold and nothing to save.
+  const thresholdAt95 = reasoning > 0 && reasoning < examples.length ? thresholdForRecall(examples, 0.95) : Number.NaN;
+  const keptAt95 = examples.filter((e) => !e.reasoning && e.score < thresholdAt95).length;
+  const share = (part: number, whole: number): number => (whole === 0 ? Number.NaN : part / whole);
+  return {
+    n: examples.length,
+    reasoning,
+    direct,
+    auc: rocAuc(examples),
+    accuracy: share(reasoningHit + directKept, examples.length),
+    reasoningRecall: share(reasoningHit, reasoning),
+    directKept: share(directKept, direct),
+    reasoningShare: share(sentToReasoning, examples.length),
+    savingsAt95: Number.isNaN(thresholdAt95) ? Number.NaN : share(keptAt95, direct),
+    thresholdAt95,
+  };
+}

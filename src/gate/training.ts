@@ -1,0 +1,176 @@
+import { AUGMENT_SOURCE_PREFIX, TRAIN_FRAMES, framedCopies, type LabelledPrompt } from './augment.js';
+import { FEATURE_VERSION, HEURISTIC_FEATURE_INDEX, HEURISTIC_IDENTITY_WEIGHT, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, ngramVector, structuralFeatures } from './features.js';
+import { MODEL_FORMAT, type GateModelFile } from './learned.js';
+
+/**
+ * Training of the learned gate: weighted logistic regression, full-batch Adam, fixed iteration count.
+ * Pure and deterministic: same rows and options → same weights (no Math.random, fixed summation order).
+ */
+
+export interface TrainOptions {
+  bucketBits: number;
+  /** L2 strength on n-gram weights: high, so that a source's wording cannot outweigh the structural cues. */
+  ngramL2: number;
+  structuralL2: number;
+  /** L2 pulling the weight of the heuristic's logit towards 1 (identity): the model starts as the heuristic and may only correct it. */
+  heuristicPriorL2: number;
+  iterations: number;
+  learningRate: number;
+  /** Share of reasoning prompts copied into a direct-task frame (0 = no augmentation). */
+  frameShare: number;
+  /** Relative weight of the framed copies against the direct class. */
+  frameWeight: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  bucketBits: 16,
+  ngramL2: 0.1,
+  structuralL2: 0.3,
+  heuristicPriorL2: 0.1,
+  iterations: 150,
+  learningRate: 0.1,
+  frameShare: 0.35,
+  frameWeight: 0.6,
+  seed: 20240611,
+};
+
+export const TRAINING_SCRIPT_VERSION = '1.0.0';
+
+interface Example {
+  structural: Float64Array;
+  indices: Int32Array;
+  values: Float32Array;
+  target: number;
+  weight: number;
+}
+
+const PERMISSIVE_LICENSE = /^(?:MIT|Apache-2\.0|BSD(?:-[0-9]-Clause)?|CC-BY(?:-SA)?(?:-[0-9.]+)?|CC0(?:-1\.0)?)$/i;
+
+export function isPermissiveLicense(license: string | undefined): boolean {
+  return license !== undefined && PERMISSIVE_LICENSE.test(license);
+}
+
+/**
+ * Weight of each example: every (source, label) group gets a total proportional to √size, so the 400 CLINC commands
+ * do not drown the 20 self-instruct coding tasks; then both classes get equal total weight.
+ */
+export function exampleWeights(rows: readonly LabelledPrompt[], frameWeight: number): number[] {
+  const groupSize = new Map<string, number>();
+  for (const row of rows) groupSize.set(`${row.source}\u0000${row.label}`, (groupSize.get(`${row.source}\u0000${row.label}`) ?? 0) + 1);
+  const raw = rows.map((row) => {
+    const size = groupSize.get(`${row.source}\u0000${row.label}`) ?? 1;
+    return (row.source.startsWith(AUGMENT_SOURCE_PREFIX) ? frameWeight : 1) / Math.sqrt(size);
+  });
+  const total = { reasoning: 0, direct: 0 };
+  rows.forEach((row, i) => (total[row.label] += raw[i] ?? 0));
+  const perClass = rows.length / 2;
+  return rows.map((row, i) => ((raw[i] ?? 0) * perClass) / (total[row.label] || 1));
+}
+
+function toExamples(rows: readonly LabelledPrompt[], options: TrainOptions): Example[] {
+  const weights = exampleWeights(rows, options.frameWeight);
+  return rows.map((row, i) => {
+    const { indices, values } = ngramVector(row.prompt, options.bucketBits);
+    const context = { chars: row.prompt.length, userTurns: 1, hasSystem: false, hasTools: false };
+    return { structural: structuralFeatures(row.prompt, context), indices, values, target: row.label === 'reasoning' ? 1 : 0, weight: weights[i] ?? 1 };
+  });
+}
+
+/** Training rows: permissive-licence lines plus their framed copies. */
+export function trainingRows(rows: readonly LabelledPrompt[], options: TrainOptions): LabelledPrompt[] {
+  const permitted = rows.filter((r) => isPermissiveLicense(r.license));
+  return options.frameShare > 0 ? [...permitted, ...framedCopies(permitted, TRAIN_FRAMES, options.frameShare, options.seed)] : permitted;
+}
+
+class Adam {
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private step = 0;
+  constructor(size: number, private readonly learningRate: number) {
+    this.m = new Float64Array(size);
+    this.v = new Float64Array(size);
+  }
+  apply(params: Float64Array, gradient: Float64Array): void {
+    this.step++;
+    const b1 = 0.9;
+    const b2 = 0.999;
+    const correction1 = 1 - b1 ** this.step;
+    const correction2 = 1 - b2 ** this.step;
+    for (let i = 0; i < params.length; i++) {
+      const g = gradient[i] ?? 0;
+      const m = b1 * (this.m[i] ?? 0) + (1 - b1) * g;
+      const v = b2 * (this.v[i] ?? 0) + (1 - b2) * g * g;
+      this.m[i] = m;
+      this.v[i] = v;
+      params[i] = (params[i] ?? 0) - (this.learningRate * (m / correction1)) / (Math.sqrt(v / correction2) + 1e-8);
+    }
+  }
+}
+
+/** Rounds to 5 significant digits so the weights file is small and stable across platforms' last-bit float noise. */
+function round5(value: number): number {
+  return value === 0 ? 0 : Number(value.toPrecision(5));
+}
+
+export interface TrainedWeights {
+  bias: number;
+  structural: number[];
+  ngramIndices: number[];
+  ngramWeights: number[];
+}
+
+export function trainWeights(rows: readonly LabelledPrompt[], options: TrainOptions): TrainedWeights {
+  const examples = toExamples(rows, options);
+  const buckets = 2 ** options.bucketBits;
+  // Parameter layout: [bias, structural…, n-gram buckets…]
+  const size = 1 + STRUCTURAL_SIZE + buckets;
+  const params = new Float64Array(size);
+  const gradient = new Float64Array(size);
+  const optimiser = new Adam(size, options.learningRate);
+  const priorIndex = 1 + HEURISTIC_FEATURE_INDEX;
+  params[priorIndex] = HEURISTIC_IDENTITY_WEIGHT;
+  const totalWeight = examples.reduce((s, e) => s + e.weight, 0) || 1;
+  for (let iteration = 0; iteration < options.iterations; iteration++) {
+    gradient.fill(0);
+    for (const e of examples) {
+      let logit = params[0] ?? 0;
+      for (let j = 0; j < STRUCTURAL_SIZE; j++) logit += (e.structural[j] ?? 0) * (params[1 + j] ?? 0);
+      for (let k = 0; k < e.indices.length; k++) logit += (e.values[k] ?? 0) * (params[1 + STRUCTURAL_SIZE + (e.indices[k] ?? 0)] ?? 0);
+      const error = ((1 / (1 + Math.exp(-logit)) - e.target) * e.weight) / totalWeight;
+      gradient[0] = (gradient[0] ?? 0) + error;
+      for (let j = 0; j < STRUCTURAL_SIZE; j++) gradient[1 + j] = (gradient[1 + j] ?? 0) + error * (e.structural[j] ?? 0);
+      for (let k = 0; k < e.indices.length; k++) {
+        const at = 1 + STRUCTURAL_SIZE + (e.indices[k] ?? 0);
+        gradient[at] = (gradient[at] ?? 0) + error * (e.values[k] ?? 0);
+      }
+    }
+    for (let j = 1; j < size; j++) {
+      if (j === priorIndex) gradient[j] = (gradient[j] ?? 0) + options.heuristicPriorL2 * ((params[j] ?? 0) - HEURISTIC_IDENTITY_WEIGHT);
+      else gradient[j] = (gradient[j] ?? 0) + (j <= STRUCTURAL_SIZE ? options.structuralL2 : options.ngramL2) * (params[j] ?? 0);
+    }
+    optimiser.apply(params, gradient);
+  }
+  const ngramIndices: number[] = [];
+  const ngramWeights: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const w = round5(params[1 + STRUCTURAL_SIZE + b] ?? 0);
+    if (Math.abs(w) >= 1e-3) {
+      ngramIndices.push(b);
+      ngramWeights.push(w);
+    }
+  }
+  return { bias: round5(params[0] ?? 0), structural: Array.from(params.subarray(1, 1 + STRUCTURAL_SIZE), round5), ngramIndices, ngramWeights };
+}
+
+export function modelFileFromWeights(weights: TrainedWeights, options: TrainOptions, metadata: Record<string, unknown>): GateModelFile {
+  return {
+    format: MODEL_FORMAT,
+    featureVersion: FEATURE_VERSION,
+    bucketBits: options.bucketBits,
+    bias: weights.bias,
+    structural: { names: [...STRUCTURAL_FEATURE_NAMES], weights: weights.structural },
+    ngrams: { indices: weights.ngramIndices, weights: weights.ngramWeights },
+    ...metadata,
+  };
+}

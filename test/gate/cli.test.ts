@@ -1,0 +1,110 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { run as calibrate } from '../../src/cli/commands/calibrate.js';
+import { run as evaluate } from '../../src/cli/commands/eval.js';
+import { run as train } from '../../src/cli/commands/train.js';
+
+function collect(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+async function invoke(command: typeof evaluate, args: string[], stdinText = '') {
+  const stdout = collect();
+  const stderr = collect();
+  const code = await command(args, { stdin: Readable.from([stdinText]), stdout: stdout.stream, stderr: stderr.stream });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'gate-cli-'));
+const labelled = join(dir, 'labelled.jsonl');
+const lines = [
+  { prompt: 'Prove that the sum of two even numbers is even.', label: 'reasoning', lang: 'en', source: 'a', license: 'MIT' },
+  { prompt: 'How many minutes are in 3.5 hours if each hour has 60 minutes?', label: 'reasoning', lang: 'en', source: 'a', license: 'MIT' },
+  { prompt: '证明：两个奇数的和是偶数。', label: 'reasoning', lang: 'zh', source: 'b', license: 'Apache-2.0' },
+  { prompt: 'hello there!', label: 'direct', lang: 'en', source: 'c', license: 'MIT' },
+  { prompt: 'Translate "thank you" into German.', label: 'direct', lang: 'en', source: 'c', license: 'MIT' },
+  { prompt: '你好，今天天气怎么样？', label: 'direct', lang: 'zh', source: 'd', license: 'CC0-1.0' },
+];
+writeFileSync(labelled, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+describe('thinkgate eval', () => {
+  it('prints overall, per-language and per-source figures as JSON', async () => {
+    const result = await invoke(evaluate, [labelled, '--gate', 'heuristic', '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { overall: { auc: number; n: number }; byLang: Record<string, unknown>; bySource: Record<string, unknown> };
+    expect(report.overall.n).toBe(6);
+    expect(report.overall.auc).toBe(1);
+    expect(Object.keys(report.byLang).sort()).toEqual(['en', 'zh']);
+    expect(Object.keys(report.bySource).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('prints a table', async () => {
+    const result = await invoke(evaluate, [labelled, '--gate', 'length', '--threshold', '0.3']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/gate length, threshold 0.3/);
+    expect(result.stdout).toMatch(/lang zh/);
+  });
+
+  it('fails with exit 2 on bad arguments and files', async () => {
+    expect((await invoke(evaluate, [])).code).toBe(2);
+    expect((await invoke(evaluate, [labelled, '--gate', 'magic'])).stderr).toMatch(/--gate must be one of/);
+    expect((await invoke(evaluate, [labelled, '--threshold', '7'])).code).toBe(2);
+    const missingModel = await invoke(evaluate, [labelled, '--gate', 'learned', '--model', join(dir, 'nope.json')]);
+    expect(missingModel.code).toBe(2);
+    expect(missingModel.stderr).toMatch(/nope\.json/);
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"prompt":"x","label":"maybe"}\n');
+    expect((await invoke(evaluate, [bad])).stderr).toMatch(/bad\.jsonl:1/);
+  });
+});
+
+describe('thinkgate calibrate', () => {
+  it('prints the threshold that sends the target share to reasoning', async () => {
+    const sample = [
+      ...lines.map((l) => JSON.stringify({ prompt: l.prompt })),
+      JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Solve 3x + 2 = 11.' }] }] }),
+      JSON.stringify({ messages: [{ role: 'user', content: 'thanks' }] }),
+    ].join('\n');
+    const result = await invoke(calibrate, ['--target-reasoning-share', '0.5'], sample);
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { threshold: number; share: number; n: number };
+    expect(out.n).toBe(8);
+    expect(out.share).toBe(0.5);
+    expect(out.threshold).toBeGreaterThan(0);
+  });
+
+  it('rejects a missing target and bad lines', async () => {
+    expect((await invoke(calibrate, [], '{"prompt":"x"}')).code).toBe(2);
+    const bad = await invoke(calibrate, ['--target-reasoning-share', '0.3'], '{"nope":1}\n');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/stdin:1/);
+  });
+});
+
+describe('thinkgate train', () => {
+  it('writes a deterministic model from permissive lines', async () => {
+    const out1 = join(dir, 'm1.json');
+    const out2 = join(dir, 'm2.json');
+    expect((await invoke(train, [labelled, '--out', out1])).code).toBe(0);
+    expect((await invoke(train, [labelled, '--out', out2])).code).toBe(0);
+    expect(readFileSync(out1, 'utf8')).toBe(readFileSync(out2, 'utf8'));
+    const model = JSON.parse(readFileSync(out1, 'utf8')) as { provenance: { file: string; licenses: string[]; linesUsed: number } };
+    expect(model.provenance.file).toBe('labelled.jsonl');
+    expect(model.provenance.licenses).toEqual(['Apache-2.0', 'CC0-1.0', 'MIT']);
+    expect(model.provenance.linesUsed).toBe(6);
+    const scored = await invoke(evaluate, [labelled, '--gate', 'learned', '--model', out1, '--json']);
+    expect(scored.code).toBe(0);
+  });
+
+  it('fails clearly on a missing data file', async () => {
+    const result = await invoke(train, [join(dir, 'absent.jsonl'), '--out', join(dir, 'x.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/absent\.jsonl/);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Hand-written routing expectations (not taken from dev.jsonl). Shared by the heuristic and learned gate tests.
+ * Direct tasks include ones that carry numbers or maths words: the task frame, not the material, decides.
+ */
+export interface RoutingCase {
+  prompt: string;
+  route: 'reasoning' | 'direct';
+}
+
+export const ENGLISH_CASES: readonly RoutingCase[] = [
+  { prompt: 'Prove that the square root of 2 is irrational.', route: 'reasoning' },
+  { prompt: 'A train leaves at 3:15 pm travelling 80 km/h; a second train leaves the same station at 4:00 pm at 110 km/h. At what time does the second train catch up?', route: 'reasoning' },
+  { prompt: 'Solve for x: 3x^2 - 5x + 2 = 0', route: 'reasoning' },
+  { prompt: 'Write a Python function that returns the length of the longest strictly increasing subsequence of a list in O(n log n).', route: 'reasoning' },
+  { prompt: 'Alice, Bob and Carol each own exactly one pet: a cat, a dog or a fish. Alice does not own the dog. The fish belongs to Bob or Carol. If Carol owns the cat, then who owns the fish?', route: 'reasoning' },
+  { prompt: 'How many ways can you choose 3 books from a shelf of 10 if two particular books cannot both be chosen?', route: 'reasoning' },
+  { prompt: 'I have 3 days in Kyoto with a budget of $600 and I hate crowds. Plan an itinerary step by step that minimizes travel time between sights, and explain the trade-offs.', route: 'reasoning' },
+  { prompt: 'Find all integers n such that n^2 + n + 41 is not prime, and prove your answer is complete.', route: 'reasoning' },
+  { prompt: 'My recursive Fibonacci function in JavaScript is too slow for n = 50. Rewrite it with memoization and explain the time complexity.\n```js\nfunction fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n```', route: 'reasoning' },
+  { prompt: 'A bag holds 4 red and 6 blue marbles. Two are drawn without replacement. What is the probability that both are red?', route: 'reasoning' },
+  { prompt: 'Suppose every knight always tells the truth and every knave always lies. A says "B is a knave." B says "A and I are of the same kind." What are A and B?', route: 'reasoning' },
+  { prompt: 'Design an algorithm to detect a cycle in a directed graph with 10^6 edges and give its complexity.', route: 'reasoning' },
+  { prompt: 'If a rectangle\'s length is increased by 20% and its width decreased by 20%, by what percentage does its area change?', route: 'reasoning' },
+  { prompt: 'Each of 5 workers can paint a fence in 6 hours. How long would it take 3 workers to paint 2 fences?', route: 'reasoning' },
+  { prompt: 'Evaluate the integral of x * e^(2x) from 0 to 1.', route: 'reasoning' },
+  { prompt: 'What is the derivative of sin(x) * x^2?', route: 'reasoning' },
+  { prompt: 'Translate this equation into French: x^2 + 3x - 4 = 0 has two real roots.', route: 'direct' },
+  { prompt: 'what is 2+2', route: 'direct' },
+  { prompt: 'Summarize this paragraph in one sentence: The quarterly report shows revenue grew 12% to $4.2 million while costs rose 8%, leaving margins roughly flat.', route: 'direct' },
+  { prompt: 'Rewrite this sentence to sound more polite: "Send me the invoice by Friday or we cancel the order."', route: 'direct' },
+  { prompt: 'hi there, how are you doing today?', route: 'direct' },
+  { prompt: 'What is the capital of Australia?', route: 'direct' },
+  { prompt: 'Thanks, that was really helpful!', route: 'direct' },
+  { prompt: 'Translate into Spanish: "Each student must solve at least 5 problems before Friday."', route: 'direct' },
+  { prompt: 'Write a short birthday message for my grandmother who is turning 90.', route: 'direct' },
+  { prompt: 'My order #48213 arrived damaged. How do I get a refund?', route: 'direct' },
+  { prompt: 'What does the word "serendipity" mean?', route: 'direct' },
+  { prompt: 'Who wrote Pride and Prejudice?', route: 'direct' },
+  { prompt: 'Proofread this: "Their going to the park tomorow to play footbal."', route: 'direct' },
+  { prompt: 'Can you recommend a good Italian restaurant near Union Square for Friday night?', route: 'direct' },
+  { prompt: 'Paraphrase the following word problem in simpler English: A farmer has 17 sheep and all but 9 run away. How many are left?', route: 'direct' },
+  { prompt: 'tell me a joke about cats', route: 'direct' },
+];
+
+export const CHINESE_CASES: readonly RoutingCase[] = [
+  { prompt: '证明：对任意正整数n，n³−n都能被6整除。', route: 'reasoning' },
+  { prompt: '甲、乙、丙三人中只有一人说了真话。甲说：“乙在说谎。”乙说：“丙在说谎。”丙说：“甲和乙都在说谎。”请问谁说了真话？', route: 'reasoning' },
+  { prompt: '一个水池有甲乙两根进水管，单开甲管6小时注满，单开乙管9小时注满，两管同时开，几小时能注满？', route: 'reasoning' },
+  { prompt: '已知函数 f(x)=x²−4x+3，求 f(x) 在区间 [0,5] 上的最大值和最小值。', route: 'reasoning' },
+  { prompt: '用Python写一个函数，判断一个字符串是否是回文串，并分析时间复杂度。', route: 'reasoning' },
+  { prompt: '小明有一些糖，分给5个小朋友每人3颗还剩2颗，如果每人分4颗就少3颗，小明一共有多少颗糖？', route: 'reasoning' },
+  { prompt: '如果所有的鸟都会飞，企鹅是鸟，那么企鹅会飞吗？这个推理有什么问题？', route: 'reasoning' },
+  { prompt: '给你一个整数数组 nums，请找出和最大的连续子数组，返回其最大和。要求时间复杂度为O(n)。', route: 'reasoning' },
+  { prompt: '我下个月要去成都玩四天，预算3000元，想尽量少走回头路，请帮我规划一下每天的行程，并说明这样安排的理由。', route: 'reasoning' },
+  { prompt: '一个袋子里有3个红球和5个白球，任意摸出2个，两个都是红球的概率是多少？', route: 'reasoning' },
+  { prompt: '某班有40名学生，其中喜欢数学的有25人，喜欢语文的有20人，两科都不喜欢的有5人，两科都喜欢的有多少人？', route: 'reasoning' },
+  { prompt: '假设A比B高，C比A高，D比C矮但比B高，请按身高从高到低排列这四个人。', route: 'reasoning' },
+  { prompt: '解方程组：2x+3y=12，x−y=1。', route: 'reasoning' },
+  { prompt: '小王、小李、小张分别是教师、医生和律师，小李比律师年龄大，小王和医生不同岁，医生比小张年龄小，请问三人各是什么职业？', route: 'reasoning' },
+  { prompt: '一个数除以7余3，除以5余2，这个数最小是多少？', route: 'reasoning' },
+  { prompt: '请判断下面的论证是否成立并说明理由：有些学生是运动员，所有运动员都很自律，因此有些学生很自律。', route: 'reasoning' },
+  { prompt: '把这道数学题翻译成英文：一个数的3倍加上5等于20，求这个数。', route: 'direct' },
+  { prompt: '请把下面这段话翻译成英文：我们公司去年的销售额增长了百分之十五。', route: 'direct' },
+  { prompt: '帮我总结一下这段话的主要内容：会议决定下季度预算削减10%，并把新产品发布推迟到六月。', route: 'direct' },
+  { prompt: '润色一下这句话：我觉得这个方案还是挺好的，就是有一点点小问题。', route: 'direct' },
+  { prompt: '你好呀，今天心情怎么样？', route: 'direct' },
+  { prompt: '谢谢你的帮助！', route: 'direct' },
+  { prompt: '中国的首都是哪里？', route: 'direct' },
+  { prompt: '帮我写一封请假条，因为感冒需要请两天假。', route: 'direct' },
+  { prompt: '“画蛇添足”是什么意思？', route: 'direct' },
+  { prompt: '我的快递三天了还没到，订单号是12345，能帮我查一下吗？', route: 'direct' },
+  { prompt: '推荐一家北京评分高一点的烤鸭店吧。', route: 'direct' },
+  { prompt: '把这句话改写得更正式一点：这个事儿你明天给我搞定。', route: 'direct' },
+  { prompt: '你看过电影《流浪地球》吗？', route: 'direct' },
+  { prompt: '请用一句话概括下面这道题在讲什么：甲乙两车从相距300千米的两地同时出发相向而行，几小时后相遇？', route: 'direct' },
+  { prompt: '李白是哪个朝代的诗人？', route: 'direct' },
+  { prompt: '3加5等于几？', route: 'direct' },
+];
