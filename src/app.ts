@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { upstreamMode, type Config, type Tier } from './config/schema.js';
 import type { GatewayContext } from './context.js';
 import { toOpenAIError } from './errors.js';
-import { createGate } from './gate/index.js';
+import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
 import { authenticate, KeyRing } from './http/auth.js';
 import { requestLogObserver } from './http/request-log.js';
@@ -18,7 +18,7 @@ import { routeRoute } from './routes/route.js';
 import { statsRoute } from './routes/stats.js';
 import { metricsRoute, trackInFlight } from './routes/metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
-import { createSavings } from './savings/index.js';
+import { createSavings, reasoningSpendObserver } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
 import { registerCacheMetrics } from './cache/metrics.js';
@@ -101,10 +101,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addHook('onClose', () => cache.close());
   registerCacheMetrics(savings.metrics.registry, cache);
 
+  const controller = createControllerFromConfig(config.gate);
   const ctx: GatewayContext = {
     config,
     mode,
-    gate: opts.gate ?? createGate(config.gate),
+    gate: opts.gate ?? createGate(config.gate, { threshold: () => controller.effectiveThreshold() }),
+    controller,
+    tiers: config.gate.tiers,
     upstreams,
     keys: new KeyRing(config.auth.apiKeys, config.auth.adminKeys),
     observers: [],
@@ -115,7 +118,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorateRequest('tenant', 'anonymous');
   app.decorateRequest('isAdmin', false);
   // The log line needs the request's cost and savings, so it runs inside the savings observer, after accounting.
-  ctx.observers.push(savings.observer(requestLogObserver(app.log, config.log.prompts)));
+  ctx.observers.push(savings.observer(reasoningSpendObserver(controller, savings.metrics), requestLogObserver(app.log, config.log.prompts)));
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);

@@ -1,5 +1,7 @@
 import type { Config, Tier } from './config/schema.js';
 import type { Gate } from './gate/types.js';
+import type { ThresholdController } from './gate/controller.js';
+import type { TiersConfig } from './gate/tiers.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { RequestObserver } from './chat/record.js';
 import type { KeyRing } from './http/auth.js';
@@ -11,6 +13,10 @@ export interface GatewayContext {
   config: Config;
   mode: 'demo' | 'configured';
   gate: Gate;
+  /** The gate's live threshold: target share and reasoning budget (src/gate/controller.ts). */
+  controller: ThresholdController;
+  /** Graded tiers, when `gate.tiers` is configured. */
+  tiers: TiersConfig | undefined;
   upstreams: Record<Tier, UpstreamClient>;
   keys: KeyRing;
   /** Called once per finished chat request (log line, ledger, metrics). */

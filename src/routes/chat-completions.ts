@@ -104,7 +104,9 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     const startedAt = performance.now();
     const chat = validateChatRequest(request.body);
     const headerRoute = request.headers['x-thinkgate-route'];
-    const decision = decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate);
+    const decision = decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate, ctx.tiers);
+    // The target-share controller learns the score distribution of the traffic the gate decides.
+    if (decision.source === 'gate') ctx.controller.observeScore(decision.score);
     const stream = chat.stream === true;
     const includeUsage = chat.stream_options?.include_usage === true;
     const bodyFor = (c: UpstreamClient): Record<string, unknown> =>

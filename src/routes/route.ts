@@ -8,12 +8,12 @@ export const routeRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
   app.post('/v1/route', async (request) => {
     const chat = validateChatRequest(request.body);
     const header = request.headers['x-thinkgate-route'];
-    const decision = decideRoute(chat, typeof header === 'string' ? header : undefined, ctx.config.routing, ctx.gate);
+    const decision = decideRoute(chat, typeof header === 'string' ? header : undefined, ctx.config.routing, ctx.gate, ctx.tiers);
     const upstream = ctx.upstreams[decision.route];
     return {
       route: decision.route,
       score: decision.score,
-      threshold: ctx.config.gate.threshold,
+      threshold: ctx.controller.effectiveThreshold(),
       reasons: decision.reasons,
       source: decision.source,
       effort: decision.effort ?? null,

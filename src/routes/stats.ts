@@ -4,6 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { Breakdown, Totals } from '../savings/aggregate.js';
 import type { ExpansionEstimate } from '../savings/expansion.js';
 import type { RecentRequest } from '../savings/store.js';
+import type { ControllerState } from '../gate/controller.js';
 
 /** The `/v1/stats` body (also what `thinkgate stats` and the dashboard read). */
 export interface StatsBody {
@@ -20,7 +21,7 @@ export interface StatsBody {
   byModel: Record<string, Totals>;
   windows: Record<string, Breakdown & { seconds: number }>;
   recent: RecentRequest[];
-  gate: { threshold: number };
+  gate: { kind: string; threshold: number; controller: ControllerState };
   expansion: { prior: number; minSamples: number; bands: ExpansionEstimate[] };
 }
 
@@ -64,7 +65,7 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
       byModel: c.byModel,
       windows: snap.windows,
       recent: snap.recent,
-      gate: { threshold: ctx.config.gate.threshold },
+      gate: { kind: ctx.gate.name, threshold: ctx.controller.effectiveThreshold(), controller: ctx.controller.state() },
       expansion: { prior: ctx.config.savings.expansionPrior, minSamples: ctx.config.savings.minSamples, bands: expansion.snapshot() },
     };
   });

@@ -2,6 +2,7 @@ import type { ChatRequest, ReasoningEffort } from '../chat/schema.js';
 import type { Config } from '../config/schema.js';
 import { badRequest } from '../errors.js';
 import type { Gate, Route } from '../gate/types.js';
+import { tierForScore, type TiersConfig } from '../gate/tiers.js';
 
 export type DecisionSource = 'header' | 'model' | 'effort' | 'gate';
 
@@ -30,6 +31,8 @@ export function decideRoute(
   headerRoute: string | undefined,
   routing: Config['routing'],
   gate: Gate,
+  /** Graded tiers (`gate.tiers`): the gate's score picks direct, reasoning-low or reasoning-high. */
+  tiers?: TiersConfig,
 ): RouteDecision {
   const gated = gate.score({ messages: request.messages, tools: request.tools });
   const effort = request.reasoning_effort ?? undefined;
@@ -56,5 +59,9 @@ export function decideRoute(
       : { ...base, route: 'reasoning', source: 'effort', effort };
   }
 
+  if (tiers !== undefined) {
+    const tier = tierForScore(gated.score, tiers);
+    return { ...base, route: tier.route, source: 'gate', effort: tier.effort };
+  }
   return { ...base, route: gated.route, source: 'gate' };
 }

@@ -8,6 +8,8 @@ import { GatewayMetrics } from './metrics.js';
 import { PriceBook } from './prices.js';
 import { RedisLedgerStore } from './redis-store.js';
 import { MemoryLedgerStore, type LedgerStore } from './store.js';
+import { nanoToUsd } from './prices.js';
+import type { ThresholdController } from '../gate/controller.js';
 
 export type { Accounting } from './accounting.js';
 
@@ -23,6 +25,20 @@ export interface Savings {
   /** The request observer: accounts the record, then feeds the expansion model, ledger, metrics and `then`. */
   observer(...then: AccountedObserver[]): RequestObserver;
   close(): Promise<void>;
+}
+
+/**
+ * Feeds the gate's budget controller with what reasoning calls really spent, and publishes the threshold it
+ * now applies. Cache hits spent nothing upstream.
+ */
+export function reasoningSpendObserver(controller: ThresholdController, metrics: GatewayMetrics): AccountedObserver {
+  return (record, accounting) => {
+    if (record.route === 'reasoning' && record.cache !== 'hit') {
+      const t = accounting.upstreamTokens;
+      controller.recordReasoningSpend({ tokens: t.reasoning > 0 ? t.reasoning : t.completion, cost: nanoToUsd(accounting.costNano) });
+    }
+    metrics.setThreshold(controller.effectiveThreshold());
+  };
 }
 
 export function createSavings(config: Config, reasoningModel: string, log: FastifyBaseLogger): Savings {
