@@ -122,6 +122,8 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     let leader: Leader<SharedAnswer> | null = null;
     /** The complete answer, once there is one: stored and handed to single-flight followers. */
     let answer: ChatCompletion | undefined;
+    /** What the upstream produced (maybe partial): tokens are counted from it when the upstream reported no usage. */
+    let produced: ChatCompletion | undefined;
 
     try {
       const cached = await resolveFromCache(ctx.cache, cachePlan, clientGone);
@@ -152,7 +154,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
         const completion = await readCompletion(served.res, forward);
         record.usage = completion.usage ?? null;
         record.ttfbMs = performance.now() - startedAt;
-        await fillEstimatedUsage(record, chat.messages, completion); // no-op when the upstream reported usage
+        produced = completion;
         answer = completion;
         return completion;
       }
@@ -173,7 +175,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       writer.end();
       record.usage = result.completion.usage ?? null;
       record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
-      await fillEstimatedUsage(record, chat.messages, result.completion); // streams without usage, cut streams
+      produced = result.completion;
       if (result.error !== null) {
         if (countsAgainstBreaker(result.error)) client.breaker.onFailure();
         record.outcome = 'error';
@@ -205,7 +207,12 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       if (answer !== undefined && !record.fallback && cachePlan?.policy.write === true) void ctx.cache.save(cachePlan.key, decision.route, answer);
       leader?.settle(answer === undefined ? undefined : { tier: client.tier, completion: answer });
       record.latencyMs = performance.now() - startedAt;
-      for (const observe of observers) observe(record);
+      const observe = (): void => {
+        for (const observer of observers) observer(record);
+      };
+      // Counting tokens (the tokenizer loads on first need) happens after the answer went out, never before it.
+      if (record.usage === null && produced !== undefined) void fillEstimatedUsage(record, chat.messages, produced).then(observe);
+      else observe();
     }
   });
 };
