@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { CompletionAssembler } from './assemble.js';
 import type { ChatCompletion, ChatCompletionChunk } from './types.js';
 import { isRecord } from './types.js';
@@ -16,6 +17,31 @@ export interface ForwardOptions {
   body: Record<string, unknown>;
   output: ReasoningOutput;
   signal: AbortSignal;
+}
+
+export interface RequestAbort {
+  /** Aborts the upstream call: the client went away, or the upstream's total time ran out. */
+  signal: AbortSignal;
+  clientGone(): boolean;
+  /** Clears the total-time timer; call when the request is over. */
+  dispose(): void;
+}
+
+/**
+ * One AbortController and one timer per request, cleared when the request ends. `AbortSignal.any` +
+ * `AbortSignal.timeout` cost 3 % of the gateway's CPU in the profile (two extra signals, dependent-signal
+ * bookkeeping, and a timer per request left pending for `totalMs` that the GC has to reap).
+ */
+export function requestAbort(res: ServerResponse, totalMs: number): RequestAbort {
+  const controller = new AbortController();
+  let gone = false;
+  res.once('close', () => {
+    if (res.writableFinished || controller.signal.aborted) return;
+    gone = true;
+    controller.abort();
+  });
+  const timer = setTimeout(() => controller.abort(new DOMException('upstream total time exceeded', 'TimeoutError')), totalMs);
+  return { signal: controller.signal, clientGone: () => gone, dispose: () => clearTimeout(timer) };
 }
 
 export async function fetchCompletion(opts: ForwardOptions): Promise<ChatCompletion> {

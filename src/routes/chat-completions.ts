@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { RequestRecord } from '../chat/record.js';
 import { validateChatRequest } from '../chat/validate.js';
-import { fetchCompletion, pipeStream, type ForwardOptions } from '../chat/forward.js';
+import { fetchCompletion, pipeStream, requestAbort, type ForwardOptions } from '../chat/forward.js';
 import { SseWriter } from '../chat/stream-writer.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
@@ -14,18 +14,6 @@ function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: st
   reply.header('x-thinkgate-score', decision.score.toFixed(4));
   reply.header('x-thinkgate-cache', 'bypass');
   reply.header('x-thinkgate-upstream-model', model);
-}
-
-/**
- * Aborts the upstream call when the client goes away (unfinished thinking is wasted compute) or the
- * upstream's total time runs out.
- */
-function requestSignal(reply: FastifyReply, totalMs: number): { signal: AbortSignal; clientGone: () => boolean } {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(totalMs)]), clientGone: () => controller.signal.aborted };
 }
 
 export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
@@ -44,7 +32,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       stream,
     });
     decisionHeaders(reply, decision, client.model);
-    const { signal, clientGone } = requestSignal(reply, client.config.timeouts.totalMs);
+    const { signal, clientGone, dispose } = requestAbort(reply.raw, client.config.timeouts.totalMs);
     const forward: ForwardOptions = { client, body, output: config.reasoning.output, signal };
 
     const record: RequestRecord = {
@@ -119,6 +107,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       if (aborted) return reply;
       throw mapped;
     } finally {
+      dispose();
       finish();
     }
   });
