@@ -54,6 +54,27 @@ const print = (title: string, m: Map<string, number>): void => {
   process.stdout.write(`\n${title}\n`);
   for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) process.stdout.write(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}\n`);
 };
+// Inclusive time: each sample counts once for every distinct frame on its stack (what a flame graph's widths show).
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const c of node.children ?? []) parentOf.set(c, node.id);
+const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+const inclusive = new Map<string, number>();
+for (const node of profile.nodes) {
+  const hits = node.hitCount ?? 0;
+  if (hits === 0) continue;
+  const seen = new Set<string>();
+  for (let id: number | undefined = node.id; id !== undefined; id = parentOf.get(id)) {
+    const n = nodeById.get(id);
+    if (n === undefined) break;
+    const { functionName, url, lineNumber } = n.callFrame;
+    if (url === '' || functionName === '(root)') continue;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + hits);
+  }
+}
 print('self time by package', byPackage);
+print('inclusive time by function', inclusive);
 print('self time by function', byFunction);
 process.stdout.write(`\nprofile: ${join(dir, file)}\n`);

@@ -4,7 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startBareFastify, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
-import { cpuSeconds, type ServerProcess } from './lib/processes.js';
+import type { ServerProcess } from './lib/processes.js';
 import { measureCache, type CacheResult } from './scenarios/cache.js';
 import { measureGate, type GateResult } from './scenarios/gate.js';
 import { measureMemory, type MemoryResult } from './scenarios/memory.js';
@@ -13,7 +13,7 @@ import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY, targetFor, type Contender } fro
 import { renderSummary, updateDocs, type BenchResults } from './lib/report.js';
 
 /**
- * `npm run bench [-- --quick] [--only proxy,stream,cache,gate,memory] [--baseline DIST_DIR]`
+ * `npm run bench [-- --quick] [--only proxy,stream,cache,gate,memory] [--baseline NAME=DIST_DIR ...]`
  * Every process separate (fake upstream, thinkgate from dist/, peer gateway, bare fastify); load from this process.
  * Contenders are interleaved round by round and medians reported; results go to bench/results/<date>.json and
  * the summary table in docs/benchmarks.md. `--baseline` adds thinkgate built from another dist/ (before/after).
@@ -27,9 +27,12 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     streams: { type: 'string', default: '1000' },
     only: { type: 'string', default: 'proxy,stream,cache,gate,memory' },
-    baseline: { type: 'string' },
+    /** `NAME=DIST_DIR` (repeatable): other thinkgate builds measured alongside, e.g. the commit before a change. */
+    baseline: { type: 'string', multiple: true, default: [] },
     'no-portkey': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
+    /** Suffix for the results file: bench/results/<date>-<label>.json (e.g. an A/B run). */
+    label: { type: 'string' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -62,24 +65,24 @@ const started = async (p: Promise<ServerProcess>): Promise<ServerProcess> => {
 async function main(): Promise<BenchResults> {
   const upstream = await started(startUpstream());
   const thinkgate = await started(startThinkgate({ reasoningUrl: upstream.url, directUrl: upstream.url }));
-  const baseline = values.baseline
-    ? await started(startThinkgate({ name: 'thinkgate-baseline', dist: values.baseline, reasoningUrl: upstream.url, directUrl: upstream.url }))
-    : null;
+  const baselines: [string, ServerProcess][] = [];
+  for (const spec of values.baseline) {
+    const [name, dist] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : ['baseline', spec];
+    baselines.push([`thinkgate-${name}`, await started(startThinkgate({ name: `thinkgate-${name}`, dist, reasoningUrl: upstream.url, directUrl: upstream.url }))]);
+  }
   const portkey = values['no-portkey'] ? null : await started(startPortkey());
-  const bases: Partial<Record<Contender | 'thinkgate-baseline', string>> = { direct: upstream.url, thinkgate: thinkgate.url };
-  if (baseline) bases['thinkgate-baseline'] = baseline.url;
-  if (portkey) bases.portkey = portkey.url;
+  const procs: Record<string, ServerProcess> = { direct: upstream, thinkgate };
+  for (const [name, proc] of baselines) procs[name] = proc;
+  if (portkey) procs.portkey = portkey;
   const targetsFor = (body: string): Record<string, ReturnType<typeof targetFor>> =>
     Object.fromEntries(
-      Object.entries(bases).map(([name, url]) => [name, targetFor(name === 'thinkgate-baseline' ? 'thinkgate' : (name as Contender), url, upstream.url, body)]),
+      Object.entries(procs).map(([name, p]) => [name, { ...targetFor(name.startsWith('thinkgate') ? 'thinkgate' : (name as Contender), p.url, upstream.url, body), pid: p.pid }]),
     );
 
   const results: BenchResults = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), machine, settings, scenarios: {} };
   if (only.has('proxy')) {
     log('non-streaming throughput');
-    const cpuBefore = cpuSeconds(thinkgate.pid);
     results.scenarios.throughput = await measureThroughput(targetsFor(CHAT_BODY), settings);
-    results.scenarios.thinkgateCpuSecondsDuringThroughput = Math.round((cpuSeconds(thinkgate.pid) - cpuBefore) * 100) / 100;
     log('non-streaming latency (1 connection)');
     results.scenarios.latency = await measureLatency(targetsFor(CHAT_BODY), settings);
   }
@@ -90,8 +93,8 @@ async function main(): Promise<BenchResults> {
   if (only.has('cache')) {
     log('cache hit vs bare fastify');
     const bare = await started(startBareFastify());
-    const cacheTarget = { url: `${thinkgate.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {} };
-    const r: CacheResult = await measureCache({ url: `${bare.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {} }, cacheTarget, settings);
+    const cacheTarget = { url: `${thinkgate.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: thinkgate.pid };
+    const r: CacheResult = await measureCache({ url: `${bare.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: bare.pid }, cacheTarget, settings);
     results.scenarios.cache = r;
   }
   if (only.has('gate')) {
@@ -113,7 +116,7 @@ try {
   const day = results.date.slice(0, 10);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${day}.json`);
+  const file = join(dir, values.label ? `${day}-${values.label}.json` : `${day}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const summary = renderSummary(results);
   process.stdout.write(`${summary}\n`);

@@ -65,7 +65,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     onConstructorPoisoning: 'error',
   }) as unknown as FastifyInstance;
 
-  if (ownLogger !== null) app.addHook('onClose', () => ownLogger.flush());
+  if (ownLogger !== null) app.addHook('onClose', () => ownLogger.close());
 
   const mode = upstreamMode(config);
   let upstreamConfigs: Record<Tier, NonNullable<Config['upstreams']['reasoning']>>;

@@ -1,10 +1,13 @@
 import autocannon from 'autocannon';
 import { Agent, request } from 'node:http';
+import { cpuSeconds } from './processes.js';
 
 /** Load generation, in the harness process: autocannon for throughput, a timing client for latency and streams. */
 
 export interface Target {
   url: string;
+  /** The server process behind `url`: its CPU time per request is the figure least disturbed by other load. */
+  pid?: number;
   headers: Record<string, string>;
   body: string;
 }
@@ -15,9 +18,12 @@ export interface ThroughputSample {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** CPU time (user + system) the target process spent per answered request, in µs. */
+  cpuUsPerReq: number;
 }
 
 export async function throughput(t: Target, connections: number, durationS: number): Promise<ThroughputSample> {
+  const cpuBefore = t.pid === undefined ? NaN : cpuSeconds(t.pid);
   const r = await autocannon({
     url: t.url,
     method: 'POST',
@@ -27,7 +33,9 @@ export async function throughput(t: Target, connections: number, durationS: numb
     duration: durationS,
     timeout: 10,
   });
-  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  const cpu = t.pid === undefined ? NaN : cpuSeconds(t.pid) - cpuBefore;
+  const cpuUsPerReq = r.requests.total > 0 ? Math.round((cpu * 1e6) / r.requests.total) : NaN;
+  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, cpuUsPerReq };
 }
 
 export interface TimedResponse {

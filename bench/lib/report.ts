@@ -13,7 +13,6 @@ export interface BenchResults {
   settings: ProxySettings;
   scenarios: {
     throughput?: Record<string, Measured<ThroughputSample>>;
-    thinkgateCpuSecondsDuringThroughput?: number;
     latency?: Record<string, Measured<LatencySample>>;
     streaming?: Record<string, Measured<LatencySample>>;
     cache?: CacheResult;
@@ -30,6 +29,7 @@ const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
 export function renderSummary(r: BenchResults): string {
   const s = r.scenarios;
   const rps = (k: string): number | undefined => s.throughput?.[k]?.median.rps;
+  const cpu = (k: string): number | undefined => s.throughput?.[k]?.median.cpuUsPerReq;
   const lat = (k: string): number | undefined => s.latency?.[k]?.median.totalP50Ms;
   const ttfb = (k: string): number | undefined => s.streaming?.[k]?.median.ttfbP50Ms;
   const underLoad = r.machine.loadAvg1mStart > 1.5 || r.machine.loadAvg1mEnd > 1.5;
@@ -66,8 +66,14 @@ export function renderSummary(r: BenchResults): string {
       verdict(s.memory.openStreamsReached === s.memory.openStreamsTarget ? s.memory.holdingStreamsMB < 400 : undefined),
     ]);
   }
-  if (rps('thinkgate-baseline') !== undefined) {
-    targets.push(['before/after: req/s this build ÷ baseline build', '> 1', fmt(ratio(rps('thinkgate') ?? NaN, rps('thinkgate-baseline') ?? NaN)), '']);
+  for (const name of Object.keys(s.throughput ?? s.streaming ?? {}).filter((k) => k.startsWith('thinkgate-'))) {
+    const label = name.slice('thinkgate-'.length);
+    if (s.throughput) {
+      targets.push([`before/after: req/s, this build ÷ ${label}`, '> 1', fmt(ratio(rps('thinkgate') ?? NaN, rps(name) ?? NaN)), '']);
+      targets.push([`before/after: CPU µs per request, this build ÷ ${label}`, '< 1', fmt(ratio(cpu('thinkgate') ?? NaN, cpu(name) ?? NaN)), '']);
+    }
+    if (s.latency) targets.push([`before/after: p50 latency, this build ÷ ${label}`, '< 1', fmt(ratio(lat('thinkgate') ?? NaN, lat(name) ?? NaN)), '']);
+    if (s.streaming) targets.push([`before/after: p50 streaming ttfb, this build ÷ ${label}`, '< 1', fmt(ratio(ttfb('thinkgate') ?? NaN, ttfb(name) ?? NaN)), '']);
   }
   lines.push(row(['target', 'goal', 'this run', 'verdict']), row(['---', '---', '---', '---']), ...targets.map(row), '');
 
@@ -79,8 +85,10 @@ export function renderSummary(r: BenchResults): string {
   };
   const rpsTable = (title: string, m: Record<string, Measured<ThroughputSample>> | undefined): void => {
     if (!m) return;
-    lines.push(`**${title}**`, '', row(['contender', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx']), row(['---', '---', '---', '---', '---', '---']));
-    for (const [k, v] of Object.entries(m)) lines.push(row([k, fmt(v.median.rps, 0), fmt(v.median.p50Ms, 1), fmt(v.median.p99Ms, 1), String(v.median.errors), String(v.median.non2xx)]));
+    lines.push(`**${title}**`, '', row(['contender', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors', 'non-2xx']), row(['---', '---', '---', '---', '---', '---', '---']));
+    for (const [k, v] of Object.entries(m)) {
+      lines.push(row([k, fmt(v.median.rps, 0), fmt(v.median.p50Ms, 1), fmt(v.median.p99Ms, 1), fmt(v.median.cpuUsPerReq, 0), String(v.median.errors), String(v.median.non2xx)]));
+    }
     lines.push('');
   };
   rpsTable(`Non-streaming throughput (${r.settings.connections} connections)`, s.throughput);
