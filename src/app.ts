@@ -6,6 +6,7 @@ import { toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
 import { authenticate, KeyRing } from './http/auth.js';
+import { createLogger } from './http/logger.js';
 import { requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
@@ -53,7 +54,9 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the gateway: every stateful part is created here and closed by `app.close()`. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
-  const logger = opts.logger ?? { level: config.log.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  // perf: the default logger writes asynchronously (src/http/logger.ts); callers may still pass their own.
+  const ownLogger = opts.logger === undefined ? createLogger(config.log, REDACT_PATHS) : null;
+  const logger = opts.logger ?? ownLogger?.logger;
   const app = Fastify({
     ...(typeof logger === 'object' && logger !== null && 'info' in logger ? { loggerInstance: logger } : { logger }),
     bodyLimit: config.server.bodyLimitBytes,
@@ -72,6 +75,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }) as unknown as FastifyInstance;
+
+  if (ownLogger !== null) app.addHook('onClose', () => ownLogger.close());
 
   const mode = upstreamMode(config);
   let upstreamConfigs: Record<Tier, NonNullable<Config['upstreams']['reasoning']>>;

@@ -18,10 +18,6 @@ export interface ForwardOptions {
   signal: AbortSignal;
 }
 
-export async function fetchCompletion(opts: ForwardOptions): Promise<ChatCompletion> {
-  return readCompletion(await opts.client.chat(opts.body, opts.signal), opts);
-}
-
 /** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
 export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
   let parsed: unknown;

@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
 
 /**
  * Writes SSE text to the client with backpressure: when the socket buffer is full, waits for drain,
@@ -18,7 +17,7 @@ export class SseWriter {
     if (this.closed || text.length === 0) return;
     if (this.firstByteAt === null) this.firstByteAt = performance.now();
     if (!this.res.write(text)) {
-      await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+      await drainOrClose(this.res);
     }
   }
 
@@ -27,4 +26,20 @@ export class SseWriter {
     if (this.firstByteAt === null) this.firstByteAt = performance.now();
     this.res.end(text);
   }
+}
+
+/**
+ * Resolves on 'drain' or 'close', whichever comes first, and removes both listeners: racing two `events.once`
+ * promises left the loser registered, one more listener per backpressure wait on a long stream.
+ */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startOnPort, startPortPrinter, type ServerProcess } from './processes.js';
+
+/** Starting the processes under test: each its own node process, built JS only (no tsx in measured servers). */
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+const BENCH_DIST = join(ROOT, 'dist', 'bench');
+export const WORK_DIR = mkdtempSync(join(tmpdir(), 'thinkgate-bench-'));
+export const UPSTREAM_KEY = 'sk-bench-upstream-key';
+
+export function startUpstream(opts: { chunks?: number; chunkDelayMs?: number } = {}): Promise<ServerProcess> {
+  const args = [join(BENCH_DIST, 'upstream.js'), '--chunks', String(opts.chunks ?? 8), '--chunk-delay-ms', String(opts.chunkDelayMs ?? 0)];
+  return startPortPrinter(opts.chunkDelayMs ? 'slow-upstream' : 'upstream', args);
+}
+
+export function startBareFastify(): Promise<ServerProcess> {
+  return startPortPrinter('bare-fastify', [join(BENCH_DIST, 'bare-fastify.js')]);
+}
+
+export interface ThinkgateOptions {
+  /** `dist` directory to run (a baseline build for before/after comparisons). */
+  dist?: string;
+  name?: string;
+  reasoningUrl: string;
+  directUrl: string;
+  reasoningConnections?: number;
+  nodeArgs?: string[];
+}
+
+/** thinkgate as operators run it: `node dist/cli/main.js serve --config FILE`, log level info to a file. */
+export function startThinkgate(o: ThinkgateOptions): Promise<ServerProcess> {
+  const name = o.name ?? 'thinkgate';
+  const configFile = join(WORK_DIR, `${name}.yaml`);
+  const upstream = (url: string, model: string, connections?: number): string =>
+    `    baseUrl: ${url}/v1\n    model: ${model}\n    apiKey: ${UPSTREAM_KEY}\n${connections ? `    connections: ${connections}\n` : ''}`;
+  writeFileSync(
+    configFile,
+    `log:\n  level: info\nupstreams:\n  reasoning:\n${upstream(o.reasoningUrl, 'bench-reasoner', o.reasoningConnections)}  direct:\n${upstream(o.directUrl, 'bench-chat')}`,
+  );
+  const dist = o.dist ?? join(ROOT, 'dist');
+  return startOnPort(name, () => [join(dist, 'cli', 'main.js'), 'serve', '--config', configFile], {
+    env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
+    readyPath: '/healthz',
+    logFile: join(WORK_DIR, `${name}.log`),
+    nodeArgs: o.nodeArgs ?? [],
+  });
+}
+
+/** The peer gateway, through our launcher (streaming needs `overrideGlobalObjects: false`). */
+export function startPortkey(): Promise<ServerProcess> {
+  return startOnPort('portkey', (port) => [join(BENCH_DIST, 'portkey-launcher.js'), `--port=${port}`, '--headless'], {
+    env: () => ({ NODE_ENV: 'production' }),
+    readyPath: '/',
+    logFile: join(WORK_DIR, 'portkey.log'),
+  });
+}

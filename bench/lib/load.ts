@@ -1,0 +1,131 @@
+import autocannon from 'autocannon';
+import { Agent, request } from 'node:http';
+import { cpuSeconds } from './processes.js';
+
+/** Load generation, in the harness process: autocannon for throughput, a timing client for latency and streams. */
+
+export interface Target {
+  url: string;
+  /** The server process behind `url`: its CPU time per request is the figure least disturbed by other load. */
+  pid?: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ThroughputSample {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  /** CPU time (user + system) the target process spent per answered request, in µs. */
+  cpuUsPerReq: number;
+}
+
+export async function throughput(t: Target, connections: number, durationS: number): Promise<ThroughputSample> {
+  const cpuBefore = t.pid === undefined ? NaN : cpuSeconds(t.pid);
+  const r = await autocannon({
+    url: t.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...t.headers },
+    body: t.body,
+    connections,
+    duration: durationS,
+    timeout: 10,
+  });
+  const cpu = t.pid === undefined ? NaN : cpuSeconds(t.pid) - cpuBefore;
+  const cpuUsPerReq = r.requests.total > 0 ? Math.round((cpu * 1e6) / r.requests.total) : NaN;
+  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, cpuUsPerReq };
+}
+
+export interface TimedResponse {
+  status: number;
+  /** Request start to the first body byte. */
+  ttfbMs: number;
+  totalMs: number;
+  /** Separate reads the client saw (a batching proxy shows fewer). */
+  reads: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One request timed with hrtime (µs resolution, unlike autocannon's histogram). */
+export function timedRequest(t: Target, agent: Agent): Promise<TimedResponse> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const url = new URL(t.url);
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t.body), ...t.headers },
+      },
+      (res) => {
+        let ttfb = -1;
+        let reads = 0;
+        res.on('data', () => {
+          reads++;
+          if (ttfb < 0) ttfb = performance.now() - started;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ttfbMs: ttfb, totalMs: performance.now() - started, reads, headers: res.headers }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(t.body);
+  });
+}
+
+export interface LatencySample {
+  count: number;
+  errors: number;
+  ttfbP50Ms: number;
+  ttfbP99Ms: number;
+  totalP50Ms: number;
+  totalP99Ms: number;
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export const median = (values: readonly number[]): number => quantile(values, 0.5);
+
+/** `concurrency` keep-alive clients issuing requests back to back for `durationMs`. */
+export async function latency(t: Target, concurrency: number, durationMs: number): Promise<LatencySample> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const ttfb: number[] = [];
+  const total: number[] = [];
+  let errors = 0;
+  const until = performance.now() + durationMs;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < until) {
+      try {
+        const r = await timedRequest(t, agent);
+        if (r.status !== 200) errors++;
+        else {
+          ttfb.push(r.ttfbMs);
+          total.push(r.totalMs);
+        }
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  const round = (n: number): number => Math.round(n * 1000) / 1000;
+  return {
+    count: total.length,
+    errors,
+    ttfbP50Ms: round(quantile(ttfb, 0.5)),
+    ttfbP99Ms: round(quantile(ttfb, 0.99)),
+    totalP50Ms: round(quantile(total, 0.5)),
+    totalP99Ms: round(quantile(total, 0.99)),
+  };
+}

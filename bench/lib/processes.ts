@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+
+/** A measured server in its own process. */
+export interface ServerProcess {
+  name: string;
+  pid: number;
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(forced);
+  };
+}
+
+/** Starts a bench server that prints `{"port":N}` on its first stdout line. */
+export async function startPortPrinter(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)));
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  child.stdout!.resume();
+  return { name, pid: child.pid!, port, url: `http://127.0.0.1:${port}`, stop: stopper(child) };
+}
+
+/** Starts a server on a port we choose and waits until `readyPath` answers. stdout goes to `logFile` (pino lines). */
+export async function startOnPort(
+  name: string,
+  args: (port: number) => string[],
+  opts: { env?: (port: number) => NodeJS.ProcessEnv; readyPath: string; logFile: string; nodeArgs?: string[] },
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const out = openSync(opts.logFile, 'w');
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args(port)], {
+    stdio: ['ignore', out, 'inherit'],
+    env: { ...process.env, ...opts.env?.(port) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${readFileSync(opts.logFile, 'utf8').slice(-2000)}`);
+    try {
+      const res = await fetch(url + opts.readyPath);
+      await res.arrayBuffer();
+      if (res.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not become ready on ${url}`);
+    await sleep(100);
+  }
+  return { name, pid: child.pid!, port, url, stop: stopper(child) };
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+export function rssMB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}

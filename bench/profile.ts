@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
+import { throughput } from './lib/load.js';
+import { CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
+
+/**
+ * `node --import tsx bench/profile.ts [--duration 10] [--mode json|stream|both]`: runs thinkgate under
+ * `node --cpu-prof`, loads it, and prints where its CPU went (self time by function and by package).
+ * The .cpuprofile file opens in Chrome DevTools (Performance) or speedscope as a flame graph.
+ */
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+}
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, mode: { type: 'string', default: 'both' }, top: { type: 'string', default: '30' } } });
+const dir = join(WORK_DIR, 'profiles');
+mkdirSync(dir, { recursive: true });
+
+const upstream = await startUpstream();
+const tg = await startThinkgate({ reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+const target = (body: string): { url: string; body: string; headers: Record<string, string> } => ({ url: `${tg.url}/v1/chat/completions`, body, headers: { 'cache-control': 'no-store' } });
+if (values.mode !== 'stream') process.stderr.write(`json: ${JSON.stringify(await throughput(target(CHAT_BODY), 32, Number(values.duration)))}\n`);
+if (values.mode !== 'json') process.stderr.write(`stream: ${JSON.stringify(await throughput(target(STREAM_BODY), 32, Number(values.duration)))}\n`);
+await tg.stop();
+await upstream.stop();
+
+const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+if (file === undefined) throw new Error('no profile written');
+const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+const total = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
+const byFunction = new Map<string, number>();
+const byPackage = new Map<string, number>();
+for (const node of profile.nodes) {
+  const hits = node.hitCount ?? 0;
+  if (hits === 0) continue;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
+  const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
+  byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+  const pkg = url === '' ? functionName : url.includes('node_modules/') ? (url.split('node_modules/').pop()?.split('/').slice(0, 2).join('/') ?? url) : url.startsWith('node:') ? 'node:' + url.slice(5).split('/')[0] : url.includes('/dist/') ? 'thinkgate dist/' : url;
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
+}
+const print = (title: string, m: Map<string, number>): void => {
+  process.stdout.write(`\n${title}\n`);
+  for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) process.stdout.write(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}\n`);
+};
+// Inclusive time: each sample counts once for every distinct frame on its stack (what a flame graph's widths show).
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const c of node.children ?? []) parentOf.set(c, node.id);
+const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+const inclusive = new Map<string, number>();
+for (const node of profile.nodes) {
+  const hits = node.hitCount ?? 0;
+  if (hits === 0) continue;
+  const seen = new Set<string>();
+  for (let id: number | undefined = node.id; id !== undefined; id = parentOf.get(id)) {
+    const n = nodeById.get(id);
+    if (n === undefined) break;
+    const { functionName, url, lineNumber } = n.callFrame;
+    if (url === '' || functionName === '(root)') continue;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + hits);
+  }
+}
+print('self time by package', byPackage);
+print('inclusive time by function', inclusive);
+print('self time by function', byFunction);
+process.stdout.write(`\nprofile: ${join(dir, file)}\n`);

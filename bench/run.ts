@@ -1,0 +1,127 @@
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, startBareFastify, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
+import type { ServerProcess } from './lib/processes.js';
+import { measureCache, type CacheResult } from './scenarios/cache.js';
+import { measureGate, type GateResult } from './scenarios/gate.js';
+import { measureMemory, type MemoryResult } from './scenarios/memory.js';
+import { measureLatency, measureThroughput, type ProxySettings } from './scenarios/proxy.js';
+import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY, targetFor, type Contender } from './scenarios/requests.js';
+import { renderSummary, updateDocs, type BenchResults } from './lib/report.js';
+
+/**
+ * `npm run bench [-- --quick] [--only proxy,stream,cache,gate,memory] [--baseline NAME=DIST_DIR ...]`
+ * Every process separate (fake upstream, thinkgate from dist/, peer gateway, bare fastify); load from this process.
+ * Contenders are interleaved round by round and medians reported; results go to bench/results/<date>.json and
+ * the summary table in docs/benchmarks.md. `--baseline` adds thinkgate built from another dist/ (before/after).
+ */
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string', default: '64' },
+    streams: { type: 'string', default: '1000' },
+    only: { type: 'string', default: 'proxy,stream,cache,gate,memory' },
+    /** `NAME=DIST_DIR` (repeatable): other thinkgate builds measured alongside, e.g. the commit before a change. */
+    baseline: { type: 'string', multiple: true, default: [] },
+    'no-portkey': { type: 'boolean', default: false },
+    'no-docs': { type: 'boolean', default: false },
+    /** Suffix for the results file: bench/results/<date>-<label>.json (e.g. an A/B run). */
+    label: { type: 'string' },
+  },
+});
+const only = new Set(values.only.split(','));
+const settings: ProxySettings = {
+  rounds: Number(values.rounds ?? (values.quick ? 2 : 3)),
+  durationS: Number(values.duration ?? (values.quick ? 2 : 5)),
+  connections: Number(values.connections),
+  latencyMs: values.quick ? 1_000 : 3_000,
+};
+const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
+
+const load0 = loadavg()[0] ?? 0;
+const machine = {
+  nproc: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  loadAvg1mStart: Math.round(load0 * 100) / 100,
+  loadAvg1mEnd: 0,
+  commit: execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim(),
+};
+
+const processes: ServerProcess[] = [];
+const started = async (p: Promise<ServerProcess>): Promise<ServerProcess> => {
+  const proc = await p;
+  processes.push(proc);
+  log(`${proc.name} pid ${proc.pid} on ${proc.url}`);
+  return proc;
+};
+
+async function main(): Promise<BenchResults> {
+  const upstream = await started(startUpstream());
+  const thinkgate = await started(startThinkgate({ reasoningUrl: upstream.url, directUrl: upstream.url }));
+  const baselines: [string, ServerProcess][] = [];
+  for (const spec of values.baseline) {
+    const [name, dist] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : ['baseline', spec];
+    baselines.push([`thinkgate-${name}`, await started(startThinkgate({ name: `thinkgate-${name}`, dist, reasoningUrl: upstream.url, directUrl: upstream.url }))]);
+  }
+  const portkey = values['no-portkey'] ? null : await started(startPortkey());
+  const procs: Record<string, ServerProcess> = { direct: upstream, thinkgate };
+  for (const [name, proc] of baselines) procs[name] = proc;
+  if (portkey) procs.portkey = portkey;
+  const targetsFor = (body: string): Record<string, ReturnType<typeof targetFor>> =>
+    Object.fromEntries(
+      Object.entries(procs).map(([name, p]) => [name, { ...targetFor(name.startsWith('thinkgate') ? 'thinkgate' : (name as Contender), p.url, upstream.url, body), pid: p.pid }]),
+    );
+
+  const results: BenchResults = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), machine, settings, scenarios: {} };
+  if (only.has('proxy')) {
+    log('non-streaming throughput');
+    results.scenarios.throughput = await measureThroughput(targetsFor(CHAT_BODY), settings);
+    log('non-streaming latency (1 connection)');
+    results.scenarios.latency = await measureLatency(targetsFor(CHAT_BODY), settings);
+  }
+  if (only.has('stream')) {
+    log('streaming time to first byte and total (1 connection)');
+    results.scenarios.streaming = await measureLatency(targetsFor(STREAM_BODY), settings);
+  }
+  if (only.has('cache')) {
+    log('cache hit vs bare fastify');
+    const bare = await started(startBareFastify());
+    const cacheTarget = { url: `${thinkgate.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: thinkgate.pid };
+    const r: CacheResult = await measureCache({ url: `${bare.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: bare.pid }, cacheTarget, settings);
+    results.scenarios.cache = r;
+  }
+  if (only.has('gate')) {
+    log('gate scoring');
+    const g: GateResult = await measureGate(settings.rounds + 2);
+    results.scenarios.gate = g;
+  }
+  if (only.has('memory')) {
+    log(`RSS: idle, 256 connections, ${values.streams} open streams`);
+    const m: MemoryResult = await measureMemory(upstream, settings.durationS, Number(values.streams));
+    results.scenarios.memory = m;
+  }
+  machine.loadAvg1mEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  return results;
+}
+
+try {
+  const results = await main();
+  const day = results.date.slice(0, 10);
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, values.label ? `${day}-${values.label}.json` : `${day}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const summary = renderSummary(results);
+  process.stdout.write(`${summary}\n`);
+  if (!values['no-docs']) updateDocs(join(ROOT, 'docs', 'benchmarks.md'), summary);
+  log(`results written to ${file} (server logs in ${WORK_DIR})`);
+} finally {
+  await Promise.all(processes.map((p) => p.stop()));
+}
