@@ -87,11 +87,9 @@ export function normaliseCompletion(completion: ChatCompletion, output: Reasonin
     if (message === undefined || message === null) continue;
     let extra = '';
     if (typeof message.content === 'string' && message.content.length > 0) {
-      const splitter = new ThinkTagSplitter();
-      const a = splitter.push(message.content);
-      const b = splitter.flush();
-      message.content = a.content + b.content;
-      extra = a.reasoning + b.reasoning;
+      const split = ThinkTagSplitter.splitAll([message.content]);
+      message.content = split.content;
+      extra = split.reasoning;
     }
     placeReasoning(message, extra, output);
   }

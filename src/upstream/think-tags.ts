@@ -35,6 +35,19 @@ export class ThinkTagSplitter {
     return this.state === 'answer' && !this.trimLeading && this.pending === '';
   }
 
+  /** Splits a whole text given in pieces: what a stream of these pieces assembles to. */
+  static splitAll(pieces: Iterable<string>): SplitText {
+    const splitter = new ThinkTagSplitter();
+    const out: SplitText = { reasoning: '', content: '' };
+    for (const piece of pieces) {
+      const part = splitter.push(piece);
+      out.reasoning += part.reasoning;
+      out.content += part.content;
+    }
+    const tail = splitter.flush();
+    return { reasoning: out.reasoning + tail.reasoning, content: out.content + tail.content };
+  }
+
   push(text: string): SplitText {
     const out: SplitText = { reasoning: '', content: '' };
     this.pending += text;

@@ -68,18 +68,7 @@ describe('SSE parser on arbitrary chunk splits', () => {
   });
 });
 
-const split = (pieces: string[]): { reasoning: string; content: string } => {
-  const s = new ThinkTagSplitter();
-  let reasoning = '';
-  let content = '';
-  for (const piece of pieces) {
-    const out = s.push(piece);
-    reasoning += out.reasoning;
-    content += out.content;
-  }
-  const tail = s.flush();
-  return { reasoning: reasoning + tail.reasoning, content: content + tail.content };
-};
+const split = (pieces: string[]): { reasoning: string; content: string } => ThinkTagSplitter.splitAll(pieces);
 
 /** Text made of tag fragments, whitespace and words: the cases where a split tag matters. */
 const thinkText = fc

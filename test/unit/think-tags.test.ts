@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { removeThinkBlocks, ThinkTagSplitter } from '../../src/upstream/think-tags.js';
 
-const run = (pieces: string[]): { reasoning: string; content: string } => {
-  const s = new ThinkTagSplitter();
-  let reasoning = '';
-  let content = '';
-  for (const p of pieces) {
-    const r = s.push(p);
-    reasoning += r.reasoning;
-    content += r.content;
-  }
-  const f = s.flush();
-  return { reasoning: reasoning + f.reasoning, content: content + f.content };
-};
+const run = (pieces: string[]): { reasoning: string; content: string } => ThinkTagSplitter.splitAll(pieces);
 
 describe('ThinkTagSplitter', () => {
   const text = '<think>\nStep 1: 2+2=4.\n</think>\n\nThe answer is 4.';
