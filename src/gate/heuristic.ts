@@ -32,6 +32,10 @@ const CUE_WEIGHTS: Readonly<Record<string, number>> = {
   chitchat: -1.3,
   service_cue: -1.1,
   factual_question: -0.9,
+  intent_as_material: -2.6,
+  intent_lookup: -2.0,
+  justify_request: 1.3,
+  math_science_vocab: 0.9,
 };
 const BIAS = -1.2;
 /** When the prompt is framed as translate/summarise/rewrite…, the hard material inside it is content, not the task. */
