@@ -4,6 +4,8 @@
  * between words, so they work on Chinese as well as English.
  */
 
+import { HAS_CJK, splitByCjk } from './cjk-split.js';
+
 export type CueScope = 'all' | 'edges';
 
 interface CueDefinition {
@@ -11,6 +13,8 @@ interface CueDefinition {
   /** Global patterns; the cue's count is the sum of their matches (capped). Several simple patterns scan faster in V8
    * than one alternation whose branches start differently. */
   readonly patterns: readonly RegExp[];
+  /** The patterns' branches that need a CJK ideograph, run only when the text has one (see cjk-split.ts). */
+  readonly cjkPatterns: readonly RegExp[];
   /** `edges`: only the first EDGE_HEAD and last EDGE_TAIL characters count: that is where a task frame sits
    * ("Translate into French: …", "…，请翻译成英文"), whereas the same words deep inside quoted material are content. */
   readonly scope: CueScope;
@@ -32,12 +36,17 @@ function caseFolded(pattern: RegExp): RegExp {
   return new RegExp(pattern.source.toLowerCase(), pattern.flags.replace('i', ''));
 }
 
-const cue = (name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition => ({
-  name,
-  patterns: (Array.isArray(pattern) ? pattern : [pattern]).map(caseFolded),
-  scope,
-  caseFolded: (Array.isArray(pattern) ? pattern : [pattern]).some((p) => p.flags.includes('i')),
-});
+function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition {
+  const given = Array.isArray(pattern) ? pattern : [pattern];
+  const split = given.map((p) => splitByCjk(caseFolded(p)));
+  return {
+    name,
+    patterns: split.flatMap((s) => (s.any ? [s.any] : [])),
+    cjkPatterns: split.flatMap((s) => (s.cjk ? [s.cjk] : [])),
+    scope,
+    caseFolded: given.some((p) => p.flags.includes('i')),
+  };
+}
 
 /** Order matters: it is the feature layout of the learned model. Append only, and bump FEATURE_VERSION when you change it. */
 export const CUES: readonly CueDefinition[] = [
@@ -88,11 +97,12 @@ export const DEMAND_CUES: readonly string[] = [
 ];
 export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup'];
 
-function countMatches(patterns: readonly RegExp[], text: string): number {
+function countMatches(definition: CueDefinition, text: string, cjk: boolean): number {
   if (text.length === 0) return 0;
   let count = 0;
   // String.prototype.match with a /g pattern resets lastIndex itself, so the shared patterns carry no state between calls.
-  for (const pattern of patterns) count += text.match(pattern)?.length ?? 0;
+  for (const pattern of definition.patterns) count += text.match(pattern)?.length ?? 0;
+  if (cjk) for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
   return Math.min(count, MAX_COUNT);
 }
 
@@ -146,11 +156,12 @@ export function cueCounts(text: string): Float64Array {
   const edges = edgeText(text);
   const lower = text.toLowerCase();
   const lowerEdges = edges.toLowerCase();
+  const cjk = HAS_CJK.test(text);
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
     if (definition === undefined) continue;
     const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
-    counts[i] = countMatches(definition.patterns, scoped);
+    counts[i] = countMatches(definition, scoped, cjk);
   }
   return counts;
 }
