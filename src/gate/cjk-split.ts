@@ -71,10 +71,23 @@ export function branchNeedsCjk(branch: string): boolean {
   return false;
 }
 
+const WORD_START = '\\b';
+
+/**
+ * `\bfoo|\bbar|baz` → `\b(?:foo|bar)|baz`: one word-boundary test per position instead of one per branch (most
+ * positions are not boundaries). Branches that match at the same position keep their relative order.
+ */
+function factorWordStarts(branches: string[]): string[] {
+  const worded = branches.filter((b) => b.startsWith(WORD_START));
+  if (worded.length < 2) return branches;
+  const rest = branches.filter((b) => !b.startsWith(WORD_START));
+  return [`${WORD_START}(?:${worded.map((b) => b.slice(WORD_START.length)).join('|')})`, ...rest];
+}
+
 export function splitByCjk(pattern: RegExp): SplitPattern {
   const branches = topLevelBranches(pattern.source);
   const cjk = branches.filter(branchNeedsCjk);
-  const any = branches.filter((b) => !branchNeedsCjk(b));
+  const any = factorWordStarts(branches.filter((b) => !branchNeedsCjk(b)));
   const compile = (parts: string[]): RegExp | null => (parts.length === 0 ? null : new RegExp(parts.join('|'), pattern.flags));
   return { any: compile(any), cjk: compile(cjk) };
 }
