@@ -4,6 +4,8 @@
  * between words, so they work on Chinese as well as English.
  */
 
+import { HAS_CJK, splitByCjk } from './cjk-split.js';
+
 export type CueScope = 'all' | 'edges';
 
 interface CueDefinition {
@@ -11,6 +13,8 @@ interface CueDefinition {
   /** Global patterns; the cue's count is the sum of their matches (capped). Several simple patterns scan faster in V8
    * than one alternation whose branches start differently. */
   readonly patterns: readonly RegExp[];
+  /** The patterns' branches that need a CJK ideograph, run only when the text has one (see cjk-split.ts). */
+  readonly cjkPatterns: readonly RegExp[];
   /** `edges`: only the first EDGE_HEAD and last EDGE_TAIL characters count: that is where a task frame sits
    * ("Translate into French: …", "…，请翻译成英文"), whereas the same words deep inside quoted material are content. */
   readonly scope: CueScope;
@@ -32,31 +36,36 @@ function caseFolded(pattern: RegExp): RegExp {
   return new RegExp(pattern.source.toLowerCase(), pattern.flags.replace('i', ''));
 }
 
-const cue = (name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition => ({
-  name,
-  patterns: (Array.isArray(pattern) ? pattern : [pattern]).map(caseFolded),
-  scope,
-  caseFolded: (Array.isArray(pattern) ? pattern : [pattern]).some((p) => p.flags.includes('i')),
-});
+function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition {
+  const given = Array.isArray(pattern) ? pattern : [pattern];
+  const split = given.map((p) => splitByCjk(caseFolded(p)));
+  return {
+    name,
+    patterns: split.flatMap((s) => (s.any ? [s.any] : [])),
+    cjkPatterns: split.flatMap((s) => (s.cjk ? [s.cjk] : [])),
+    scope,
+    caseFolded: given.some((p) => p.flags.includes('i')),
+  };
+}
 
 /** Order matters: it is the feature layout of the learned model. Append only, and bump FEATURE_VERSION when you change it. */
 export const CUES: readonly CueDefinition[] = [
   // --- demand: the task needs thinking ---
   cue('math_expression', /\d\s*[+\-*/×÷^=<>≤≥≠]\s*[\d(a-zA-Z]|[\d)]\s*[²³]|\d+\s*\/\s*\d+|[=＝]\s*[?？]/g),
   cue('latex', /[$\\](?:(?<=\$)[^$\n]{1,300}\$|(?<=\\)(?:frac|sqrt|sum|int|begin|left|right|cdot|times|alpha|beta|theta|pi|leq|geq|neq|mathrm|overrightarrow|vec|log|sin|cos|tan|infty|lim)(?![a-zA-Z]))/g),
-  cue('equation_variable', /(?<![a-zA-Z])[a-zA-Z]\s*[=<>≤≥]\s*[-\d a-zA-Z(]|(?<![a-zA-Z])[a-zA-Z]\s*\^\s*\d|(?<![a-zA-Z])[fgh]\s*\(\s*[a-z]\s*\)|√|∠|△|∑|∫|≡/g),
+  cue('equation_variable', /(?<![a-zA-Z])[a-zA-Z]\s*[=<>≤≥]\s*[-\d a-zA-Z(]|(?<![a-zA-Z])[a-zA-Z]\s*\^\s*\d|(?<![a-zA-Z])[fgh]\s*\(\s*[a-z]\s*\)|\d[a-z]\s*[-+]\s*\d|√|∠|△|∑|∫|≡/g),
   cue('code_syntax', [
     /```|#include|=>|>>>|\w\[\w{1,6}\]|[;{][ \t]*$/gm,
     /\b(?:def\s+\w+\s*\(|function\s+\w*\s*\(|class\s+\w+\s*[:({]|public\s+static|return\s+(?:true|false|none|null|\w+\s*[-+*/([])|import\s+\w+|console\.log|print\s*\(|(?:int|void|const|let|var)\s+\w+\s*[=(;])/g,
   ]),
-  cue('code_request', /\b(?:write|implement|code|create|design)\b[^.\n]{0,40}\b(?:function|program|script|algorithm|method|query|regex|class)\b|\b(?:python|java|javascript|c\+\+|typescript|rust|golang|sql)\b|\balgorithm|time complexity|\bdebug|\bbug\b|数组|链表|字符串\s*[a-z]|整数\s*[a-z]|算法|编写|写一个函数|函数实现|程序|代码|复杂度|子数组|子序列|下标|二叉树|返回/gi),
+  cue('code_request', /\b(?:write|implement|code|create|design)\b[^.\n]{0,40}\b(?:function|program|script|algorithm|method|query|regex|class)\b|\b(?:python|java|javascript|c\+\+|typescript|rust|golang|sql)\b|\bwrite (?:the |some )?code\b|\bregex|\bdeadlock|race condition|\bmutex|\balgorithm|time complexity|\bdebug|\bbug\b|正则|死锁|并发|数组|链表|字符串\s*[a-z]|整数\s*[a-z]|算法|编写|写一个函数|函数实现|程序|代码|复杂度|子数组|子序列|下标|二叉树|返回/gi),
   cue('proof', /\bprove\b|\bproof\b|\bshow that\b|\bderive\b|证明|求证|推导|论证/gi),
-  cue('unknown_to_find', /how many|how much|how long|how far|how old|what is the (?:value|probability|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解方程|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b|what percent(?:age)?|by how much|what fraction|at what (?:time|rate|speed|age)|how fast|\bderivative|\bintegral\b|antiderivative|\blimit of\b|\bmedian\b|导数|求导|积分|极限/gi),
-  cue('constraint_cue', /at least|at most|exactly|no more than|no fewer than|\beach\b|\bevery\b|remaining|\bleft over\b|twice|\bhalf\b|times as|more than|fewer than|less than|\bper\b|in total|altogether|至少|最多|最少|恰好|恰有|每(?:个|人|天|只|本|次|小时|分钟|千克|米|条|组|行|面|辆|瓶|箱|盒|位)|剩下|剩余|还剩|一共|共有|总共|倍|平均|比.{1,8}(?:多|少|快|慢|大|小)|不超过|不少于|满足|各有|\b(?:taller|shorter|older|younger|heavier|lighter|faster|slower|richer|poorer|larger|smaller|bigger) than\b/gi),
-  cue('logic_cue', /\bif\b[^.?\n]{0,80}\bthen\b|\bsuppose\b|\bassume\b|\bassuming\b|\beither\b|\bneither\b|tells? the truth|\blies\b|\btrue or false\b|which of the following|\blogically\b|\bdeduce\b|\bconsistent\b|\bcontradict|\bimplies\b|\bnecessarily\b|\b(?:true|false)\s+(?:and|or)\b|\bnot\s+(?:not\s+)*(?:true|false)\b|\bdeductively\b|\bvalid\b|\bpremises?\b|如果.{0,40}(?:那么|则|就)|假设|假如|若|则|推理|推断|真话|假话|说谎|下列|以下.{0,8}(?:正确|错误|成立)|必然|一定(?:是|不是|为)|是否(?:成立|正确|合理|可能)|判断|分别是|各是什么|各(?:自)?是哪|充分|必要|矛盾|甲.{0,4}乙.{0,4}丙|[A-E]、[A-E]、[A-E]/gi),
-  cue('multi_step', /step by step|step-by-step|\bplan\b|\bschedule\b|optimi[sz]|minimi[sz]|maximi[sz]|trade-?offs?|\bstrategy\b|\bfirst\b[^.\n]{0,100}\bthen\b|\bin order\b|\bsequence\b|\bshuffl|\bswap|\btake \d+ steps?|\bstarting point\b|步骤|规划|最优|最短|最长|最小|最大|方案数|策略|先.{0,30}再|依次|顺序|交换|排列|排序|从高到低|从低到高|从大到小|从小到大/gi),
+  cue('unknown_to_find', /how many|how much|how long|how far|how old|what(?:'s| is) the (?:value|probability|number of|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解(?:方程|不等式)|找规律|规律是|填数|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b|what percent(?:age)?|by how much|what fraction|at what (?:time|rate|speed|age)|how fast|\bderivative|\bintegral\b|antiderivative|\blimit of\b|\bmedian\b|导数|求导|积分|极限|what (?:current|distance|speed|velocity|force|acceleration|mass|energy|power|voltage|pressure|move|colou?r)\b|on (?:which|what) day|when will|\bsum of\b|what(?:'s| is) the (?:chance|likelihood|expected)|\bchance that|on average|\bestimate\b|guarantee|how (?:should|can|do) (?:i|we|you|he|she) (?:split|allocate|divide|measure|determine|arrange|seat)|多久|几点|星期几|第几|几段|各(?:有)?(?:几|多少)|几何(?![体图学])|可能性有多大|才能(?:保证|确定|必胜)|必胜|怎样才能|应该怎么(?:取|分|问|安排|走)/gi),
+  cue('constraint_cue', /at least|at most|exactly|no more than|no fewer than|\beach\b|\bevery\b|remaining|\bleft over\b|twice|\bhalf\b|times as|more than|fewer than|less than|\bper\b|in total|altogether|至少|最多|最少|恰好|恰有|每(?:个|人|天|只|本|次|小时|分钟|千克|米|条|组|行|面|辆|瓶|箱|盒|位)|剩下|剩余|还剩|一共|共有|总共|倍|平均|比.{1,8}(?:多|少|快|慢|大|小|高|矮|重|轻|早|晚)|\bnext to\b|\b(?:left|right) of\b|\badjacent|\bimmediately (?:before|after|after)\b|\bnot (?:be )?(?:first|last)\b|either end|紧挨|相邻|左边|右边|两端|隔了|第一名|最后一名|不超过|不少于|满足|各有|\b(?:taller|shorter|older|younger|heavier|lighter|faster|slower|richer|poorer|larger|smaller|bigger) than\b/gi),
+  cue('logic_cue', /\bif\b[^.?\n]{0,80}\bthen\b|\bsuppose\b|\bassume\b|\bassuming\b|\beither\b|\bneither\b|tell(?:s|ing)? the truth|\blies\b|\blying\b|how (?:is|was) (?:that|this|it) possible|是真是假|真假|\btrue or false\b|which of the following|\blogically\b|\bdeduce\b|\bconsistent\b|\bcontradict|\bimplies\b|\bnecessarily\b|\b(?:true|false)\s+(?:and|or)\b|\bnot\s+(?:not\s+)*(?:true|false)\b|\bdeductively\b|\bvalid\b|\bpremises?\b|如果.{0,40}(?:那么|则|就)|假设|假如|若|则|推理|推断|真话|假话|说谎|下列|以下.{0,8}(?:正确|错误|成立)|必然|一定(?:是|不是|为)|是否(?:成立|正确|合理|可能)|判断|分别是|各是什么|各(?:自)?是哪|充分|必要|矛盾|甲.{0,4}乙.{0,4}丙|[A-E]、[A-E]、[A-E]|must be (?:true|false)|can be (?:concluded|inferred|deduced)|can we conclude|what can (?:we|you|be) (?:conclude|infer)|does it follow|\bknights?\b|\bknaves?\b|tautolog|syllogism|best explains|\bweaken|\bstrengthen|\bnobody\b|\bno one\b|\beveryone who\b|\bonly if\b|who (?:is|are) (?:telling|lying)|哪项|哪一项|可以推出|能推出|可以得出|得出什么结论|由此可|据此|能否断定|为真|为假|削弱|加强|凡是|所有的|只有.{0,20}才|要么.{0,20}要么|不是.{0,8}就是|谁是|谁说|说的都是真|说的是真|贴错|推断|逻辑关系|最为相似|符合要求/gi),
+  cue('multi_step', /\b(?:minimum|maximum|fewest|shortest) (?:number|time|cost|amount|distance)|critical path|(?:怎样|怎么|如何)安排|排好|排成|step by step|step-by-step|\bplan\b|\bschedule\b|optimi[sz]|minimi[sz]|maximi[sz]|trade-?offs?|\bstrategy\b|\bfirst\b[^.\n]{0,100}\bthen\b|\bin order\b|\bsequence\b|\bshuffl|\bswap|\btake \d+ steps?|\bstarting point\b|步骤|规划|最优|最短|最长|最小|最大|方案数|策略|先.{0,30}再|依次|顺序|交换|排列|排序|从高到低|从低到高|从大到小|从小到大/gi),
   cue('options_mc', /(?:^|\n)\s*\(?[A-E][.)）．、:：]\s?|\boptions?:|选项/g),
-  cue('numbers', /\d+(?:[.,]\d+)?|[一二三四五六七八九十百千万两]+(?:个|只|本|人|元|天|次|倍|米|岁|辆|条|块|张|分)/g),
+  cue('numbers', /\d+(?:[.,]\d+)?|(?:[一二三四五六七八九十百千万两]{2,}|[二三四五六七八九十百千万两])(?:个|只|本|人|元|天|次|倍|米|岁|辆|条|块|张|分|小时|千米|公里|克|升|斤|年|周|头|足|位|道|件|页|度|秒|成|折|点)/g),
   cue('question_mark', /[?？]/g),
   // --- intent: the task is direct even when the material is hard ---
   cue('intent_translate', /translat|\b(?:in|into|to) (?:english|chinese|mandarin|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic)\b|how (?:do|would|can) (?:you|i) say|翻译|译成|译为|译文|英文怎么说|用英语|用英文|中文怎么说|英译中|中译英|翻成|(?:成|为)(?:英文|中文|英语|日语|法语)/gi, 'edges'),
@@ -67,19 +76,33 @@ export const CUES: readonly CueDefinition[] = [
   cue('chitchat', /^\s*(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|afternoon)|how are you|what's up|lol|haha|bye|ok|okay|cool|nice)\b|你好|谢谢|早上好|晚安|哈哈|在吗|嗨|你是谁|你叫什么|你喜欢|聊天|无聊|开心|难过|你会|你觉得/gi, 'edges'),
   cue('service_cue', /\b(?:order|refund|shipping|deliver|account|password|subscription|cancel|booking|reservation|recommend|restaurant|hotel|flight|recipe|weather)\b|订单|退款|退货|快递|发货|客服|会员|账号|密码|预订|预定|推荐|酒店|餐馆|餐厅|景点|航班|天气|菜谱|做法/gi),
   cue('factual_question', /^\s*(?:who|what|when|where|which|why|how) (?:is|are|was|were|did|does|do)\b|tell me about|\bwho (?:is|was|wrote|invented)\b|介绍一下|是什么|是哪|在哪|哪里|什么时候|有哪些|知道.{1,30}吗|看过.{1,30}吗|听过.{1,30}吗/gi),
+  // --- appended in FEATURE_VERSION 8 ---
+  // The prompt says outright that the material is not to be worked on ("don't solve it", "代码不要动"): whatever the
+  // material demands, the task is to handle the text. Anywhere in the text: such a clause rarely sits inside material.
+  cue('intent_as_material', /\b(?:don'?t|do not|no need to|without) (?:solve|solving|answer|answering|calculate|calculating|change|changing)\b|keep (?:the )?(?:numbers|formulas|code|questions|facts)\b[^.\n]{0,30}(?:unchanged|as (?:they|it) (?:are|is))|\bunchanged\b|不用解|不要解|不需要解|无需解|不用算|不用计算|不要计算|不用做|不要改动|不改动|不要动|保持不变|原样/gi),
+  // Reading comprehension frame: the answer is looked up in the given passage, not derived.
+  cue('intent_lookup', /read the (?:passage|text|following)|according to the (?:text|passage|article|paragraph|material)|based on the (?:text|passage|article)|\bpassage:|阅读(?:下面|以下|下列|材料|短文|这段)|根据(?:材料|上文|短文|文章|以上|下面|这段)|阅读理解/gi, 'edges'),
+  // The task asks for a justified answer (the reasoning itself is the deliverable), not a fact or a text.
+  cue('justify_request', /explain (?:your|the) (?:reasoning|answer|logic|steps)|explain why\b|\bshow (?:your |the |all )?(?:work|steps|calculation|reasoning)\b|\bjustify|walk (?:me )?through|reason (?:it )?out|think (?:it )?through|\brigorous|how did you (?:get|arrive)|\bsketch (?:a|the) (?:proof|reduction|argument)|careful argument|convince me|why it works|identify (?:possible |the )?(?:confounders|flaws|assumptions)|design (?:a|an) (?:study|experiment)|\bsignificant at|check (?:the|my) (?:math|logic|reasoning)|说明理由|说明原因|推理过程|解题过程|计算过程|写出.{0,6}过程|请分析|分析一下|并分析|分析.{0,8}(?:原因|影响|利弊|优缺点|机制)|论证|严谨|说明为什么|错在哪|算算|帮我算|推理链|如何验证|用数据验证/gi),
+  // Vocabulary of maths and science problems: the objects reasoning tasks are about (not "what is X" definitions on
+  // their own: this cue alone stays below the threshold).
+  cue('math_science_vocab', /\bprimes?\b|divisib|remainder|modulo|factorial|permutation|\bprobabilit|expected value|how many ways|number of ways|variance|standard deviation|converg|diverg|polynomial|quadratic|inequalit|\bgcd\b|\blcm\b|resistor|voltage|velocity|acceleration|momentum|kinetic|\bmoles?\b|\bmolar\b|np-(?:complete|hard)|\bdfa\b|automaton|recurrence|induction|质数|素数|整除|余数|个位数|次方|阶乘|排列数|组合数|概率|方差|不等式|方程|数列|通项|单调|定义域|值域|最值|加速度|速度|动能|势能|电压|电阻|电流|压强|浮力|摩尔|溶液|质量分数|沸点|气压|携带者|显性|隐性/gi),
 ];
 
 export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CUES.map((c, i) => [c.name, i]));
 
 /** Indices of cue groups the features and the heuristic combine. */
-export const DEMAND_CUES: readonly string[] = ['math_expression', 'latex', 'equation_variable', 'code_syntax', 'code_request', 'proof', 'unknown_to_find', 'constraint_cue', 'logic_cue', 'multi_step', 'options_mc'];
-export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write'];
+export const DEMAND_CUES: readonly string[] = [
+  'math_expression', 'latex', 'equation_variable', 'code_syntax', 'code_request', 'proof', 'unknown_to_find', 'constraint_cue', 'logic_cue', 'multi_step', 'options_mc', 'justify_request', 'math_science_vocab',
+];
+export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup'];
 
-function countMatches(patterns: readonly RegExp[], text: string): number {
+function countMatches(definition: CueDefinition, text: string, cjk: boolean): number {
   if (text.length === 0) return 0;
   let count = 0;
   // String.prototype.match with a /g pattern resets lastIndex itself, so the shared patterns carry no state between calls.
-  for (const pattern of patterns) count += text.match(pattern)?.length ?? 0;
+  for (const pattern of definition.patterns) count += text.match(pattern)?.length ?? 0;
+  if (cjk) for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
   return Math.min(count, MAX_COUNT);
 }
 
@@ -92,18 +115,23 @@ export function edgeText(text: string): string {
 const DEMAND_INDICES = DEMAND_CUES.map((name) => CUE_INDEX[name] ?? -1);
 const FRAME_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
 const REWRITE_INDEX = CUE_INDEX['intent_rewrite'] ?? -1;
+const WRITE_INDEX = CUE_INDEX['intent_write'] ?? -1;
 const CODE_SYNTAX_INDEX = CUE_INDEX['code_syntax'] ?? -1;
+const CODE_REQUEST_INDEX = CUE_INDEX['code_request'] ?? -1;
 
 /**
  * Whether the prompt is framed as a direct task (translate/summarise/rewrite/…) around its material.
- * "Rewrite" around code is refactoring, a programming task, so it does not count as a direct frame.
+ * "Rewrite" around code is refactoring and "write" about code ("写个SQL", "write a script") is programming: neither
+ * counts as a direct frame.
  */
 export function isDirectTaskFrame(counts: Float64Array): boolean {
   const refactoring = (counts[CODE_SYNTAX_INDEX] ?? 0) > 0;
-  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring));
+  const programming = refactoring || (counts[CODE_REQUEST_INDEX] ?? 0) > 0;
+  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming));
 }
 
-const LOOKUP_MIN_CHARS = 300;
+/** In estimated tokens, not characters: a Chinese passage says as much in ~⅓ of the characters of an English one. */
+const LOOKUP_MIN_TOKENS = 75;
 const LOOKUP_MAX_QUESTION_CHARS = 80;
 const QUESTION_END = /[?？吗呢]\s*$/;
 
@@ -113,7 +141,7 @@ const QUESTION_END = /[?？吗呢]\s*$/;
  */
 export function isPassageLookup(text: string): boolean {
   const trimmed = text.trimEnd();
-  if (trimmed.length < LOOKUP_MIN_CHARS) return false;
+  if (estimateTokens(trimmed) < LOOKUP_MIN_TOKENS) return false;
   const lastBreak = trimmed.lastIndexOf('\n');
   if (lastBreak < 0) return false;
   const question = trimmed.slice(lastBreak + 1).trim();
@@ -128,17 +156,20 @@ export function cueCounts(text: string): Float64Array {
   const edges = edgeText(text);
   const lower = text.toLowerCase();
   const lowerEdges = edges.toLowerCase();
+  const cjk = HAS_CJK.test(text);
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
     if (definition === undefined) continue;
     const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
-    counts[i] = countMatches(definition.patterns, scoped);
+    counts[i] = countMatches(definition, scoped, cjk);
   }
   return counts;
 }
 
-const TRIVIAL_ARITHMETIC = /^\s*(?:what(?:'s| is)|calculate|compute|计算|请问)?\s*(?:[\d\s.+\-*/×÷()=＝]|加|减|乘以?|除以)+\s*(?:(?:等于|是)?(?:几|多少))?\s*[?？=＝]?\s*$/i;
-const OPERATOR = /[+\-*/×÷]|加|减|乘|除/g;
+/** Operands are literals (digits or Chinese numerals); "15% of 200" and "200的百分之十五" are one multiplication. */
+const TRIVIAL_ARITHMETIC =
+  /^\s*(?:what(?:'s| is)|how much is|calculate|compute|计算|请问)?\s*(?:[\d\s.,+\-*/×÷()=＝%零一二三四五六七八九十百千两]|加|减|乘以?|除以|times|plus|minus|divided by|\bof\b|的百分之)+\s*(?:(?:等于|是)?(?:几|多少))?\s*[?？=＝]?\s*$/i;
+const OPERATOR = /[+\-*/×÷%]|加|减|乘|除|times|plus|minus|divided|百分之/g;
 
 /** "what is 2+2", "3×4等于几": one or two operations on small literals, answered without thinking. */
 export function isTrivialArithmetic(text: string): boolean {

@@ -12,7 +12,7 @@ import { CUES, CUE_INDEX, DEMAND_CUES, cjkShare, cueCounts, estimateTokens, isDi
  */
 
 /** Bump when the layout or the meaning of any feature changes; models trained on another version are rejected. */
-export const FEATURE_VERSION = 7;
+export const FEATURE_VERSION = 8;
 export const NGRAM_ORDERS = [2, 3, 4] as const;
 const MIN_ORDER = 2;
 const MAX_ORDER = 4;

@@ -32,8 +32,13 @@ const CUE_WEIGHTS: Readonly<Record<string, number>> = {
   chitchat: -1.3,
   service_cue: -1.1,
   factual_question: -0.9,
+  intent_as_material: -2.6,
+  intent_lookup: -2.0,
+  justify_request: 1.3,
+  math_science_vocab: 0.9,
 };
-const BIAS = -1.2;
+/** Set so that 0.5 favours recall: the targets ask ≥ 90 % reasoning recall but only ≥ 70 % direct kept. */
+const BIAS = -0.9;
 /** When the prompt is framed as translate/summarise/rewrite…, the hard material inside it is content, not the task. */
 const FRAMED_DEMAND_FACTOR = 0.25;
 const MULTIPLE_DEMANDS_BONUS = 0.8;
@@ -45,6 +50,9 @@ const MAX_REASONS = 4;
 
 const WEIGHTS = CUES.map((c) => CUE_WEIGHTS[c.name] ?? 0);
 const DEMAND = new Set(DEMAND_CUES.map((name) => CUE_INDEX[name]));
+const DEMAND_INDICES = [...DEMAND].filter((i): i is number => i !== undefined);
+const CHITCHAT = CUE_INDEX['chitchat'];
+const CHITCHAT_MAX_CHARS = 40;
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -56,11 +64,14 @@ export function heuristicContributions(counts: Float64Array, chars: number, pass
   const framed = isDirectTaskFrame(counts) || passageLookup;
   const contributions: Array<[string, number]> = [];
   let demandKinds = 0;
+  const hasDemand = DEMAND_INDICES.some((i) => (counts[i] ?? 0) > 0);
   CUES.forEach((definition, i) => {
     const count = counts[i] ?? 0;
     if (count === 0) return;
     const isDemand = DEMAND.has(i);
     if (isDemand && definition.name !== 'options_mc') demandKinds++;
+    // "ok so…", "哈哈我跟同事打赌…": a greeting opening a longer message with a task in it is tone, not the task.
+    if (i === CHITCHAT && chars > CHITCHAT_MAX_CHARS && hasDemand) return;
     const weight = (WEIGHTS[i] ?? 0) * (isDemand && framed ? FRAMED_DEMAND_FACTOR : 1);
     contributions.push([definition.name, weight * Math.log1p(count)]);
   });
