@@ -50,7 +50,7 @@ describe('gate controller wired into the gateway', () => {
   });
 
   it('reasoningBudget raises the threshold as reasoning spend runs down the hourly budget', async () => {
-    const gw = await startGateway(() => ({ gate: { reasoningBudget: { reasoningTokensPerHour: 24, softStart: 0, maxThreshold: 0.95 } } }), { gate: scriptedGate });
+    const gw = await startGateway(() => ({ gate: { threshold: 0.5, reasoningBudget: { reasoningTokensPerHour: 24, softStart: 0, maxThreshold: 0.95 } } }), { gate: scriptedGate });
     try {
       const before = (await readJson(await fetch(`${gw.url}/v1/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'score 0.6' }] }) }))).threshold as unknown as number;
       expect(before).toBe(0.5);

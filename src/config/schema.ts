@@ -161,7 +161,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       kind: z.enum(['learned', 'heuristic']).default('heuristic'),
       /** Score at or above which a request goes to reasoning. */
-      threshold: z.number().min(0).max(1).default(0.5),
+      threshold: z.number().min(0).max(1).default(0.35),
       /** Weights file of the learned gate, relative to the working directory. */
       modelPath: z.string().default('config/gate-model.json'),
       /** Keep this share of traffic on reasoning by tracking a quantile of recent scores (overrides `threshold` once warmed up). */

@@ -144,7 +144,7 @@ describe('savings end to end: /v1/stats, /metrics and log lines', () => {
     expect(value('thinkgate_saved_cost_usd_total{route="direct"}')).toBeCloseTo(usd(saved.r1 + saved.r3 + saved.r4), 12);
     expect(value('thinkgate_usage_estimated_total')).toBe(2);
     expect(value('thinkgate_gate_score_count{route="direct"}')).toBe(4);
-    expect(value('thinkgate_gate_threshold')).toBe(0.5);
+    expect(value('thinkgate_gate_threshold')).toBe(0.35);
     expect(value('thinkgate_requests_in_flight')).toBe(0);
     expect(value('thinkgate_upstream_latency_seconds_count{route="direct",model="fake-chat"}')).toBe(4);
     gw.app.thinkgate.savings.metrics.setThreshold(0.62);
