@@ -5,6 +5,7 @@
  */
 
 import { HAS_CJK, splitByCjk } from './cjk-split.js';
+import { PrefixScanner } from './prefix-scan.js';
 
 export type CueScope = 'all' | 'edges';
 
@@ -15,6 +16,12 @@ interface CueDefinition {
   readonly patterns: readonly RegExp[];
   /** The patterns' branches that need a CJK ideograph, run only when the text has one (see cjk-split.ts). */
   readonly cjkPatterns: readonly RegExp[];
+  /** Units of `patterns` counted by the shared prefix scanner of the text (scope `all` only; see prefix-scan.ts). */
+  readonly scannedUnits: readonly number[];
+  /** The rest of `patterns`, each run as a global regex scan. */
+  readonly regexPatterns: readonly RegExp[];
+  /** Per regex pattern, a cheap test the text must pass for the pattern to have any match (null: always run). */
+  readonly prechecks: ReadonlyArray<RegExp | null>;
   /** `edges`: only the first EDGE_HEAD and last EDGE_TAIL characters count: that is where a task frame sits
    * ("Translate into French: …", "…，请翻译成英文"), whereas the same words deep inside quoted material are content. */
   readonly scope: CueScope;
@@ -36,28 +43,58 @@ function caseFolded(pattern: RegExp): RegExp {
   return new RegExp(pattern.source.toLowerCase(), pattern.flags.replace('i', ''));
 }
 
-function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all'): CueDefinition {
+/** Shared single-pass scanners for the `all`-scope patterns: one over the lower-cased text, one over the text as is. */
+const LOWER_SCANNER = new PrefixScanner();
+const TEXT_SCANNER = new PrefixScanner();
+
+/**
+ * `prechecks[i]`, when given, is a non-global pattern that matches every text in which `pattern[i]` has a match (a
+ * necessary condition, e.g. an operator character): the full scan is skipped when it fails, which cannot change a count.
+ */
+function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all', prechecks: ReadonlyArray<RegExp | null> = []): CueDefinition {
   const given = Array.isArray(pattern) ? pattern : [pattern];
+  for (const p of prechecks) if (p !== null && (p.global || p.sticky)) throw new Error(`cue ${name}: a precheck must not be global or sticky`);
+  const folded = given.some((p) => p.flags.includes('i'));
+  if (folded && !given.every((p) => p.flags.includes('i'))) throw new Error(`cue ${name} mixes case-folded and case-sensitive patterns`);
   const split = given.map((p) => splitByCjk(caseFolded(p)));
+  const patterns: RegExp[] = [];
+  const scannedUnits: number[] = [];
+  const regexPatterns: RegExp[] = [];
+  const regexPrechecks: Array<RegExp | null> = [];
+  split.forEach((s, i) => {
+    if (s.any === null) return;
+    patterns.push(s.any);
+    const unit = scope === 'all' ? (folded ? LOWER_SCANNER : TEXT_SCANNER).add(s.any) : -1;
+    if (unit >= 0) scannedUnits.push(unit);
+    else {
+      regexPatterns.push(s.any);
+      regexPrechecks.push(prechecks[i] ?? null);
+    }
+  });
   return {
     name,
-    patterns: split.flatMap((s) => (s.any ? [s.any] : [])),
+    patterns,
     cjkPatterns: split.flatMap((s) => (s.cjk ? [s.cjk] : [])),
+    scannedUnits,
+    regexPatterns,
+    prechecks: regexPrechecks,
     scope,
-    caseFolded: given.some((p) => p.flags.includes('i')),
+    caseFolded: folded,
   };
 }
 
 /** Order matters: it is the feature layout of the learned model. Append only, and bump FEATURE_VERSION when you change it. */
 export const CUES: readonly CueDefinition[] = [
   // --- demand: the task needs thinking ---
-  cue('math_expression', /\d\s*[+\-*/×÷^=<>≤≥≠]\s*[\d(a-zA-Z]|[\d)]\s*[²³]|\d+\s*\/\s*\d+|[=＝]\s*[?？]/g),
+  cue('math_expression', /\d\s*[+\-*/×÷^=<>≤≥≠]\s*[\d(a-zA-Z]|[\d)]\s*[²³]|\d+\s*\/\s*\d+|[=＝]\s*[?？]/g, 'all', [/[+\-*/×÷^=<>≤≥≠²³＝]/]),
   cue('latex', /[$\\](?:(?<=\$)[^$\n]{1,300}\$|(?<=\\)(?:frac|sqrt|sum|int|begin|left|right|cdot|times|alpha|beta|theta|pi|leq|geq|neq|mathrm|overrightarrow|vec|log|sin|cos|tan|infty|lim)(?![a-zA-Z]))/g),
-  cue('equation_variable', /(?<![a-zA-Z])[a-zA-Z]\s*[=<>≤≥]\s*[-\d a-zA-Z(]|(?<![a-zA-Z])[a-zA-Z]\s*\^\s*\d|(?<![a-zA-Z])[fgh]\s*\(\s*[a-z]\s*\)|\d[a-z]\s*[-+]\s*\d|√|∠|△|∑|∫|≡/g),
+  cue('equation_variable', /(?<![a-zA-Z])[a-zA-Z]\s*[=<>≤≥]\s*[-\d a-zA-Z(]|(?<![a-zA-Z])[a-zA-Z]\s*\^\s*\d|(?<![a-zA-Z])[fgh]\s*\(\s*[a-z]\s*\)|\d[a-z]\s*[-+]\s*\d|√|∠|△|∑|∫|≡/g, 'all', [
+    /[=<>≤≥^(√∠△∑∫≡]|[-+]\s*\d/,
+  ]),
   cue('code_syntax', [
     /```|#include|=>|>>>|\w\[\w{1,6}\]|[;{][ \t]*$/gm,
     /\b(?:def\s+\w+\s*\(|function\s+\w*\s*\(|class\s+\w+\s*[:({]|public\s+static|return\s+(?:true|false|none|null|\w+\s*[-+*/([])|import\s+\w+|console\.log|print\s*\(|(?:int|void|const|let|var)\s+\w+\s*[=(;])/g,
-  ]),
+  ], 'all', [/[`#=>[;{]/, null]),
   cue('code_request', /\b(?:write|implement|code|create|design)\b[^.\n]{0,40}\b(?:function|program|script|algorithm|method|query|regex|class)\b|\b(?:python|java|javascript|c\+\+|typescript|rust|golang|sql)\b|\bwrite (?:the |some )?code\b|\bregex|\bdeadlock|race condition|\bmutex|\balgorithm|time complexity|\bdebug|\bbug\b|正则|死锁|并发|数组|链表|字符串\s*[a-z]|整数\s*[a-z]|算法|编写|写一个函数|函数实现|程序|代码|复杂度|子数组|子序列|下标|二叉树|返回/gi),
   cue('proof', /\bprove\b|\bproof\b|\bshow that\b|\bderive\b|证明|求证|推导|论证/gi),
   cue('unknown_to_find', /how many|how much|how long|how far|how old|what(?:'s| is) the (?:value|probability|number of|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解(?:方程|不等式)|找规律|规律是|填数|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b|what percent(?:age)?|by how much|what fraction|at what (?:time|rate|speed|age)|how fast|\bderivative|\bintegral\b|antiderivative|\blimit of\b|\bmedian\b|导数|求导|积分|极限|what (?:current|distance|speed|velocity|force|acceleration|mass|energy|power|voltage|pressure|move|colou?r)\b|on (?:which|what) day|when will|\bsum of\b|what(?:'s| is) the (?:chance|likelihood|expected)|\bchance that|on average|\bestimate\b|guarantee|how (?:should|can|do) (?:i|we|you|he|she) (?:split|allocate|divide|measure|determine|arrange|seat)|多久|几点|星期几|第几|几段|各(?:有)?(?:几|多少)|几何(?![体图学])|可能性有多大|才能(?:保证|确定|必胜)|必胜|怎样才能|应该怎么(?:取|分|问|安排|走)/gi),
@@ -97,11 +134,17 @@ export const DEMAND_CUES: readonly string[] = [
 ];
 export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup'];
 
-function countMatches(definition: CueDefinition, text: string, cjk: boolean): number {
+function countMatches(definition: CueDefinition, text: string, cjk: boolean, scanned: Int32Array): number {
   if (text.length === 0) return 0;
   let count = 0;
+  for (const unit of definition.scannedUnits) count += scanned[unit] ?? 0;
   // String.prototype.match with a /g pattern resets lastIndex itself, so the shared patterns carry no state between calls.
-  for (const pattern of definition.patterns) count += text.match(pattern)?.length ?? 0;
+  const regexPatterns = definition.regexPatterns;
+  for (let i = 0; i < regexPatterns.length; i++) {
+    const precheck = definition.prechecks[i];
+    if (precheck != null && !precheck.test(text)) continue;
+    count += text.match(regexPatterns[i] as RegExp)?.length ?? 0;
+  }
   if (cjk) for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
   return Math.min(count, MAX_COUNT);
 }
@@ -150,6 +193,9 @@ export function isPassageLookup(text: string): boolean {
   return DEMAND_INDICES.every((i) => (counts[i] ?? 0) === 0);
 }
 
+const LOWER_COUNTS = new Int32Array(LOWER_SCANNER.size);
+const TEXT_COUNTS = new Int32Array(TEXT_SCANNER.size);
+
 /** Raw match counts of every cue, in CUES order. */
 export function cueCounts(text: string): Float64Array {
   const counts = new Float64Array(CUES.length);
@@ -157,11 +203,13 @@ export function cueCounts(text: string): Float64Array {
   const lower = text.toLowerCase();
   const lowerEdges = edges.toLowerCase();
   const cjk = HAS_CJK.test(text);
+  LOWER_SCANNER.count(lower, LOWER_COUNTS, MAX_COUNT);
+  TEXT_SCANNER.count(text, TEXT_COUNTS, MAX_COUNT);
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
     if (definition === undefined) continue;
     const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
-    counts[i] = countMatches(definition, scoped, cjk);
+    counts[i] = countMatches(definition, scoped, cjk, definition.caseFolded ? LOWER_COUNTS : TEXT_COUNTS);
   }
   return counts;
 }
