@@ -28,7 +28,8 @@ export interface BucketRef {
 /** Where ledger counters live: this process's memory, or Redis shared by every replica. */
 export interface LedgerStore {
   readonly kind: 'memory' | 'redis';
-  add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentRequest | null): Promise<void>;
+  /** May complete synchronously (returns nothing) or asynchronously (returns the write). */
+  add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentRequest | null): Promise<void> | void;
   /** The sum of the given buckets' fields. */
   read(bucketIds: readonly string[]): Promise<Map<string, number>>;
   recent(): Promise<RecentRequest[]>;
@@ -46,7 +47,8 @@ export class MemoryLedgerStore implements LedgerStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentRequest | null): Promise<void> {
+  /** Synchronous: nothing to wait for, so no promise per request (perf). */
+  add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentRequest | null): void {
     const now = this.now();
     for (const ref of buckets) {
       let bucket = this.buckets.get(ref.id);
