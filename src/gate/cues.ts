@@ -127,7 +127,8 @@ export function cueCounts(text: string): Float64Array {
   const counts = new Float64Array(CUES.length);
   const edges = edgeText(text);
   const lower = text.toLowerCase();
-  const lowerEdges = edges.toLowerCase();
+  // A short text is its own edge region (edgeText returns it as is): fold its case once, not twice.
+  const lowerEdges = edges === text ? lower : edges.toLowerCase();
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
     if (definition === undefined) continue;
