@@ -45,7 +45,7 @@ export class Ledger {
     const now = this.now();
     let added: Promise<void> | void;
     try {
-      added = this.store.add(incrementsOf(record, accounting), this.bucketsAt(now), recentRow(record, accounting, now));
+      added = this.store.add(incrementsOf(record, accounting), this.bucketsAt(now), () => recentRow(record, accounting, now));
     } catch (err) {
       this.onError(err);
       return;
