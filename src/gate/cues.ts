@@ -201,7 +201,8 @@ export function cueCounts(text: string): Float64Array {
   const counts = new Float64Array(CUES.length);
   const edges = edgeText(text);
   const lower = text.toLowerCase();
-  const lowerEdges = edges.toLowerCase();
+  // A short text is its own edge region (edgeText returns it as is): fold its case once, not twice.
+  const lowerEdges = edges === text ? lower : edges.toLowerCase();
   const cjk = HAS_CJK.test(text);
   LOWER_SCANNER.count(lower, LOWER_COUNTS, MAX_COUNT);
   TEXT_SCANNER.count(text, TEXT_COUNTS, MAX_COUNT);

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors.js';
 
 declare module 'fastify' {
@@ -61,24 +61,29 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
 }
 
-/** onRequest hook for `/v1/*`: sets `request.tenant` or answers 401. Client auth off = every caller is `anonymous`. */
+/**
+ * onRequest hook for `/v1/*`: sets `request.tenant` or answers 401. Client auth off = every caller is `anonymous`.
+ * perf: a callback hook (no promise per request); the 401 goes to `done` as a throw from an async hook would.
+ */
 export function authenticate(keys: KeyRing) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     const key = bearerToken(request);
     const kind = keys.classify(key);
     if (kind !== null && key !== undefined) {
       request.tenant = tenantOf(key);
       request.isAdmin = kind === 'admin';
+      done();
       return;
     }
     if (!keys.authRequired) {
       request.tenant = 'anonymous';
       request.isAdmin = !keys.hasAdminKeys;
+      done();
       return;
     }
-    throw new GatewayError(401, key === undefined
+    done(new GatewayError(401, key === undefined
       ? "You didn't provide an API key. Provide it in the Authorization header as 'Bearer YOUR_KEY'."
-      : 'Incorrect API key provided.', { code: key === undefined ? 'missing_api_key' : 'invalid_api_key' });
+      : 'Incorrect API key provided.', { code: key === undefined ? 'missing_api_key' : 'invalid_api_key' }));
   };
 }
 

@@ -23,7 +23,8 @@ export function requestLogLine(r: RequestRecord, a: Accounting, logPrompts: bool
     status: r.status,
     outcome: r.outcome,
     errorCode: r.errorCode,
-    ...(r.fallback === true ? { fallback: true } : {}),
+    // Optional fields are `undefined` when absent (pino leaves them out of the line), not spread in: no copies.
+    fallback: r.fallback === true ? true : undefined,
     promptTokens: r.usage === null ? null : a.tokens.prompt,
     completionTokens: r.usage === null ? null : a.tokens.completion,
     reasoningTokens: r.usage === null ? null : a.tokens.reasoning,
@@ -31,16 +32,23 @@ export function requestLogLine(r: RequestRecord, a: Accounting, logPrompts: bool
     ttfbMs: r.ttfbMs === null ? null : Math.round(r.ttfbMs * 10) / 10,
     latencyMs: Math.round(r.latencyMs * 10) / 10,
     costUsd: nanoToUsd(a.costNano),
-    ...(a.priced ? {} : { unpriced: true }),
+    unpriced: a.priced ? undefined : true,
     counterfactualCostUsd: cf === null ? null : nanoToUsd(cf.costNano),
     savedTokens: a.savedTokens,
     savedReasoningTokens: a.savedReasoningTokens,
     savedCostUsd: nanoToUsd(a.savedCostNano),
     savingsEstimated: cf !== null,
-    ...(logPrompts && r.prompt !== undefined ? { prompt: r.prompt } : {}),
+    prompt: logPrompts ? r.prompt : undefined,
   };
 }
 
+/**
+ * perf: the line goes through a child logger without redaction. Redaction ran a path matcher over every field of
+ * every line (~1 % of the gateway's CPU); this line has a fixed shape whose fields are strings, numbers, booleans
+ * and one array of strings (`reasons`), so none of the redacted paths (`req.headers.*`, `*.apiKey(s)`,
+ * `*.adminKeys`, `config.upstreams.*`) can occur in it. Every other log call keeps the redacting logger.
+ */
 export function requestLogObserver(log: FastifyBaseLogger, logPrompts: boolean): (r: RequestRecord, a: Accounting) => void {
-  return (r, a) => log.info(requestLogLine(r, a, logPrompts), 'chat request');
+  const plain = log.child({}, { redact: [] });
+  return (r, a) => plain.info(requestLogLine(r, a, logPrompts), 'chat request');
 }

@@ -28,9 +28,11 @@ export const metricsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
 
 /** Counts chat requests in flight at the root (the chat route lives in another plugin scope); ends on socket close too. */
 export function trackInFlight(app: FastifyInstance, gauge: Gauge): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || !request.url.startsWith('/v1/chat/completions')) return;
-    gauge.inc();
-    reply.raw.once('close', () => gauge.dec());
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method === 'POST' && request.url.startsWith('/v1/chat/completions')) {
+      gauge.inc();
+      reply.raw.once('close', () => gauge.dec());
+    }
+    done();
   });
 }

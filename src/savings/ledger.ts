@@ -28,6 +28,9 @@ interface WindowSpec {
 export class Ledger {
   private readonly windows: WindowSpec[];
   private readonly pending = new Set<Promise<void>>();
+  private buckets: BucketRef[] | null = null;
+  private bucketsFrom = 0;
+  private bucketsUntil = 0;
 
   constructor(
     readonly store: LedgerStore,
@@ -40,15 +43,35 @@ export class Ledger {
 
   record(record: RequestRecord, accounting: Accounting): void {
     const now = this.now();
-    const buckets: BucketRef[] = [{ id: 'cumulative', ttlSeconds: null }];
-    for (const w of this.windows) {
-      buckets.push({ id: `${w.name}:${Math.floor(now / w.slotMs)}`, ttlSeconds: Math.ceil(w.seconds + w.slotMs / 1000) });
+    let added: Promise<void> | void;
+    try {
+      added = this.store.add(incrementsOf(record, accounting), this.bucketsAt(now), () => recentRow(record, accounting, now));
+    } catch (err) {
+      this.onError(err);
+      return;
     }
-    const write = this.store
-      .add(incrementsOf(record, accounting), buckets, recentRow(record, accounting, now))
-      .catch(this.onError)
-      .finally(() => this.pending.delete(write));
+    // perf: a synchronous store (memory) is done already; only a real write (Redis) is tracked until it settles.
+    if (added === undefined) return;
+    const write = added.catch(this.onError).finally(() => this.pending.delete(write));
     this.pending.add(write);
+  }
+
+  /** Bucket refs for `now`: rebuilt only when a window moves to its next slot (every W/60 s), not per request. */
+  private bucketsAt(now: number): BucketRef[] {
+    if (this.buckets !== null && now >= this.bucketsFrom && now < this.bucketsUntil) return this.buckets;
+    const buckets: BucketRef[] = [{ id: 'cumulative', ttlSeconds: null }];
+    let from = -Infinity;
+    let until = Infinity;
+    for (const w of this.windows) {
+      const slot = Math.floor(now / w.slotMs);
+      buckets.push({ id: `${w.name}:${slot}`, ttlSeconds: Math.ceil(w.seconds + w.slotMs / 1000) });
+      from = Math.max(from, slot * w.slotMs);
+      until = Math.min(until, (slot + 1) * w.slotMs);
+    }
+    this.buckets = buckets;
+    this.bucketsFrom = from;
+    this.bucketsUntil = until;
+    return buckets;
   }
 
   async flush(): Promise<void> {

@@ -1,8 +1,37 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import type { RequestRecord } from '../chat/record.js';
 import type { Accounting } from './accounting.js';
 import type { BreakerState, CircuitBreaker } from '../upstream/breaker.js';
 import { nanoToUsd } from './prices.js';
+
+/**
+ * perf: a labelled counter whose per-request increments go into plain cells (one map lookup, one addition) and
+ * reach prom-client at scrape time, in `collect()`. prom-client's own `inc(labels, v)` hashed and validated the
+ * label object on every call, and its `labels()` children do the same, so they save nothing. Totals and series
+ * are identical: a series exists once it was incremented, and holds the sum of its increments.
+ */
+class DeferredCounter<L extends string> {
+  private readonly cells = new Map<string, { labels: Record<L, string>; value: number }>();
+
+  constructor(config: { name: string; help: string; labelNames: readonly L[]; registers: Registry[] }) {
+    const cells = this.cells;
+    new Counter<L>({
+      ...config,
+      labelNames: [...config.labelNames],
+      collect() {
+        this.reset();
+        for (const cell of cells.values()) this.inc(cell.labels as LabelValues<L>, cell.value);
+      },
+    });
+  }
+
+  /** `key` identifies the label set (the caller joins the values); `labels` builds it the first time only. */
+  add(key: string, labels: () => Record<L, string>, value: number): void {
+    const cell = this.cells.get(key);
+    if (cell !== undefined) cell.value += value;
+    else this.cells.set(key, { labels: labels(), value });
+  }
+}
 
 const LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320];
 const SCORE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
@@ -13,11 +42,11 @@ const SCORE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'status' | 'cache'>;
-  private readonly tokens: Counter<'route' | 'model' | 'type'>;
-  private readonly cost: Counter<'route' | 'model'>;
-  private readonly savedCost: Counter<'route'>;
-  private readonly savedTokens: Counter<'route' | 'type'>;
+  private readonly requests: DeferredCounter<'route' | 'status' | 'cache'>;
+  private readonly tokens: DeferredCounter<'route' | 'model' | 'type'>;
+  private readonly cost: DeferredCounter<'route' | 'model'>;
+  private readonly savedCost: DeferredCounter<'route'>;
+  private readonly savedTokens: DeferredCounter<'route' | 'type'>;
   private readonly estimatedUsage: Counter;
   private readonly gateScore: Histogram<'route'>;
   private readonly threshold: Gauge;
@@ -29,11 +58,11 @@ export class GatewayMetrics {
 
   constructor(initialThreshold: number) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'thinkgate_requests_total', help: 'Chat requests by route, HTTP status and cache status.', labelNames: ['route', 'status', 'cache'], registers });
-    this.tokens = new Counter({ name: 'thinkgate_tokens_total', help: 'Tokens spent upstream, by type (prompt, completion, reasoning; reasoning is part of completion).', labelNames: ['route', 'model', 'type'], registers });
-    this.cost = new Counter({ name: 'thinkgate_cost_usd_total', help: 'Upstream spend in USD at configured prices.', labelNames: ['route', 'model'], registers });
-    this.savedCost = new Counter({ name: 'thinkgate_saved_cost_usd_total', help: 'Estimated USD saved against always-reasoning (counterfactual; see docs/savings.md).', labelNames: ['route'], registers });
-    this.savedTokens = new Counter({ name: 'thinkgate_saved_tokens_total', help: 'Estimated tokens saved against always-reasoning (type total or reasoning).', labelNames: ['route', 'type'], registers });
+    this.requests = new DeferredCounter({ name: 'thinkgate_requests_total', help: 'Chat requests by route, HTTP status and cache status.', labelNames: ['route', 'status', 'cache'], registers });
+    this.tokens = new DeferredCounter({ name: 'thinkgate_tokens_total', help: 'Tokens spent upstream, by type (prompt, completion, reasoning; reasoning is part of completion).', labelNames: ['route', 'model', 'type'], registers });
+    this.cost = new DeferredCounter({ name: 'thinkgate_cost_usd_total', help: 'Upstream spend in USD at configured prices.', labelNames: ['route', 'model'], registers });
+    this.savedCost = new DeferredCounter({ name: 'thinkgate_saved_cost_usd_total', help: 'Estimated USD saved against always-reasoning (counterfactual; see docs/savings.md).', labelNames: ['route'], registers });
+    this.savedTokens = new DeferredCounter({ name: 'thinkgate_saved_tokens_total', help: 'Estimated tokens saved against always-reasoning (type total or reasoning).', labelNames: ['route', 'type'], registers });
     this.estimatedUsage = new Counter({ name: 'thinkgate_usage_estimated_total', help: 'Requests whose token counts were estimated by the gateway tokenizer (no upstream usage).', registers });
     this.gateScore = new Histogram({ name: 'thinkgate_gate_score', help: 'Gate complexity score of each chat request, by the route taken.', labelNames: ['route'], buckets: SCORE_BUCKETS, registers });
     this.threshold = new Gauge({ name: 'thinkgate_gate_threshold', help: 'Current gate threshold: scores at or above go to reasoning.', registers });
@@ -67,17 +96,21 @@ export class GatewayMetrics {
   observe(r: RequestRecord, a: Accounting): void {
     const route = r.route;
     const model = r.upstreamModel;
-    this.requests.inc({ route, status: String(r.status), cache: r.cache });
+    const status = r.status;
+    const cache = r.cache;
+    // Label-set keys join the values with a separator no label value here contains (route/status/cache/model names).
+    const rm = `${route}\u001f${model}`;
+    this.requests.add(`${route}\u001f${status}\u001f${cache}`, () => ({ route, status: String(status), cache }), 1);
     this.gateScore.observe({ route }, r.score);
     const t = a.upstreamTokens;
-    if (t.prompt > 0) this.tokens.inc({ route, model, type: 'prompt' }, t.prompt);
-    if (t.completion > 0) this.tokens.inc({ route, model, type: 'completion' }, t.completion);
-    if (t.reasoning > 0) this.tokens.inc({ route, model, type: 'reasoning' }, t.reasoning);
-    if (a.costNano > 0) this.cost.inc({ route, model }, nanoToUsd(a.costNano));
+    if (t.prompt > 0) this.tokens.add(`${rm}\u001fprompt`, () => ({ route, model, type: 'prompt' }), t.prompt);
+    if (t.completion > 0) this.tokens.add(`${rm}\u001fcompletion`, () => ({ route, model, type: 'completion' }), t.completion);
+    if (t.reasoning > 0) this.tokens.add(`${rm}\u001freasoning`, () => ({ route, model, type: 'reasoning' }), t.reasoning);
+    if (a.costNano > 0) this.cost.add(rm, () => ({ route, model }), nanoToUsd(a.costNano));
     // prom-client counters only go up; a negative estimate (direct dearer than reasoning) is left out of these two.
-    if (a.savedCostNano > 0) this.savedCost.inc({ route }, nanoToUsd(a.savedCostNano));
-    if (a.savedTokens > 0) this.savedTokens.inc({ route, type: 'total' }, a.savedTokens);
-    if (a.savedReasoningTokens > 0) this.savedTokens.inc({ route, type: 'reasoning' }, a.savedReasoningTokens);
+    if (a.savedCostNano > 0) this.savedCost.add(route, () => ({ route }), nanoToUsd(a.savedCostNano));
+    if (a.savedTokens > 0) this.savedTokens.add(`${route}\u001ftotal`, () => ({ route, type: 'total' }), a.savedTokens);
+    if (a.savedReasoningTokens > 0) this.savedTokens.add(`${route}\u001freasoning`, () => ({ route, type: 'reasoning' }), a.savedReasoningTokens);
     if (a.usageEstimated) this.estimatedUsage.inc();
     if (r.cache !== 'hit') this.upstreamLatency.observe({ route, model }, r.latencyMs / 1000);
     if (r.ttfbMs !== null) this.firstByte.observe({ route }, r.ttfbMs / 1000);

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { BucketRef, LedgerStore, RecentRequest } from './store.js';
+import type { BucketRef, LedgerStore, RecentRequest, RecentSource } from './store.js';
 
 /**
  * Fleet-wide ledger: every replica adds its requests into the same Redis hashes (HINCRBY on integers, so the
@@ -41,11 +41,11 @@ export class RedisLedgerStore implements LedgerStore {
     this.redis.on('error', () => {});
   }
 
-  async add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentRequest | null): Promise<void> {
+  async add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentSource | null): Promise<void> {
     const keys = buckets.map((b) => this.prefix + b.id);
     keys.push(`${this.prefix}recent`);
     const args: string[] = [String(buckets.length), ...buckets.map((b) => (b.ttlSeconds === null ? '' : String(b.ttlSeconds)))];
-    args.push(recent === null || this.recentLimit === 0 ? '' : JSON.stringify(recent), String(Math.max(1, this.recentLimit)));
+    args.push(recent === null || this.recentLimit === 0 ? '' : JSON.stringify(recent()), String(Math.max(1, this.recentLimit)));
     for (const [field, value] of increments) args.push(field, String(value));
     const command = (this.redis as unknown as Record<string, AddCommand>).thinkgateLedgerAdd as AddCommand;
     await command.call(this.redis, keys.length, ...keys, ...args);

@@ -8,6 +8,9 @@ import { CircuitBreaker } from './breaker.js';
 /** Reasoning models think before their first byte: they get a longer default wait. */
 const DEFAULT_FIRST_BYTE_MS: Record<Tier, number> = { reasoning: 300_000, direct: 60_000 };
 
+const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'application/json' };
+const STREAM_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+
 export interface UpstreamResponse {
   statusCode: number;
   headers: Dispatcher.ResponseData['headers'];
@@ -23,6 +26,8 @@ export class UpstreamClient {
   readonly basePath: string;
   readonly origin: string;
   private readonly authHeaders: Record<string, string>;
+  private readonly chatPath: string;
+  private readonly chatHeaders: { json: Readonly<Record<string, string>>; stream: Readonly<Record<string, string>> };
   /** Health of this upstream as seen by chat calls; read by /readyz and metrics. */
   readonly breaker: CircuitBreaker;
 
@@ -45,6 +50,8 @@ export class UpstreamClient {
     this.breaker = new CircuitBreaker(config.breaker);
     this.authHeaders = { ...config.headers };
     if (config.apiKey !== undefined) this.authHeaders.authorization = `Bearer ${config.apiKey}`;
+    this.chatPath = `${this.basePath}/chat/completions`;
+    this.chatHeaders = { json: { ...JSON_HEADERS, ...this.authHeaders }, stream: { ...STREAM_HEADERS, ...this.authHeaders } };
   }
 
   get firstByteMs(): number {
@@ -57,13 +64,8 @@ export class UpstreamClient {
 
   /** POSTs a chat request. HTTP errors from the upstream become UpstreamHttpError; transport failures 502/504. */
   async chat(body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
-    const res = await this.request({
-      method: 'POST',
-      path: `${this.basePath}/chat/completions`,
-      headers: { 'content-type': 'application/json', accept: body.stream === true ? 'text/event-stream' : 'application/json' },
-      body: JSON.stringify(body),
-      signal,
-    });
+    // perf: the chat headers (with the upstream's credentials) are built once per client, not per request.
+    const res = await this.send('POST', this.chatPath, body.stream === true ? this.chatHeaders.stream : this.chatHeaders.json, JSON.stringify(body), signal);
     if (res.statusCode >= 400) throw await this.httpError(res);
     return res;
   }
@@ -72,18 +74,22 @@ export class UpstreamClient {
   async request(opts: {
     method: Dispatcher.HttpMethod;
     path: string;
-    headers: Record<string, string>;
+    headers: Readonly<Record<string, string>>;
     body?: string | Buffer | Readable | null;
     signal: AbortSignal;
   }): Promise<UpstreamResponse> {
+    return this.send(opts.method, opts.path, { ...opts.headers, ...this.authHeaders }, opts.body ?? null, opts.signal);
+  }
+
+  private async send(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    headers: Readonly<Record<string, string>>,
+    body: string | Buffer | Readable | null,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
     try {
-      return (await this.pool.request({
-        method: opts.method,
-        path: opts.path,
-        headers: { ...opts.headers, ...this.authHeaders },
-        body: opts.body ?? null,
-        signal: opts.signal,
-      })) as UpstreamResponse;
+      return (await this.pool.request({ method, path, headers, body, signal })) as UpstreamResponse;
     } catch (err) {
       throw this.transportError(err);
     }
