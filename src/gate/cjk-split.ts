@@ -15,12 +15,10 @@ export interface SplitPattern {
 const CJK_CHAR = /[\u3400-\u9fff\uf900-\ufaff]/;
 export const HAS_CJK = CJK_CHAR;
 
-/** Top-level `|` branches of a regex source (outside groups, classes and escapes). */
-export function topLevelBranches(source: string): string[] {
-  const branches: string[] = [];
+/** Positions of the characters of a regex source that stand at top level (outside groups, classes and escapes). */
+function* topLevelPositions(source: string): Generator<number> {
   let depth = 0;
   let inClass = false;
-  let start = 0;
   for (let i = 0; i < source.length; i++) {
     const ch = source[i];
     if (ch === '\\') {
@@ -34,10 +32,18 @@ export function topLevelBranches(source: string): string[] {
     if (ch === '[') inClass = true;
     else if (ch === '(') depth++;
     else if (ch === ')') depth--;
-    else if (ch === '|' && depth === 0) {
-      branches.push(source.slice(start, i));
-      start = i + 1;
-    }
+    else if (depth === 0) yield i;
+  }
+}
+
+/** Top-level `|` branches of a regex source (outside groups, classes and escapes). */
+export function topLevelBranches(source: string): string[] {
+  const branches: string[] = [];
+  let start = 0;
+  for (const i of topLevelPositions(source)) {
+    if (source[i] !== '|') continue;
+    branches.push(source.slice(start, i));
+    start = i + 1;
   }
   branches.push(source.slice(start));
   return branches;
@@ -48,25 +54,10 @@ export function topLevelBranches(source: string): string[] {
  * not optional (not followed by ?, * or {0). Conservative: a branch that needs CJK only inside a group stays in `any`.
  */
 export function branchNeedsCjk(branch: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < branch.length; i++) {
-    const ch = branch[i] ?? '';
-    if (ch === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (ch === ']') inClass = false;
-      continue;
-    }
-    if (ch === '[') inClass = true;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (depth === 0 && CJK_CHAR.test(ch)) {
-      const next = branch.slice(i + 1, i + 3);
-      if (!(next.startsWith('?') || next.startsWith('*') || next.startsWith('{0'))) return true;
-    }
+  for (const i of topLevelPositions(branch)) {
+    if (!CJK_CHAR.test(branch[i] ?? '')) continue;
+    const next = branch.slice(i + 1, i + 3);
+    if (!(next.startsWith('?') || next.startsWith('*') || next.startsWith('{0'))) return true;
   }
   return false;
 }
