@@ -5,7 +5,7 @@ import { replayCompletion } from '../cache/replay.js';
 import type { ResultCache, SharedAnswer } from '../cache/result-cache.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { Config, Tier, UpstreamConfig } from '../config/schema.js';
-import type { RouteDecision } from '../routing/decide.js';
+import { reasoningEffortToPass, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import type { ReasoningOutput } from '../upstream/normalise.js';
 import type { ChatRequest } from './schema.js';
@@ -24,8 +24,6 @@ export interface CachePlan {
   /** Keys to read, in order: the routed tier's, then (routed direct, crossTier on) the reasoning tier's. */
   lookupKeys: string[];
 }
-
-const DIRECT_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal']);
 
 /** null when the cache is bypassed for this request (disabled, no-store, not deterministic). */
 export function planCache(
@@ -46,10 +44,9 @@ export function planCache(
   const lookupKeys = [key];
   if (policy.read && decision.route === 'direct' && config.cache.crossTier) {
     // The body the reasoning upstream would have received for this request, with the effort decideRoute gives it.
-    const effort = chat.reasoning_effort ?? undefined;
     const reasoningBody = adaptRequest(chat, reasoningUpstream, {
       history: reasoningUpstream.reasoningHistory ?? config.reasoning.history,
-      effort: effort !== undefined && !DIRECT_EFFORTS.has(effort) ? effort : undefined,
+      effort: reasoningEffortToPass(chat),
       stream: false,
     });
     lookupKeys.push(cacheKey({ tier: 'reasoning', upstreamBody: reasoningBody, scope }));

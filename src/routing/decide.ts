@@ -22,6 +22,12 @@ type RouteChoice = Route | 'auto';
 const ROUTE_HEADER_VALUES: ReadonlySet<string> = new Set(['reasoning', 'direct', 'auto']);
 const DIRECT_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal']);
 
+/** The client's `reasoning_effort` as sent to a reasoning upstream: `none` / `minimal` ask for no thinking at all. */
+export function reasoningEffortToPass(request: ChatRequest): ReasoningEffort | undefined {
+  const effort = request.reasoning_effort ?? undefined;
+  return effort !== undefined && !DIRECT_EFFORTS.has(effort) ? effort : undefined;
+}
+
 /**
  * Precedence: header `x-thinkgate-route` > `model` alias > `reasoning_effort` > the gate.
  * A `model` that is no alias counts as `auto` unless `routing.modelMap` maps it, so hard-coded model names still work.
@@ -36,7 +42,7 @@ export function decideRoute(
 ): RouteDecision {
   const gated = gate.score({ messages: request.messages, tools: request.tools });
   const effort = request.reasoning_effort ?? undefined;
-  const passEffort = effort !== undefined && !DIRECT_EFFORTS.has(effort) ? effort : undefined;
+  const passEffort = reasoningEffortToPass(request);
   const base = { score: gated.score, reasons: gated.reasons };
 
   if (headerRoute !== undefined && headerRoute !== '') {
