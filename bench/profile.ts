@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
 import { throughput } from './lib/load.js';
-import { CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
+import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
 
 /**
- * `node --import tsx bench/profile.ts [--duration 10] [--mode json|stream|both]`: runs thinkgate under
+ * `node --import tsx bench/profile.ts [--duration 10] [--mode json|stream|both|hit]` (hit: identical cacheable requests): runs thinkgate under
  * `node --cpu-prof`, loads it, and prints where its CPU went (self time by function and by package).
  * The .cpuprofile file opens in Chrome DevTools (Performance) or speedscope as a flame graph.
  */
@@ -29,8 +29,12 @@ mkdirSync(dir, { recursive: true });
 const upstream = await startUpstream();
 const tg = await startThinkgate({ reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
 const target = (body: string): { url: string; body: string; headers: Record<string, string> } => ({ url: `${tg.url}/v1/chat/completions`, body, headers: { 'cache-control': 'no-store' } });
-if (values.mode !== 'stream') process.stderr.write(`json: ${JSON.stringify(await throughput(target(CHAT_BODY), 32, Number(values.duration)))}\n`);
-if (values.mode !== 'json') process.stderr.write(`stream: ${JSON.stringify(await throughput(target(STREAM_BODY), 32, Number(values.duration)))}\n`);
+if (values.mode === 'hit') {
+  process.stderr.write(`hit: ${JSON.stringify(await throughput({ url: `${tg.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {} }, 32, Number(values.duration)))}\n`);
+} else {
+  if (values.mode !== 'stream') process.stderr.write(`json: ${JSON.stringify(await throughput(target(CHAT_BODY), 32, Number(values.duration)))}\n`);
+  if (values.mode !== 'json') process.stderr.write(`stream: ${JSON.stringify(await throughput(target(STREAM_BODY), 32, Number(values.duration)))}\n`);
+}
 await tg.stop();
 await upstream.stop();
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { upstreamMode, type Config, type Tier } from './config/schema.js';
 import type { GatewayContext } from './context.js';
 import { toOpenAIError } from './errors.js';
@@ -36,6 +36,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
   /** A gate to use instead of the configured one (tests, embedding). */
   gate?: Gate;
+  /** Extra plugins registered in the `/v1` scope, behind its auth and load shedding (embedding, benchmarks). */
+  v1Plugins?: FastifyPluginAsync<{ ctx: GatewayContext }>[];
 }
 
 /** Paths (pino redact syntax) that may hold secrets; they never reach a log line. */
@@ -154,6 +156,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await v1.register(routeRoute, { ctx });
       await v1.register(modelsRoute, { ctx });
       await v1.register(statsRoute, { ctx });
+      for (const plugin of opts.v1Plugins ?? []) await v1.register(plugin, { ctx });
       await v1.register(passthroughRoute, { ctx });
     },
   );

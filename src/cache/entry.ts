@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw, constants as zlibConstants } from 'node:zlib';
+import type { Usage } from '../chat/types.js';
 import type { Tier } from '../config/schema.js';
 
 /**
@@ -11,6 +12,11 @@ export interface CacheEntry {
   json: string;
   /** ms since epoch when stored. */
   storedAt: number;
+  /**
+   * The answer's usage, once known (set when stored here, or on the first hit of an entry read from Redis):
+   * a JSON hit sends `json` as is and needs nothing else from the answer.
+   */
+  usage?: Usage | null;
 }
 
 /**

@@ -69,7 +69,7 @@ export class ResultCache {
   async save(key: string, tier: Tier, completion: ChatCompletion): Promise<boolean> {
     if (!isCacheableCompletion(completion, this.config)) return false;
     this.stores++;
-    await this.store.set(key, { tier, json: JSON.stringify(completion), storedAt: Date.now() });
+    await this.store.set(key, { tier, json: JSON.stringify(completion), storedAt: Date.now(), usage: completion.usage ?? null });
     return true;
   }
 

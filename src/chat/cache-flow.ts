@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { CacheEntry } from '../cache/entry.js';
 import { cacheKey, SHARED_SCOPE } from '../cache/key.js';
 import type { CachePolicy } from '../cache/policy.js';
 import { replayCompletion } from '../cache/replay.js';
@@ -8,6 +9,7 @@ import type { Config, Tier, UpstreamConfig } from '../config/schema.js';
 import { reasoningEffortToPass, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import type { ReasoningOutput } from '../upstream/normalise.js';
+import type { CacheKeys } from './prepared.js';
 import type { ChatRequest } from './schema.js';
 import type { ChatCompletion, Usage } from './types.js';
 
@@ -17,32 +19,27 @@ import type { ChatCompletion, Usage } from './types.js';
  * stays a composition of steps.
  */
 
-export interface CachePlan {
+export interface CachePlan extends CacheKeys {
   policy: CachePolicy;
-  /** Key of the routed tier: where this request's answer is stored and the single-flight group. */
-  key: string;
-  /** Keys to read, in order: the routed tier's, then (routed direct, crossTier on) the reasoning tier's. */
-  lookupKeys: string[];
 }
 
-/** null when the cache is bypassed for this request (disabled, no-store, not deterministic). */
-export function planCache(
-  cache: ResultCache,
+/**
+ * The request's cache keys: the routed tier's (where its answer is stored; the single-flight group), then, when
+ * routed direct with `crossTier` on, the reasoning tier's (a better answer to the same request, read only).
+ */
+export function cacheKeysFor(
   config: Config,
   /** Config of the reasoning upstream (demo or configured), for the cross-tier key. */
   reasoningUpstream: UpstreamConfig,
   chat: ChatRequest,
   decision: RouteDecision,
+  /** The body as the routed tier's upstream receives it. */
   upstreamBody: Record<string, unknown>,
-  tenant: string,
-  cacheControl: string | string[] | undefined,
-): CachePlan | null {
-  const policy = cache.policy({ temperature: chat.temperature, seed: chat.seed, cacheControl });
-  if (!policy.read && !policy.write) return null;
-  const scope = config.cache.shareAcrossTenants ? SHARED_SCOPE : tenant;
+  scope: string,
+): CacheKeys {
   const key = cacheKey({ tier: decision.route, upstreamBody, scope });
   const lookupKeys = [key];
-  if (policy.read && decision.route === 'direct' && config.cache.crossTier) {
+  if (decision.route === 'direct' && config.cache.crossTier) {
     // The body the reasoning upstream would have received for this request, with the effort decideRoute gives it.
     const reasoningBody = adaptRequest(chat, reasoningUpstream, {
       history: reasoningUpstream.reasoningHistory ?? config.reasoning.history,
@@ -51,7 +48,17 @@ export function planCache(
     });
     lookupKeys.push(cacheKey({ tier: 'reasoning', upstreamBody: reasoningBody, scope }));
   }
-  return { policy, key, lookupKeys };
+  return { key, lookupKeys };
+}
+
+/** The tenant's cache scope, or the shared one. */
+export const cacheScope = (config: Config, tenant: string): string => (config.cache.shareAcrossTenants ? SHARED_SCOPE : tenant);
+
+/** null when the cache is bypassed for this request (disabled, no-store, not deterministic); keys are made only when needed. */
+export function planCache(cache: ResultCache, chat: ChatRequest, cacheControl: string | string[] | undefined, keys: () => CacheKeys): CachePlan | null {
+  const policy = cache.policy({ temperature: chat.temperature, seed: chat.seed, cacheControl });
+  if (!policy.read && !policy.write) return null;
+  return { policy, ...keys() };
 }
 
 /** A stored or coalesced answer ready to send. */
@@ -62,6 +69,7 @@ export interface CachedAnswer {
   /** The completion's JSON text when it came from the store (sent as is); null for a coalesced answer. */
   json: string | null;
   completion(): ChatCompletion;
+  usage(): Usage | null;
 }
 
 export type CacheResolution =
@@ -71,9 +79,13 @@ export type CacheResolution =
   /** The client left while waiting for a leader. */
   | { kind: 'gone' };
 
-function storedAnswer(json: string, tier: Tier, crossTier: boolean): CachedAnswer {
+function storedAnswer(entry: CacheEntry, crossTier: boolean): CachedAnswer {
+  const { json, tier } = entry;
   let parsed: ChatCompletion | undefined;
-  return { tier, crossTier, coalesced: false, json, completion: () => (parsed ??= JSON.parse(json) as ChatCompletion) };
+  const completion = (): ChatCompletion => (parsed ??= JSON.parse(json) as ChatCompletion);
+  // A JSON hit needs only the usage: kept on the entry, so the answer is parsed once per entry, not once per hit.
+  const usage = (): Usage | null => (entry.usage === undefined ? (entry.usage = completion().usage ?? null) : entry.usage);
+  return { tier, crossTier, coalesced: false, json, completion, usage };
 }
 
 /** Reads the store, then joins or leads the in-flight group for the key. Counts the outcome. */
@@ -88,7 +100,7 @@ export async function resolveFromCache(cache: ResultCache, plan: CachePlan | nul
     if (found === 'unavailable') status = 'bypass';
     else if (found !== null) {
       cache.count('hit', found.crossTier);
-      return { kind: 'served', answer: storedAnswer(found.entry.json, found.entry.tier, found.crossTier) };
+      return { kind: 'served', answer: storedAnswer(found.entry, found.crossTier) };
     }
   }
   // no-cache asks for a fresh answer: it neither waits for nor leads a group.
@@ -105,7 +117,8 @@ export async function resolveFromCache(cache: ResultCache, plan: CachePlan | nul
     const shared = await slot.result;
     if (shared !== undefined) {
       cache.count('hit');
-      return { kind: 'served', answer: { tier: shared.tier, crossTier: false, coalesced: true, json: null, completion: () => shared.completion } };
+      const completion = (): ChatCompletion => shared.completion;
+      return { kind: 'served', answer: { tier: shared.tier, crossTier: false, coalesced: true, json: null, completion, usage: () => shared.completion.usage ?? null } };
     }
     if (clientGone()) return { kind: 'gone' };
     // The leader failed or was aborted: try to lead (or follow whoever leads now).
@@ -122,14 +135,13 @@ export interface SendOptions {
 export function sendCachedAnswer(reply: FastifyReply, answer: CachedAnswer, opts: SendOptions): Usage | null {
   reply.header('x-thinkgate-cache', 'hit');
   reply.header('x-thinkgate-cache-tier', answer.tier);
-  const completion = answer.completion();
   if (opts.stream) {
     reply
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
-      .send(replayCompletion(completion, { includeUsage: opts.includeUsage, output: opts.output }));
+      .send(replayCompletion(answer.completion(), { includeUsage: opts.includeUsage, output: opts.output }));
   } else {
-    reply.header('content-type', 'application/json; charset=utf-8').send(answer.json ?? JSON.stringify(completion));
+    reply.header('content-type', 'application/json; charset=utf-8').send(answer.json ?? JSON.stringify(answer.completion()));
   }
-  return completion.usage ?? null;
+  return answer.usage();
 }

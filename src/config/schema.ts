@@ -203,6 +203,11 @@ export const configSchema = z.strictObject({
       /** Bound of the in-memory store, counted per entry (UTF-8 bytes of the answer + key + overhead). */
       maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
       ttlSeconds: z.number().int().positive().default(3600),
+      /**
+       * Bound of the prepared-request memo: a repeated request (same tenant, route header and bytes) skips
+       * validation, the gate and key hashing on its way to the lookup. 0 turns it off.
+       */
+      memoMaxBytes: z.number().int().nonnegative().default(8 * 1024 * 1024),
       /** Unset: `redis` when `redis.url` is set, else `memory`. */
       store: z.enum(['memory', 'redis']).optional(),
       /** Off: every tenant (hashed client key) has its own entries and never reads another's. */

@@ -1,10 +1,11 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { RequestRecord } from '../chat/record.js';
 import { validateChatRequest } from '../chat/validate.js';
 import { pipeStream, readCompletion, type ForwardOptions } from '../chat/forward.js';
 import { SseWriter } from '../chat/stream-writer.js';
-import { planCache, resolveFromCache, sendCachedAnswer } from '../chat/cache-flow.js';
+import { cacheKeysFor, cacheScope, planCache, resolveFromCache, sendCachedAnswer } from '../chat/cache-flow.js';
+import { PreparedChatMemo, type PreparedChat } from '../chat/prepared.js';
 import type { ChatRequest } from '../chat/schema.js';
 import type { ChatCompletion } from '../chat/types.js';
 import type { Leader } from '../cache/single-flight.js';
@@ -22,6 +23,47 @@ import { fillEstimatedUsage } from '../savings/estimate.js';
  * upstream call (retries, breaker, fallback) → JSON or SSE → store, settle followers, observe. Each step lives in
  * its own module; this file only composes them and keeps the request's record.
  */
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** This exact request (same tenant, route header and bytes) prepared earlier at the current threshold. */
+    preparedChat: PreparedChat | null;
+    /** Digest of the request's bytes for the prepared-request memo; null when the memo is not consulted. */
+    chatDigest: { digest: string; bytes: number } | null;
+  }
+}
+
+const NO_STORE = /no-store/i;
+
+/**
+ * Parses chat bodies as the default JSON parser does (same poisoning rules), but first looks the exact bytes up in
+ * the prepared-request memo: a repeat skips parsing too, and the route skips validation, the gate and key hashing.
+ * `no-store` requests can never use the cache, so they are not digested at all.
+ */
+function rememberPreparedRequests(app: FastifyInstance, ctx: GatewayContext, memo: PreparedChatMemo): void {
+  app.decorateRequest('preparedChat', null);
+  app.decorateRequest('chatDigest', null);
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
+    const text = raw as string;
+    const cacheControl = request.headers['cache-control'];
+    if (typeof cacheControl === 'string' && NO_STORE.test(cacheControl)) {
+      parseJson(request, text, done);
+      return;
+    }
+    const routeHeader = request.headers['x-thinkgate-route'];
+    const digest = PreparedChatMemo.digest({ scope: cacheScope(ctx.config, request.tenant), routeHeader: typeof routeHeader === 'string' ? routeHeader : '' }, text);
+    request.chatDigest = { digest, bytes: text.length };
+    const prepared = memo.get(digest, ctx.controller.effectiveThreshold());
+    if (prepared === undefined) {
+      parseJson(request, text, done);
+      return;
+    }
+    request.preparedChat = prepared;
+    done(null, prepared.chat);
+  });
+}
 
 function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
   reply.header('x-thinkgate-route', decision.route);
@@ -99,12 +141,16 @@ function markFallback(reply: FastifyReply, record: RequestRecord, served: Served
 
 export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const { config, gate, upstreams, observers } = ctx;
+  const memo = config.cache.enabled && config.cache.memoMaxBytes > 0 ? new PreparedChatMemo(config.cache.memoMaxBytes) : null;
+  if (memo !== null) rememberPreparedRequests(app, ctx, memo);
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const startedAt = performance.now();
-    const chat = validateChatRequest(request.body);
     const headerRoute = request.headers['x-thinkgate-route'];
-    const decision = decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate, ctx.tiers);
+    const remembered = request.preparedChat ?? undefined;
+    const chat = remembered?.chat ?? validateChatRequest(request.body);
+    const threshold = remembered?.threshold ?? ctx.controller.effectiveThreshold();
+    const decision = remembered?.decision ?? decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate, ctx.tiers);
     // The target-share controller learns the score distribution of the traffic the gate decides.
     if (decision.source === 'gate') ctx.controller.observeScore(decision.score);
     const stream = chat.stream === true;
@@ -112,13 +158,20 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     const bodyFor = (c: UpstreamClient): Record<string, unknown> =>
       adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream });
     let client = upstreams[decision.route];
-    const body = bodyFor(client);
     decisionHeaders(reply, decision, client.model);
     const record = newRecord(request, chat, decision, client, config.log.prompts);
 
     let upstream: UpstreamSignal | undefined;
     const clientGone = (): boolean => upstream?.clientGone() ?? request.raw.socket?.destroyed === true;
-    const cachePlan = planCache(ctx.cache, config, upstreams.reasoning.config, chat, decision, body, request.tenant, request.headers['cache-control']);
+    const cachePlan = planCache(
+      ctx.cache,
+      chat,
+      request.headers['cache-control'],
+      () => remembered?.cacheKeys ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
+    );
+    if (memo !== null && cachePlan !== null && remembered === undefined && request.chatDigest !== null) {
+      memo.set(request.chatDigest.digest, { chat, decision, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, request.chatDigest.bytes);
+    }
     let leader: Leader<SharedAnswer> | null = null;
     /** The complete answer, once there is one: stored and handed to single-flight followers. */
     let answer: ChatCompletion | undefined;
