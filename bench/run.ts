@@ -3,9 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startBareFastify, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
+import { ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
 import type { ServerProcess } from './lib/processes.js';
 import { measureCache, type CacheResult } from './scenarios/cache.js';
+import type { Target } from './lib/load.js';
 import { measureGate, type GateResult } from './scenarios/gate.js';
 import { measureMemory, type MemoryResult } from './scenarios/memory.js';
 import { measureLatency, measureThroughput, type ProxySettings } from './scenarios/proxy.js';
@@ -74,6 +75,8 @@ async function main(): Promise<BenchResults> {
   const procs: Record<string, ServerProcess> = { direct: upstream, thinkgate };
   for (const [name, proc] of baselines) procs[name] = proc;
   if (portkey) procs.portkey = portkey;
+  // Only in the throughput run: the stack's own floor for a proxy, next to direct and thinkgate.
+  const minimal = only.has('proxy') ? await started(startMinimalProxy(upstream.url)) : null;
   const targetsFor = (body: string): Record<string, ReturnType<typeof targetFor>> =>
     Object.fromEntries(
       Object.entries(procs).map(([name, p]) => [name, { ...targetFor(name.startsWith('thinkgate') ? 'thinkgate' : (name as Contender), p.url, upstream.url, body), pid: p.pid }]),
@@ -82,7 +85,9 @@ async function main(): Promise<BenchResults> {
   const results: BenchResults = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), machine, settings, scenarios: {} };
   if (only.has('proxy')) {
     log('non-streaming throughput');
-    results.scenarios.throughput = await measureThroughput(targetsFor(CHAT_BODY), settings);
+    const withFloor: Record<string, Target> = targetsFor(CHAT_BODY);
+    if (minimal) withFloor['minimal-proxy'] = { ...targetFor('minimal-proxy', minimal.url, upstream.url, CHAT_BODY), pid: minimal.pid };
+    results.scenarios.throughput = await measureThroughput(withFloor, settings);
     log('non-streaming latency (1 connection)');
     results.scenarios.latency = await measureLatency(targetsFor(CHAT_BODY), settings);
   }
@@ -91,10 +96,23 @@ async function main(): Promise<BenchResults> {
     results.scenarios.streaming = await measureLatency(targetsFor(STREAM_BODY), settings);
   }
   if (only.has('cache')) {
-    log('cache hit vs bare fastify');
+    log('cache hit vs bare fastify and vs the same app answering a constant');
     const bare = await started(startBareFastify());
+    const constant = await started(startAppConstant({ reasoningUrl: upstream.url, directUrl: upstream.url }));
     const cacheTarget = { url: `${thinkgate.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: thinkgate.pid };
-    const r: CacheResult = await measureCache({ url: `${bare.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: bare.pid }, cacheTarget, settings);
+    // Baseline builds' cache hits run in the same rounds (before/after of the hit path).
+    const baselineHits = Object.fromEntries(
+      baselines.map(([name, p]) => [`${name}-cache`, { url: `${p.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: p.pid }]),
+    );
+    const r: CacheResult = await measureCache(
+      {
+        'bare-fastify': { url: `${bare.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: bare.pid },
+        'thinkgate-constant': { url: `${constant.url}/v1/constant`, body: CACHEABLE_BODY, headers: {}, pid: constant.pid },
+        ...baselineHits,
+      },
+      cacheTarget,
+      settings,
+    );
     results.scenarios.cache = r;
   }
   if (only.has('gate')) {

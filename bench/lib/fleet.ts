@@ -29,9 +29,8 @@ export interface ThinkgateOptions {
   nodeArgs?: string[];
 }
 
-/** thinkgate as operators run it: `node dist/cli/main.js serve --config FILE`, log level info to a file. */
-export function startThinkgate(o: ThinkgateOptions): Promise<ServerProcess> {
-  const name = o.name ?? 'thinkgate';
+/** The YAML thinkgate runs with in the bench: log level info (to a file), both tiers on the bench upstreams. */
+function writeThinkgateConfig(name: string, o: ThinkgateOptions): string {
   const configFile = join(WORK_DIR, `${name}.yaml`);
   const upstream = (url: string, model: string, connections?: number): string =>
     `    baseUrl: ${url}/v1\n    model: ${model}\n    apiKey: ${UPSTREAM_KEY}\n${connections ? `    connections: ${connections}\n` : ''}`;
@@ -39,6 +38,13 @@ export function startThinkgate(o: ThinkgateOptions): Promise<ServerProcess> {
     configFile,
     `log:\n  level: info\nupstreams:\n  reasoning:\n${upstream(o.reasoningUrl, 'bench-reasoner', o.reasoningConnections)}  direct:\n${upstream(o.directUrl, 'bench-chat')}`,
   );
+  return configFile;
+}
+
+/** thinkgate as operators run it: `node dist/cli/main.js serve --config FILE`, log level info to a file. */
+export function startThinkgate(o: ThinkgateOptions): Promise<ServerProcess> {
+  const name = o.name ?? 'thinkgate';
+  const configFile = writeThinkgateConfig(name, o);
   const dist = o.dist ?? join(ROOT, 'dist');
   return startOnPort(name, () => [join(dist, 'cli', 'main.js'), 'serve', '--config', configFile], {
     env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
@@ -46,6 +52,23 @@ export function startThinkgate(o: ThinkgateOptions): Promise<ServerProcess> {
     logFile: join(WORK_DIR, `${name}.log`),
     nodeArgs: o.nodeArgs ?? [],
   });
+}
+
+/** thinkgate's own app and configuration with a `/v1/constant` route: the cache hit's in-app ceiling. */
+export function startAppConstant(o: ThinkgateOptions): Promise<ServerProcess> {
+  const name = o.name ?? 'thinkgate-constant';
+  const configFile = writeThinkgateConfig(name, o);
+  const dist = o.dist ?? join(ROOT, 'dist');
+  return startOnPort(name, () => [join(BENCH_DIST, 'app-constant.js'), '--dist', dist, '--config', configFile], {
+    env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
+    readyPath: '/healthz',
+    logFile: join(WORK_DIR, `${name}.log`),
+  });
+}
+
+/** fastify + undici forwarding the same request with nothing else: the floor of the stack for a proxy. */
+export function startMinimalProxy(upstreamUrl: string): Promise<ServerProcess> {
+  return startPortPrinter('minimal-proxy', [join(BENCH_DIST, 'minimal-proxy.js'), '--upstream', upstreamUrl, '--key', UPSTREAM_KEY]);
 }
 
 /** The peer gateway, through our launcher (streaming needs `overrideGlobalObjects: false`). */

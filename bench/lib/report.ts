@@ -50,6 +50,10 @@ export function renderSummary(r: BenchResults): string {
   const addedTtfb = (ttfb('thinkgate') ?? NaN) - (ttfb('direct') ?? NaN);
   if (s.throughput) {
     targets.push(['non-streaming req/s, thinkgate (no-store) ÷ direct', '≥ 0.45', fmt(tgDirect), verdict(Number.isFinite(tgDirect) ? tgDirect >= 0.45 : undefined)]);
+    if (rps('minimal-proxy') !== undefined) {
+      targets.push(['context: req/s, minimal fastify + undici proxy ÷ direct (the stack\'s floor)', '–', fmt(ratio(rps('minimal-proxy') ?? NaN, rps('direct') ?? NaN)), '']);
+      targets.push(['context: req/s, thinkgate ÷ minimal proxy', '–', fmt(ratio(rps('thinkgate') ?? NaN, rps('minimal-proxy') ?? NaN)), '']);
+    }
     if (rps('portkey') !== undefined) targets.push(['non-streaming req/s, thinkgate ÷ Portkey', '≥ 6', fmt(tgPeer), verdict(tgPeer >= 6)]);
   }
   if (s.latency) targets.push(['added p50 latency (1 connection)', '< 1 ms', `${fmt(addedLat, 3)} ms`, verdict(addedLat < 1)]);
@@ -57,6 +61,11 @@ export function renderSummary(r: BenchResults): string {
   if (s.cache?.results) {
     const c = ratio(s.cache.results['thinkgate-cache'].median.rps, s.cache.results['bare-fastify'].median.rps);
     targets.push(['cache hit req/s ÷ bare fastify', '≥ 0.7', s.cache.present ? fmt(c) : `${fmt(c)} (cache not present: this is proxying)`, s.cache.present ? verdict(c >= 0.7) : 'n/a']);
+    const constant = s.cache.results['thinkgate-constant'];
+    if (constant !== undefined && s.cache.present) {
+      const inApp = ratio(s.cache.results['thinkgate-cache'].median.rps, constant.median.rps);
+      targets.push(['cache hit req/s ÷ the same app answering a constant JSON body', '≥ 0.7', fmt(inApp), verdict(inApp >= 0.7)]);
+    }
   }
   if (s.memory) {
     targets.push(['RSS idle (default cache)', '< 120 MB', `${fmt(s.memory.idleMB, 1)} MB`, verdict(s.memory.idleMB < 120)]);
@@ -75,6 +84,12 @@ export function renderSummary(r: BenchResults): string {
     }
     if (s.latency) targets.push([`before/after: p50 latency, this build ÷ ${label}`, '< 1', fmt(ratio(lat('thinkgate') ?? NaN, lat(name) ?? NaN)), '']);
     if (s.streaming) targets.push([`before/after: p50 streaming ttfb, this build ÷ ${label}`, '< 1', fmt(ratio(ttfb('thinkgate') ?? NaN, ttfb(name) ?? NaN)), '']);
+    const baseHit = s.cache?.results?.[`${name}-cache`];
+    if (s.cache?.results && baseHit !== undefined) {
+      const hit = s.cache.results['thinkgate-cache'].median;
+      targets.push([`before/after: cache hit req/s, this build ÷ ${label}`, '> 1', fmt(ratio(hit.rps, baseHit.median.rps)), '']);
+      targets.push([`before/after: cache hit CPU µs per request, this build ÷ ${label}`, '< 1', fmt(ratio(hit.cpuUsPerReq, baseHit.median.cpuUsPerReq)), '']);
+    }
   }
   lines.push(row(['target', 'goal', 'this run', 'verdict']), row(['---', '---', '---', '---']), ...targets.map(row), '');
 
@@ -84,10 +99,11 @@ export function renderSummary(r: BenchResults): string {
     for (const [k, v] of Object.entries(m)) lines.push(row([k, fmt(v.median.ttfbP50Ms, 3), fmt(v.median.ttfbP99Ms, 3), fmt(v.median.totalP50Ms, 3), fmt(v.median.totalP99Ms, 3), String(v.median.count)]));
     lines.push('');
   };
-  const rpsTable = (title: string, m: Record<string, Measured<ThroughputSample>> | undefined): void => {
+  const rpsTable = (title: string, m: Partial<Record<string, Measured<ThroughputSample>>> | undefined): void => {
     if (!m) return;
     lines.push(`**${title}**`, '', row(['contender', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors', 'non-2xx']), row(['---', '---', '---', '---', '---', '---', '---']));
     for (const [k, v] of Object.entries(m)) {
+      if (v === undefined) continue;
       lines.push(row([k, fmt(v.median.rps, 0), fmt(v.median.p50Ms, 1), fmt(v.median.p99Ms, 1), fmt(v.median.cpuUsPerReq, 0), String(v.median.errors), String(v.median.non2xx)]));
     }
     lines.push('');

@@ -12,7 +12,7 @@ export const STREAM_BODY = JSON.stringify({ model: 'auto', messages, stream: tru
 /** Cacheable: deterministic sampling, no `no-store`. */
 export const CACHEABLE_BODY = JSON.stringify({ model: 'auto', messages, temperature: 0 });
 
-export type Contender = 'direct' | 'thinkgate' | 'portkey';
+export type Contender = 'direct' | 'thinkgate' | 'portkey' | 'minimal-proxy';
 
 export function targetFor(kind: Contender, baseUrl: string, upstreamUrl: string, body: string): Target {
   const url = `${baseUrl}/v1/chat/completions`;
@@ -21,6 +21,8 @@ export function targetFor(kind: Contender, baseUrl: string, upstreamUrl: string,
       return { url, body, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } };
     case 'thinkgate':
       return { url, body, headers: { 'cache-control': 'no-store' } };
+    case 'minimal-proxy':
+      return { url, body, headers: {} };
     case 'portkey':
       return {
         url,
