@@ -125,7 +125,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorateRequest('tenant', 'anonymous');
   app.decorateRequest('isAdmin', false);
   // The log line needs the request's cost and savings, so it runs inside the savings observer, after accounting.
-  ctx.observers.push(savings.observer(reasoningSpendObserver(controller, savings.metrics), requestLogObserver(app.log, config.log.prompts)));
+  ctx.observers.push(savings.observer(reasoningSpendObserver(controller, savings.metrics), requestLogObserver(app.log, config.log.prompts, ownLogger?.writeInfoLine)));
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);
