@@ -21,9 +21,11 @@ export interface PolicyRequest {
 }
 
 /** Directives of a Cache-Control header, lower-cased, arguments dropped (`max-age=0` → `max-age`). */
-export function cacheControlDirectives(header: string | string[] | undefined): Set<string> {
+const NO_DIRECTIVES: ReadonlySet<string> = new Set();
+
+export function cacheControlDirectives(header: string | string[] | undefined): ReadonlySet<string> {
+  if (header === undefined) return NO_DIRECTIVES;
   const out = new Set<string>();
-  if (header === undefined) return out;
   for (const line of Array.isArray(header) ? header : [header]) {
     for (const part of line.split(',')) {
       const name = part.split('=')[0]?.trim().toLowerCase();
