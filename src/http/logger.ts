@@ -38,9 +38,15 @@ class LineBatcher implements DestinationStream {
     this.sonic.write(out);
   }
 
-  flush(done: () => void): void {
+  /**
+   * Drains the batch and asks SonicBoom to write. With `done`, waits for SonicBoom's `drain`: only for close,
+   * never from the timer — under steady load the buffer may not empty between ticks, and every waiting call
+   * would leave a listener behind.
+   */
+  flush(done?: () => void): void {
     this.drain();
-    this.sonic.flush(() => done());
+    if (done === undefined) this.sonic.flush();
+    else this.sonic.flush(() => done());
   }
 
   flushSync(): void {
@@ -77,7 +83,7 @@ export function createLogger(log: Config['log'], redactPaths: string[], dest: nu
     if (!lines.pending) return;
     lines.pending = false;
     try {
-      lines.flush(() => {});
+      lines.flush();
     } catch {
       // destination already closed
     }
