@@ -97,6 +97,23 @@ describe('prepared-request memo over HTTP', () => {
     }
   });
 
+  it('parses as fastify does: charset parameter, prototype poisoning, empty body', async () => {
+    const gw = await startGateway();
+    try {
+      const ct = { 'content-type': 'application/json; charset=utf-8' };
+      await (await post(gw.url, proof, ct)).json();
+      expect((await post(gw.url, proof, ct)).headers.get('x-thinkgate-cache')).toBe('hit');
+      const poisoned = await post(gw.url, '{"__proto__":{"admin":true},"model":"auto","temperature":0,"messages":[{"role":"user","content":"x"}]}');
+      expect(poisoned.status).toBe(400);
+      expect(((await poisoned.json()) as { error: { message: string } }).error.message).toBeTruthy();
+      const empty = await post(gw.url, '');
+      expect(empty.status).toBe(400);
+      expect((await empty.json()) as object).toHaveProperty('error.type', 'invalid_request_error');
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('never remembers an invalid body, and works the same with the memo off', async () => {
     for (const memoMaxBytes of [8 * 1024 * 1024, 0]) {
       const gw = await startGateway(() => ({ cache: { memoMaxBytes } }));
