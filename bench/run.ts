@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
 import type { ServerProcess } from './lib/processes.js';
 import { measureCache, type CacheResult } from './scenarios/cache.js';
+import { measurePaired } from './scenarios/paired.js';
 import type { Target } from './lib/load.js';
 import { measureGate, type GateResult } from './scenarios/gate.js';
 import { measureMemory, type MemoryResult } from './scenarios/memory.js';
@@ -88,6 +89,15 @@ async function main(): Promise<BenchResults> {
     const withFloor: Record<string, Target> = targetsFor(CHAT_BODY);
     if (minimal) withFloor['minimal-proxy'] = { ...targetFor('minimal-proxy', minimal.url, upstream.url, CHAT_BODY), pid: minimal.pid };
     results.scenarios.throughput = await measureThroughput(withFloor, settings);
+    const pairs: Parameters<typeof measurePaired>[0] = [];
+    const tgTarget = withFloor.thinkgate as Target;
+    if (minimal) pairs.push(['minimal-proxy', withFloor['minimal-proxy'] as Target, 'thinkgate', tgTarget]);
+    // Not the peer: a paired run favours whichever server needs fewer wake-ups per request (Portkey's CPU per
+    // request fell from ~1,500 to ~1,100 µs when paired with thinkgate), so it only compares like with like.
+    if (pairs.length > 0) {
+      log('paired: thinkgate vs the minimal proxy, loaded together');
+      (results.scenarios.paired ??= []).push(...(await measurePaired(pairs, settings)));
+    }
     log('non-streaming latency (1 connection)');
     results.scenarios.latency = await measureLatency(targetsFor(CHAT_BODY), settings);
   }
@@ -114,6 +124,15 @@ async function main(): Promise<BenchResults> {
       settings,
     );
     results.scenarios.cache = r;
+    if (r.present) {
+      log('paired: cache hit vs the same app answering a constant, loaded together');
+      const constantTarget = { url: `${constant.url}/v1/constant`, body: CACHEABLE_BODY, headers: {}, pid: constant.pid };
+      const pairs: Parameters<typeof measurePaired>[0] = [['thinkgate-constant', constantTarget, 'thinkgate-cache', cacheTarget]];
+      for (const [name, p] of baselines) {
+        pairs.push([`${name}-cache`, { url: `${p.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: p.pid }, 'thinkgate-cache', cacheTarget]);
+      }
+      (results.scenarios.paired ??= []).push(...(await measurePaired(pairs, settings)));
+    }
   }
   if (only.has('gate')) {
     log('gate scoring');

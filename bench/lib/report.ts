@@ -3,6 +3,7 @@ import type { LatencySample, ThroughputSample } from './load.js';
 import { ratio } from './stats.js';
 import type { Measured, ProxySettings } from '../scenarios/proxy.js';
 import type { CacheResult } from '../scenarios/cache.js';
+import type { PairedResult } from '../scenarios/paired.js';
 import type { GateResult } from '../scenarios/gate.js';
 import type { MemoryResult } from '../scenarios/memory.js';
 
@@ -16,6 +17,7 @@ export interface BenchResults {
     latency?: Record<string, Measured<LatencySample>>;
     streaming?: Record<string, Measured<LatencySample>>;
     cache?: CacheResult;
+    paired?: PairedResult[];
     gate?: GateResult;
     memory?: MemoryResult;
   };
@@ -112,6 +114,11 @@ export function renderSummary(r: BenchResults): string {
   table('Non-streaming latency, 1 connection', s.latency);
   table('Streaming (role + 8 content chunks + finish + usage events), 1 connection', s.streaming);
   if (s.cache) rpsTable(`Cache: ${s.cache.note}`, s.cache.results ?? undefined);
+  if (s.paired && s.paired.length > 0) {
+    lines.push('**Paired load** (both loaded at once, half the connections each; CPU µs per request, medians of rounds)', '', row(['a', 'b', 'a µs/req', 'b µs/req', 'b ÷ a CPU', 'per round']), row(['---', '---', '---', '---', '---', '---']));
+    for (const p of s.paired) lines.push(row([p.a, p.b, fmt(p.a_cpuUsPerReq, 0), fmt(p.b_cpuUsPerReq, 0), fmt(p.medianCpuRatio), p.cpuRatios.map((x) => fmt(x)).join(' ')]));
+    lines.push('');
+  }
   if (s.gate) lines.push(`**Gate** \`${s.gate.gate}\`: ${Object.entries(s.gate.microsPerRequest).map(([k, v]) => `${k} ${fmt(v)} µs`).join(', ')} per request.`, '');
   if (s.memory) {
     const m = s.memory;
