@@ -28,16 +28,16 @@ export interface Savings {
 }
 
 /**
- * Feeds the gate's budget controller with what reasoning calls really spent, and publishes the threshold it
- * now applies. Cache hits spent nothing upstream.
+ * Feeds the gate's budget controller with what reasoning calls really spent; `/metrics` reads the threshold it
+ * then applies at scrape time. Cache hits spent nothing upstream.
  */
 export function reasoningSpendObserver(controller: ThresholdController, metrics: GatewayMetrics): AccountedObserver {
+  metrics.watchThreshold(() => controller.effectiveThreshold());
   return (record, accounting) => {
     if (record.route === 'reasoning' && record.cache !== 'hit') {
       const t = accounting.upstreamTokens;
       controller.recordReasoningSpend({ tokens: t.reasoning > 0 ? t.reasoning : t.completion, cost: nanoToUsd(accounting.costNano) });
     }
-    metrics.setThreshold(controller.effectiveThreshold());
   };
 }
 

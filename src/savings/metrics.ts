@@ -4,14 +4,19 @@ import type { Accounting } from './accounting.js';
 import type { BreakerState, CircuitBreaker } from '../upstream/breaker.js';
 import { nanoToUsd } from './prices.js';
 
+/** One series of a deferred counter: requests add to `value`; prom-client reads it at scrape time. */
+interface CounterCell {
+  value: number;
+}
+
 /**
- * perf: a labelled counter whose per-request increments go into plain cells (one map lookup, one addition) and
- * reach prom-client at scrape time, in `collect()`. prom-client's own `inc(labels, v)` hashed and validated the
- * label object on every call, and its `labels()` children do the same, so they save nothing. Totals and series
- * are identical: a series exists once it was incremented, and holds the sum of its increments.
+ * perf: a labelled counter whose per-request increments go into plain cells and reach prom-client at scrape
+ * time, in `collect()`. prom-client's own `inc(labels, v)` hashed and validated the label object on every call,
+ * and its `labels()` children do the same, so they save nothing. Totals and series are identical: a series exists
+ * once it was incremented, and holds the sum of its increments.
  */
 class DeferredCounter<L extends string> {
-  private readonly cells = new Map<string, { labels: Record<L, string>; value: number }>();
+  private readonly cells: { labels: Record<L, string>; cell: CounterCell }[] = [];
 
   constructor(config: { name: string; help: string; labelNames: readonly L[]; registers: Registry[] }) {
     const cells = this.cells;
@@ -20,17 +25,35 @@ class DeferredCounter<L extends string> {
       labelNames: [...config.labelNames],
       collect() {
         this.reset();
-        for (const cell of cells.values()) this.inc(cell.labels as LabelValues<L>, cell.value);
+        for (const { labels, cell } of cells) if (cell.value > 0) this.inc(labels as LabelValues<L>, cell.value);
       },
     });
   }
 
-  /** `key` identifies the label set (the caller joins the values); `labels` builds it the first time only. */
-  add(key: string, labels: () => Record<L, string>, value: number): void {
-    const cell = this.cells.get(key);
-    if (cell !== undefined) cell.value += value;
-    else this.cells.set(key, { labels: labels(), value });
+  /** A new series; the caller keeps it and adds to its `value` (a series with nothing added is not exported). */
+  cell(labels: Record<L, string>): CounterCell {
+    const cell = { value: 0 };
+    this.cells.push({ labels, cell });
+    return cell;
   }
+}
+
+/** The series one (route, model) pair writes to, found with two map lookups and no string building per request. */
+interface RouteModelCells {
+  promptTokens: CounterCell;
+  completionTokens: CounterCell;
+  reasoningTokens: CounterCell;
+  cost: CounterCell;
+}
+
+/** The series one route writes to. */
+interface RouteCells {
+  savedCost: CounterCell;
+  savedTotal: CounterCell;
+  savedReasoning: CounterCell;
+  /** status → cache status → requests series. */
+  requests: Map<number, Map<string, CounterCell>>;
+  models: Map<string, RouteModelCells>;
 }
 
 const LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320];
@@ -49,7 +72,9 @@ export class GatewayMetrics {
   private readonly savedTokens: DeferredCounter<'route' | 'type'>;
   private readonly estimatedUsage: Counter;
   private readonly gateScore: Histogram<'route'>;
-  private readonly threshold: Gauge;
+  /** Read at scrape time: the gate controller's live threshold. */
+  private thresholdSource: () => number;
+  private readonly routes = new Map<string, RouteCells>();
   private readonly upstreamLatency: Histogram<'route' | 'model'>;
   private readonly firstByte: Histogram<'route'>;
   readonly inFlight: Gauge;
@@ -65,13 +90,22 @@ export class GatewayMetrics {
     this.savedTokens = new DeferredCounter({ name: 'thinkgate_saved_tokens_total', help: 'Estimated tokens saved against always-reasoning (type total or reasoning).', labelNames: ['route', 'type'], registers });
     this.estimatedUsage = new Counter({ name: 'thinkgate_usage_estimated_total', help: 'Requests whose token counts were estimated by the gateway tokenizer (no upstream usage).', registers });
     this.gateScore = new Histogram({ name: 'thinkgate_gate_score', help: 'Gate complexity score of each chat request, by the route taken.', labelNames: ['route'], buckets: SCORE_BUCKETS, registers });
-    this.threshold = new Gauge({ name: 'thinkgate_gate_threshold', help: 'Current gate threshold: scores at or above go to reasoning.', registers });
+    this.thresholdSource = () => initialThreshold;
+    const threshold = (): number => this.thresholdSource();
+    new Gauge({
+      name: 'thinkgate_gate_threshold',
+      help: 'Current gate threshold: scores at or above go to reasoning.',
+      registers,
+      collect() {
+        const value = threshold();
+        if (Number.isFinite(value)) this.set(value);
+      },
+    });
     this.upstreamLatency = new Histogram({ name: 'thinkgate_upstream_latency_seconds', help: 'Total latency of chat requests answered by an upstream (not cache hits).', labelNames: ['route', 'model'], buckets: LATENCY_BUCKETS_S, registers });
     this.firstByte = new Histogram({ name: 'thinkgate_time_to_first_byte_seconds', help: 'Time from request start to the first byte sent to the client.', labelNames: ['route'], buckets: LATENCY_BUCKETS_S, registers });
     this.inFlight = new Gauge({ name: 'thinkgate_requests_in_flight', help: 'Chat requests being handled right now.', registers });
     this.ledgerErrors = new Counter({ name: 'thinkgate_ledger_write_errors_total', help: 'Ledger writes that failed (e.g. Redis unavailable): stats undercount by this many requests.', registers });
     this.fallbacks = new Counter({ name: 'thinkgate_fallbacks_total', help: 'Requests served by the other tier because the decided one failed or its breaker was open.', labelNames: ['from', 'to'], registers });
-    this.threshold.set(initialThreshold);
   }
 
   /** Breaker state per upstream, read at scrape time: 0 closed, 1 half-open, 2 open. */
@@ -88,29 +122,72 @@ export class GatewayMetrics {
     });
   }
 
-  /** Hook for the gate controller: publish the threshold it currently applies. */
-  setThreshold(value: number): void {
-    if (Number.isFinite(value)) this.threshold.set(value);
+  /** The gate controller's threshold, read at scrape time (it moves with traffic and spend, not per request). */
+  watchThreshold(source: () => number): void {
+    this.thresholdSource = source;
+  }
+
+  private routeCells(route: string): RouteCells {
+    let cells = this.routes.get(route);
+    if (cells === undefined) {
+      cells = {
+        savedCost: this.savedCost.cell({ route }),
+        savedTotal: this.savedTokens.cell({ route, type: 'total' }),
+        savedReasoning: this.savedTokens.cell({ route, type: 'reasoning' }),
+        requests: new Map(),
+        models: new Map(),
+      };
+      this.routes.set(route, cells);
+    }
+    return cells;
+  }
+
+  private requestCell(cells: RouteCells, route: string, status: number, cache: string): CounterCell {
+    let byCache = cells.requests.get(status);
+    if (byCache === undefined) {
+      byCache = new Map();
+      cells.requests.set(status, byCache);
+    }
+    let cell = byCache.get(cache);
+    if (cell === undefined) {
+      cell = this.requests.cell({ route, status: String(status), cache });
+      byCache.set(cache, cell);
+    }
+    return cell;
+  }
+
+  private modelCells(cells: RouteCells, route: string, model: string): RouteModelCells {
+    let m = cells.models.get(model);
+    if (m === undefined) {
+      m = {
+        promptTokens: this.tokens.cell({ route, model, type: 'prompt' }),
+        completionTokens: this.tokens.cell({ route, model, type: 'completion' }),
+        reasoningTokens: this.tokens.cell({ route, model, type: 'reasoning' }),
+        cost: this.cost.cell({ route, model }),
+      };
+      cells.models.set(model, m);
+    }
+    return m;
   }
 
   observe(r: RequestRecord, a: Accounting): void {
     const route = r.route;
     const model = r.upstreamModel;
-    const status = r.status;
-    const cache = r.cache;
-    // Label-set keys join the values with a separator no label value here contains (route/status/cache/model names).
-    const rm = `${route}\u001f${model}`;
-    this.requests.add(`${route}\u001f${status}\u001f${cache}`, () => ({ route, status: String(status), cache }), 1);
+    const cells = this.routeCells(route);
+    this.requestCell(cells, route, r.status, r.cache).value += 1;
     this.gateScore.observe({ route }, r.score);
     const t = a.upstreamTokens;
-    if (t.prompt > 0) this.tokens.add(`${rm}\u001fprompt`, () => ({ route, model, type: 'prompt' }), t.prompt);
-    if (t.completion > 0) this.tokens.add(`${rm}\u001fcompletion`, () => ({ route, model, type: 'completion' }), t.completion);
-    if (t.reasoning > 0) this.tokens.add(`${rm}\u001freasoning`, () => ({ route, model, type: 'reasoning' }), t.reasoning);
-    if (a.costNano > 0) this.cost.add(rm, () => ({ route, model }), nanoToUsd(a.costNano));
+    if (t.prompt > 0 || t.completion > 0 || t.reasoning > 0 || a.costNano > 0) {
+      const m = this.modelCells(cells, route, model);
+      m.promptTokens.value += t.prompt;
+      m.completionTokens.value += t.completion;
+      m.reasoningTokens.value += t.reasoning;
+      if (a.costNano > 0) m.cost.value += nanoToUsd(a.costNano);
+    }
     // prom-client counters only go up; a negative estimate (direct dearer than reasoning) is left out of these two.
-    if (a.savedCostNano > 0) this.savedCost.add(route, () => ({ route }), nanoToUsd(a.savedCostNano));
-    if (a.savedTokens > 0) this.savedTokens.add(`${route}\u001ftotal`, () => ({ route, type: 'total' }), a.savedTokens);
-    if (a.savedReasoningTokens > 0) this.savedTokens.add(`${route}\u001freasoning`, () => ({ route, type: 'reasoning' }), a.savedReasoningTokens);
+    if (a.savedCostNano > 0) cells.savedCost.value += nanoToUsd(a.savedCostNano);
+    if (a.savedTokens > 0) cells.savedTotal.value += a.savedTokens;
+    if (a.savedReasoningTokens > 0) cells.savedReasoning.value += a.savedReasoningTokens;
     if (a.usageEstimated) this.estimatedUsage.inc();
     if (r.cache !== 'hit') this.upstreamLatency.observe({ route, model }, r.latencyMs / 1000);
     if (r.ttfbMs !== null) this.firstByte.observe({ route }, r.ttfbMs / 1000);

@@ -147,7 +147,7 @@ describe('savings end to end: /v1/stats, /metrics and log lines', () => {
     expect(value('thinkgate_gate_threshold')).toBe(0.35);
     expect(value('thinkgate_requests_in_flight')).toBe(0);
     expect(value('thinkgate_upstream_latency_seconds_count{route="direct",model="fake-chat"}')).toBe(4);
-    gw.app.thinkgate.savings.metrics.setThreshold(0.62);
+    gw.app.thinkgate.savings.metrics.watchThreshold(() => 0.62);
     const after = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
     expect(after).toContain('thinkgate_gate_threshold 0.62');
   });
