@@ -46,7 +46,7 @@ export interface CellKey {
 export const cellPrefix = (k: CellKey): string => `${k.tenant}${SEP}${k.route}${SEP}${k.model}${SEP}`;
 
 /** The field names of one cell: one per counter (COUNTERS order) and one per latency bucket. */
-interface CellFields {
+export interface CellFields {
   counters: string[];
   latency: string[];
 }
@@ -86,29 +86,45 @@ function fieldsOf(tenant: string, route: string, model: string): CellFields {
 /** Position of each counter in COUNTERS (and so in a cell's `counters`). */
 const AT = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<Counter, number>;
 
-/** The increments one finished request adds to its cell (COUNTERS order, zeros left out, then its latency bucket). */
-export function incrementsOf(record: RequestRecord, a: Accounting): Map<string, number> {
-  const { counters: f, latency: lat } = fieldsOf(record.tenant, record.route, record.upstreamModel);
+/**
+ * What one finished request adds to its cell: the cell (its field names, one shared object per tenant, route and
+ * model), the counters in COUNTERS order, and the latency bucket it falls in. perf: positional numbers, not a map
+ * of field names, so the memory ledger adds them to its cells without a string-keyed map operation per counter.
+ */
+export interface CellIncrements {
+  fields: CellFields;
+  counters: number[];
+  latencyBucket: number;
+}
+
+export function incrementsOf(record: RequestRecord, a: Accounting): CellIncrements {
   const latency = Math.round(record.latencyMs);
   const t = a.upstreamTokens;
+  const counters = new Array<number>(COUNTERS.length).fill(0);
+  counters[AT.requests] = 1;
+  counters[AT.errors] = record.outcome === 'completed' ? 0 : 1;
+  counters[AT.cacheHits] = record.cache === 'hit' ? 1 : 0;
+  counters[AT.usageEstimated] = a.usageEstimated ? 1 : 0;
+  counters[AT.promptTokens] = t.prompt;
+  counters[AT.completionTokens] = t.completion;
+  counters[AT.reasoningTokens] = t.reasoning;
+  counters[AT.costNano] = a.costNano;
+  counters[AT.savedCostNano] = a.savedCostNano;
+  counters[AT.savedTokens] = a.savedTokens;
+  counters[AT.savedReasoningTokens] = a.savedReasoningTokens;
+  counters[AT.savedLatencyMs] = a.savedLatencyMs;
+  counters[AT.latencyMs] = latency;
+  return { fields: fieldsOf(record.tenant, record.route, record.upstreamModel), counters, latencyBucket: latencyBucket(latency) };
+}
+
+/** The same increments keyed by field name, zeros left out: the Redis store's HINCRBY arguments. */
+export function fieldIncrements(inc: CellIncrements): Map<string, number> {
   const out = new Map<string, number>();
-  const put = (i: number, v: number): void => {
-    if (v !== 0) out.set(f[i] as string, v);
-  };
-  put(AT.requests, 1);
-  put(AT.errors, record.outcome === 'completed' ? 0 : 1);
-  put(AT.cacheHits, record.cache === 'hit' ? 1 : 0);
-  put(AT.usageEstimated, a.usageEstimated ? 1 : 0);
-  put(AT.promptTokens, t.prompt);
-  put(AT.completionTokens, t.completion);
-  put(AT.reasoningTokens, t.reasoning);
-  put(AT.costNano, a.costNano);
-  put(AT.savedCostNano, a.savedCostNano);
-  put(AT.savedTokens, a.savedTokens);
-  put(AT.savedReasoningTokens, a.savedReasoningTokens);
-  put(AT.savedLatencyMs, a.savedLatencyMs);
-  put(AT.latencyMs, latency);
-  out.set(lat[latencyBucket(latency)] as string, 1);
+  for (let i = 0; i < inc.counters.length; i++) {
+    const v = inc.counters[i] as number;
+    if (v !== 0) out.set(inc.fields.counters[i] as string, v);
+  }
+  out.set(inc.fields.latency[inc.latencyBucket] as string, 1);
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { fieldIncrements, type CellIncrements } from './cells.js';
 import type { BucketRef, LedgerStore, RecentRequest, RecentSource } from './store.js';
 
 /**
@@ -41,12 +42,12 @@ export class RedisLedgerStore implements LedgerStore {
     this.redis.on('error', () => {});
   }
 
-  async add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentSource | null): Promise<void> {
+  async add(increments: CellIncrements, buckets: readonly BucketRef[], recent: RecentSource | null): Promise<void> {
     const keys = buckets.map((b) => this.prefix + b.id);
     keys.push(`${this.prefix}recent`);
     const args: string[] = [String(buckets.length), ...buckets.map((b) => (b.ttlSeconds === null ? '' : String(b.ttlSeconds)))];
     args.push(recent === null || this.recentLimit === 0 ? '' : JSON.stringify(recent()), String(Math.max(1, this.recentLimit)));
-    for (const [field, value] of increments) args.push(field, String(value));
+    for (const [field, value] of fieldIncrements(increments)) args.push(field, String(value));
     const command = (this.redis as unknown as Record<string, AddCommand>).thinkgateLedgerAdd as AddCommand;
     await command.call(this.redis, keys.length, ...keys, ...args);
   }

@@ -1,4 +1,4 @@
-import { addInto } from './cells.js';
+import { COUNTERS, LATENCY_EDGES_MS, type CellFields, type CellIncrements } from './cells.js';
 
 /** One row of the dashboard's "recent requests" table. */
 export interface RecentRequest {
@@ -35,17 +35,26 @@ export interface BucketRef {
 export interface LedgerStore {
   readonly kind: 'memory' | 'redis';
   /** May complete synchronously (returns nothing) or asynchronously (returns the write). */
-  add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentSource | null): Promise<void> | void;
+  add(increments: CellIncrements, buckets: readonly BucketRef[], recent: RecentSource | null): Promise<void> | void;
   /** The sum of the given buckets' fields. */
   read(bucketIds: readonly string[]): Promise<Map<string, number>>;
   recent(): Promise<RecentRequest[]>;
   close(): Promise<void>;
 }
 
-/** Single-replica store. Memory stays bounded: expired window slots are dropped on write, the recent list is capped. */
+/** One cell's sums in one bucket, positionally (COUNTERS order; latency buckets). */
+interface CellSums {
+  counters: Float64Array;
+  latency: Float64Array;
+}
+
+/**
+ * Single-replica store. Memory stays bounded: expired window slots are dropped on write, the recent list is capped.
+ * Sums are kept per cell as numbers in position; field names are only spelled out when a snapshot is read.
+ */
 export class MemoryLedgerStore implements LedgerStore {
   readonly kind = 'memory';
-  private readonly buckets = new Map<string, { fields: Map<string, number>; expiresAt: number | null }>();
+  private readonly buckets = new Map<string, { cells: Map<CellFields, CellSums>; expiresAt: number | null }>();
   private readonly recentRows: RecentSource[] = [];
 
   constructor(
@@ -54,16 +63,25 @@ export class MemoryLedgerStore implements LedgerStore {
   ) {}
 
   /** Synchronous: nothing to wait for, so no promise per request (perf). */
-  add(increments: ReadonlyMap<string, number>, buckets: readonly BucketRef[], recent: RecentSource | null): void {
+  add(increments: CellIncrements, buckets: readonly BucketRef[], recent: RecentSource | null): void {
     const now = this.now();
+    const add = increments.counters;
     for (const ref of buckets) {
       let bucket = this.buckets.get(ref.id);
       if (bucket === undefined) {
-        bucket = { fields: new Map(), expiresAt: ref.ttlSeconds === null ? null : now + ref.ttlSeconds * 1000 };
+        bucket = { cells: new Map(), expiresAt: ref.ttlSeconds === null ? null : now + ref.ttlSeconds * 1000 };
         this.buckets.set(ref.id, bucket);
         this.prune(now);
       }
-      addInto(bucket.fields, increments);
+      // Keyed by the cell's shared field-name object: one map lookup per bucket, not one per counter.
+      let sums = bucket.cells.get(increments.fields);
+      if (sums === undefined) {
+        sums = { counters: new Float64Array(COUNTERS.length), latency: new Float64Array(LATENCY_EDGES_MS.length + 1) };
+        bucket.cells.set(increments.fields, sums);
+      }
+      const { counters, latency } = sums;
+      for (let i = 0; i < add.length; i++) counters[i] = (counters[i] ?? 0) + (add[i] ?? 0);
+      latency[increments.latencyBucket] = (latency[increments.latencyBucket] ?? 0) + 1;
     }
     if (recent !== null && this.recentLimit > 0) {
       this.recentRows.unshift(recent);
@@ -73,9 +91,17 @@ export class MemoryLedgerStore implements LedgerStore {
 
   async read(bucketIds: readonly string[]): Promise<Map<string, number>> {
     const sum = new Map<string, number>();
+    const put = (field: string, v: number): void => {
+      if (v !== 0) sum.set(field, (sum.get(field) ?? 0) + v);
+    };
     for (const id of bucketIds) {
       const bucket = this.buckets.get(id);
-      if (bucket !== undefined) addInto(sum, bucket.fields);
+      if (bucket === undefined) continue;
+      // A cell may appear under two field objects (the name cache was reset); summing by name merges them.
+      for (const [fields, sums] of bucket.cells) {
+        sums.counters.forEach((v, i) => put(fields.counters[i] as string, v));
+        sums.latency.forEach((v, i) => put(fields.latency[i] as string, v));
+      }
     }
     return sum;
   }

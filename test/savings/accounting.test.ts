@@ -3,7 +3,7 @@ import type { RequestRecord } from '../../src/chat/record.js';
 import type { Usage } from '../../src/chat/types.js';
 import { accountRequest, learnFrom } from '../../src/savings/accounting.js';
 import { aggregate } from '../../src/savings/aggregate.js';
-import { incrementsOf, addInto } from '../../src/savings/cells.js';
+import { incrementsOf, addInto, fieldIncrements } from '../../src/savings/cells.js';
 import { ExpansionModel } from '../../src/savings/expansion.js';
 import { PriceBook, costNano, tokenCounts } from '../../src/savings/prices.js';
 import { estimateUsage } from '../../src/savings/tokens.js';
@@ -129,7 +129,7 @@ describe('ledger cells and totals', () => {
     const fields = new Map<string, number>();
     const add = (over: Partial<RequestRecord>): void => {
       const r = record(over);
-      addInto(fields, incrementsOf(r, accountRequest(r, deps)));
+      addInto(fields, fieldIncrements(incrementsOf(r, accountRequest(r, deps))));
     };
     add({ tenant: 't_a', latencyMs: 90 });
     add({ tenant: 't_a', cache: 'hit', latencyMs: 3 });
