@@ -21,9 +21,11 @@ export interface CacheEntry {
 
 /**
  * Per-entry memory that is not the answer text: the key string, string and object headers, the LRU's map slot and
- * list arrays. Measured with bench/cache.bench.ts (heap growth per entry minus the JSON bytes), rounded up.
+ * list arrays (320 bytes, measured with bench/cache.bench.ts: heap growth per entry minus the JSON bytes, rounded
+ * up), plus the answer's `usage` object kept for hits (~140 bytes with its details; charged whether or not it is
+ * there yet, since an entry read from Redis gets it on its first hit, after it was sized).
  */
-const ENTRY_OVERHEAD_BYTES = 320;
+const ENTRY_OVERHEAD_BYTES = 320 + 160;
 
 /**
  * Memory charged to an entry. UTF-8 length bounds V8's string memory from above (one byte per ASCII char,
