@@ -32,6 +32,24 @@ export function registerCacheMetrics(registry: Registry, cache: ResultCache): vo
       if (redis !== undefined) this.set(redis.up ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'thinkgate_cache_memo_entries',
+    help: 'Prepared requests remembered by digest of their bytes (a repeat skips validation, the gate and key hashing).',
+    registers,
+    collect() {
+      const memo = cache.stats().memo;
+      if (memo !== null) this.set(memo.entries);
+    },
+  });
+  new Gauge({
+    name: 'thinkgate_cache_memo_bytes',
+    help: 'Bytes charged to the prepared-request memo (bounded by cache.memoMaxBytes).',
+    registers,
+    collect() {
+      const memo = cache.stats().memo;
+      if (memo !== null) this.set(memo.bytes);
+    },
+  });
   let reportedErrors = 0;
   new Counter({
     name: 'thinkgate_cache_redis_errors_total',

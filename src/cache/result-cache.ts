@@ -5,6 +5,7 @@ import type { CacheEntry } from './entry.js';
 import { isCacheableCompletion, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
 import { RedisStore } from './redis-store.js';
 import { SingleFlight } from './single-flight.js';
+import { PreparedChatMemo } from '../chat/prepared.js';
 import { MemoryStore, type CacheStore, type StoreStats } from './store.js';
 
 /** A completed answer shared by a single-flight leader with its followers. */
@@ -30,6 +31,8 @@ export interface CacheStats extends StoreStats {
   bypasses: number;
   /** Entries written (answers that passed the policy). */
   stores: number;
+  /** The prepared-request memo (null when off). */
+  memo: { entries: number; bytes: number; maxBytes: number } | null;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface CacheStats extends StoreStats {
  */
 export class ResultCache {
   readonly flights = new SingleFlight<SharedAnswer>();
+  /** Prepared requests by digest of their bytes: a repeat goes straight to the lookup (null when off). */
+  readonly memo: PreparedChatMemo | null;
   private hits = 0;
   private crossTierHits = 0;
   private misses = 0;
@@ -47,7 +52,21 @@ export class ResultCache {
   constructor(
     readonly config: CacheConfig,
     private readonly store: CacheStore,
-  ) {}
+  ) {
+    this.memo = config.enabled && config.memoMaxBytes > 0 ? new PreparedChatMemo(config.memoMaxBytes) : null;
+  }
+
+  /**
+   * Whether a request could be cacheable at all, judged from its raw bytes before parsing: in `deterministic`
+   * mode a body that names neither `"temperature"` nor `"seed"` is not, so the memo does not digest it. Only ever
+   * skips the memo (a field spelled with escapes is missed, and that request just takes the normal path).
+   */
+  mayCache(raw: string): boolean {
+    const c = this.config;
+    if (!c.enabled) return false;
+    if (c.mode === 'all' || c.absentTemperatureIsDeterministic) return true;
+    return raw.includes('"temperature"') || raw.includes('"seed"');
+  }
 
   policy(req: PolicyRequest): CachePolicy {
     return requestPolicy(req, this.config);
@@ -91,6 +110,7 @@ export class ResultCache {
       misses: this.misses,
       bypasses: this.bypasses,
       stores: this.stores,
+      memo: this.memo === null ? null : { entries: this.memo.size, bytes: this.memo.bytes, maxBytes: this.memo.maxBytes },
     };
   }
 

@@ -38,7 +38,8 @@ const NO_STORE = /no-store/i;
 /**
  * Parses chat bodies as the default JSON parser does (same poisoning rules), but first looks the exact bytes up in
  * the prepared-request memo: a repeat skips parsing too, and the route skips validation, the gate and key hashing.
- * `no-store` requests can never use the cache, so they are not digested at all.
+ * Requests that can never use the cache (`no-store`, or not deterministic in `deterministic` mode) are not
+ * digested at all: the digest is a SHA-256 over the whole body.
  */
 function rememberPreparedRequests(app: FastifyInstance, ctx: GatewayContext, memo: PreparedChatMemo): void {
   app.decorateRequest('preparedChat', null);
@@ -48,7 +49,7 @@ function rememberPreparedRequests(app: FastifyInstance, ctx: GatewayContext, mem
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
     const text = raw as string;
     const cacheControl = request.headers['cache-control'];
-    if (typeof cacheControl === 'string' && NO_STORE.test(cacheControl)) {
+    if ((typeof cacheControl === 'string' && NO_STORE.test(cacheControl)) || !ctx.cache.mayCache(text)) {
       parseJson(request, text, done);
       return;
     }
@@ -141,7 +142,7 @@ function markFallback(reply: FastifyReply, record: RequestRecord, served: Served
 
 export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const { config, gate, upstreams, observers } = ctx;
-  const memo = config.cache.enabled && config.cache.memoMaxBytes > 0 ? new PreparedChatMemo(config.cache.memoMaxBytes) : null;
+  const memo = ctx.cache.memo;
   if (memo !== null) rememberPreparedRequests(app, ctx, memo);
 
   app.post('/v1/chat/completions', async (request, reply) => {

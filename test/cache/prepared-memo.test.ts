@@ -114,6 +114,36 @@ describe('prepared-request memo over HTTP', () => {
     }
   });
 
+  it('remembers only requests the cache could hold, and says so on /metrics', async () => {
+    const memoEntries = async (url: string): Promise<number> => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('thinkgate_cache_memo_entries '));
+      return Number(line?.split(' ')[1]);
+    };
+    const sampled = { model: 'auto', messages: [{ role: 'user', content: 'Write a haiku about autumn.' }] };
+    const gw = await startGateway();
+    try {
+      for (let i = 0; i < 2; i++) await (await post(gw.url, sampled)).json();
+      await (await post(gw.url, { ...sampled, temperature: 0.7 })).json();
+      await (await post(gw.url, proof, { 'cache-control': 'no-store' })).json();
+      // Not deterministic (no temperature, 0.7) or no-store: nothing to remember.
+      expect(await memoEntries(gw.url)).toBe(0);
+      await (await post(gw.url, proof)).json();
+      await (await post(gw.url, { ...sampled, seed: 7 })).json();
+      expect(await memoEntries(gw.url)).toBe(2);
+    } finally {
+      await gw.close();
+    }
+    const all = await startGateway(() => ({ cache: { mode: 'all' } }));
+    try {
+      await (await post(all.url, sampled)).json();
+      expect(await memoEntries(all.url)).toBe(1);
+      expect((await post(all.url, sampled)).headers.get('x-thinkgate-cache')).toBe('hit');
+    } finally {
+      await all.close();
+    }
+  });
+
   it('never remembers an invalid body, and works the same with the memo off', async () => {
     for (const memoMaxBytes of [8 * 1024 * 1024, 0]) {
       const gw = await startGateway(() => ({ cache: { memoMaxBytes } }));
