@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { BENCH_COMPLETION } from './lib/completion.js';
 
 /**
  * The cache-hit ceiling inside thinkgate's own app: the gateway built from `--dist` with its configuration, hooks
@@ -24,19 +25,11 @@ const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(
 const { buildApp } = await load<BuildApp>('app.js');
 const { loadConfig } = await load<LoadConfig>('config/load.js');
 
-const completion = {
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'bench-model',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The answer is 42. It is a fixed answer.' }, finish_reason: 'stop', logprobs: null }],
-  usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
-};
 const { config } = loadConfig({ path: values.config, env: process.env });
 const app = await buildApp(config, {
   v1Plugins: [
     async (v1) => {
-      v1.post('/v1/constant', async () => completion);
+      v1.post('/v1/constant', async () => BENCH_COMPLETION);
     },
   ],
 });

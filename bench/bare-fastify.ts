@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { parseArgs } from 'node:util';
+import { BENCH_COMPLETION } from './lib/completion.js';
 
 /**
  * The cache-hit ceiling: a bare fastify route that parses the same POST body and answers the same completion JSON,
@@ -10,17 +11,8 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 
-const completion = {
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'bench-model',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The answer is 42. It is a fixed answer.' }, finish_reason: 'stop', logprobs: null }],
-  usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
-};
-
 const app = Fastify({ logger: false });
-app.post('/v1/chat/completions', async () => completion);
+app.post('/v1/chat/completions', async () => BENCH_COMPLETION);
 app.get('/healthz', async () => ({ status: 'ok' }));
 const address = await app.listen({ port: Number(values.port), host: '127.0.0.1' });
 process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);

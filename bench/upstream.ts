@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { BENCH_COMPLETION, BENCH_USAGE } from './lib/completion.js';
 
 /**
  * The benchmark's fake upstream: a bare node:http server answering every chat completion instantly with a fixed
@@ -22,20 +23,12 @@ const chunkCount = Number(values.chunks);
 const chunkDelayMs = Number(values['chunk-delay-ms']);
 
 const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'bench-model' };
-const usage = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 };
-const COMPLETION_JSON = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'bench-model',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The answer is 42. It is a fixed answer.' }, finish_reason: 'stop', logprobs: null }],
-  usage,
-});
+const COMPLETION_JSON = JSON.stringify(BENCH_COMPLETION);
 const event = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\n`;
 const streamEvents: string[] = [event({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })];
 for (let i = 0; i < chunkCount; i++) streamEvents.push(event({ ...base, choices: [{ index: 0, delta: { content: `word${i} ` }, finish_reason: null }] }));
 streamEvents.push(event({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
-streamEvents.push(event({ ...base, choices: [], usage }));
+streamEvents.push(event({ ...base, choices: [], usage: BENCH_USAGE }));
 streamEvents.push('data: [DONE]\n\n');
 const wholeStream = streamEvents.join('');
 
