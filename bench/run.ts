@@ -89,14 +89,12 @@ async function main(): Promise<BenchResults> {
     const withFloor: Record<string, Target> = targetsFor(CHAT_BODY);
     if (minimal) withFloor['minimal-proxy'] = { ...targetFor('minimal-proxy', minimal.url, upstream.url, CHAT_BODY), pid: minimal.pid };
     results.scenarios.throughput = await measureThroughput(withFloor, settings);
-    const pairs: Parameters<typeof measurePaired>[0] = [];
-    const tgTarget = withFloor.thinkgate as Target;
-    if (minimal) pairs.push(['minimal-proxy', withFloor['minimal-proxy'] as Target, 'thinkgate', tgTarget]);
     // Not the peer: a paired run favours whichever server needs fewer wake-ups per request (Portkey's CPU per
     // request fell from ~1,500 to ~1,100 µs when paired with thinkgate), so it only compares like with like.
-    if (pairs.length > 0) {
+    if (minimal) {
       log('paired: thinkgate vs the minimal proxy, loaded together');
-      (results.scenarios.paired ??= []).push(...(await measurePaired(pairs, settings)));
+      const pair: [string, Target, string, Target] = ['minimal-proxy', withFloor['minimal-proxy'] as Target, 'thinkgate', withFloor.thinkgate as Target];
+      (results.scenarios.paired ??= []).push(...(await measurePaired([pair], settings)));
     }
     log('non-streaming latency (1 connection)');
     results.scenarios.latency = await measureLatency(targetsFor(CHAT_BODY), settings);
@@ -109,28 +107,22 @@ async function main(): Promise<BenchResults> {
     log('cache hit vs bare fastify and vs the same app answering a constant');
     const bare = await started(startBareFastify());
     const constant = await started(startAppConstant({ reasoningUrl: upstream.url, directUrl: upstream.url }));
-    const cacheTarget = { url: `${thinkgate.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: thinkgate.pid };
+    // The same cacheable request to every contender; only the server and its path differ.
+    const cacheable = (p: ServerProcess, path = '/v1/chat/completions'): Target => ({ url: `${p.url}${path}`, body: CACHEABLE_BODY, headers: {}, pid: p.pid });
+    const cacheTarget = cacheable(thinkgate);
+    const constantTarget = cacheable(constant, '/v1/constant');
     // Baseline builds' cache hits run in the same rounds (before/after of the hit path).
-    const baselineHits = Object.fromEntries(
-      baselines.map(([name, p]) => [`${name}-cache`, { url: `${p.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: p.pid }]),
-    );
+    const baselineHits = baselines.map(([name, p]): [string, Target] => [`${name}-cache`, cacheable(p)]);
     const r: CacheResult = await measureCache(
-      {
-        'bare-fastify': { url: `${bare.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: bare.pid },
-        'thinkgate-constant': { url: `${constant.url}/v1/constant`, body: CACHEABLE_BODY, headers: {}, pid: constant.pid },
-        ...baselineHits,
-      },
+      { 'bare-fastify': cacheable(bare), 'thinkgate-constant': constantTarget, ...Object.fromEntries(baselineHits) },
       cacheTarget,
       settings,
     );
     results.scenarios.cache = r;
     if (r.present) {
       log('paired: cache hit vs the same app answering a constant, loaded together');
-      const constantTarget = { url: `${constant.url}/v1/constant`, body: CACHEABLE_BODY, headers: {}, pid: constant.pid };
-      const pairs: Parameters<typeof measurePaired>[0] = [['thinkgate-constant', constantTarget, 'thinkgate-cache', cacheTarget]];
-      for (const [name, p] of baselines) {
-        pairs.push([`${name}-cache`, { url: `${p.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {}, pid: p.pid }, 'thinkgate-cache', cacheTarget]);
-      }
+      const pairs: [string, Target, string, Target][] = [['thinkgate-constant', constantTarget, 'thinkgate-cache', cacheTarget]];
+      for (const [name, target] of baselineHits) pairs.push([name, target, 'thinkgate-cache', cacheTarget]);
       (results.scenarios.paired ??= []).push(...(await measurePaired(pairs, settings)));
     }
   }
