@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ChatCompletion } from '../chat/types.js';
 import type { CacheConfig, Config, Tier } from '../config/schema.js';
 import type { CacheEntry } from './entry.js';
-import { isCacheableCompletion, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
+import { cacheControlDirectives, isCacheableCompletion, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
 import { RedisStore } from './redis-store.js';
 import { SingleFlight } from './single-flight.js';
 import { PreparedChatMemo } from '../chat/prepared.js';
@@ -57,13 +57,14 @@ export class ResultCache {
   }
 
   /**
-   * Whether a request could be cacheable at all, judged from its raw bytes before parsing: in `deterministic`
-   * mode a body that names neither `"temperature"` nor `"seed"` is not, so the memo does not digest it. Only ever
-   * skips the memo (a field spelled with escapes is missed, and that request just takes the normal path).
+   * Whether a request could be cacheable at all, judged before its body is parsed: not with `no-store` (the same
+   * directive parsing as the policy), and in `deterministic` mode not when the body names neither `"temperature"`
+   * nor `"seed"`. The memo digests only such requests. It may only say yes too often (a field spelled with
+   * escapes), which costs a digest, never a wrong answer: the policy still decides on the parsed request.
    */
-  mayCache(raw: string): boolean {
+  mayCache(raw: string, cacheControl: string | string[] | undefined): boolean {
     const c = this.config;
-    if (!c.enabled) return false;
+    if (!c.enabled || cacheControlDirectives(cacheControl).has('no-store')) return false;
     if (c.mode === 'all' || c.absentTemperatureIsDeterministic) return true;
     return raw.includes('"temperature"') || raw.includes('"seed"');
   }

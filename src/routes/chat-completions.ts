@@ -29,11 +29,9 @@ declare module 'fastify' {
     /** This exact request (same tenant, route header and bytes) prepared earlier at the current threshold. */
     preparedChat: PreparedChat | null;
     /** Digest of the request's bytes for the prepared-request memo; null when the memo is not consulted. */
-    chatDigest: { digest: string; bytes: number } | null;
+    chatDigest: { digest: string; bodyLength: number } | null;
   }
 }
-
-const NO_STORE = /no-store/i;
 
 /**
  * Parses chat bodies as the default JSON parser does (same poisoning rules), but first looks the exact bytes up in
@@ -48,14 +46,13 @@ function rememberPreparedRequests(app: FastifyInstance, ctx: GatewayContext, mem
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
     const text = raw as string;
-    const cacheControl = request.headers['cache-control'];
-    if ((typeof cacheControl === 'string' && NO_STORE.test(cacheControl)) || !ctx.cache.mayCache(text)) {
+    if (!ctx.cache.mayCache(text, request.headers['cache-control'])) {
       parseJson(request, text, done);
       return;
     }
     const routeHeader = request.headers['x-thinkgate-route'];
     const digest = PreparedChatMemo.digest({ scope: cacheScope(ctx.config, request.tenant), routeHeader: typeof routeHeader === 'string' ? routeHeader : '' }, text);
-    request.chatDigest = { digest, bytes: text.length };
+    request.chatDigest = { digest, bodyLength: text.length };
     const prepared = memo.get(digest, ctx.controller.effectiveThreshold());
     if (prepared === undefined) {
       parseJson(request, text, done);
@@ -171,7 +168,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       () => remembered?.cacheKeys ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
     );
     if (memo !== null && cachePlan !== null && remembered === undefined && request.chatDigest !== null) {
-      memo.set(request.chatDigest.digest, { chat, decision, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, request.chatDigest.bytes);
+      memo.set(request.chatDigest.digest, { chat, decision, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, request.chatDigest.bodyLength);
     }
     let leader: Leader<SharedAnswer> | null = null;
     /** The complete answer, once there is one: stored and handed to single-flight followers. */
