@@ -35,7 +35,7 @@ export interface PrepareContext {
 /** Heap charged per entry beyond the body: the digest key, the decision, the keys, the LRU slot. */
 const ENTRY_OVERHEAD_BYTES = 640;
 /** A parsed and validated body holds its strings plus object headers: about three times the JSON text. */
-const HEAP_PER_BODY_BYTE = 3;
+const HEAP_PER_BODY_CHAR = 3;
 
 /** A bounded memo of prepared requests, keyed by `digest(scope, route header, body bytes)`. Pure: no I/O. */
 export class PreparedChatMemo {
@@ -64,8 +64,9 @@ export class PreparedChatMemo {
     return entry !== undefined && entry.threshold === threshold ? entry : undefined;
   }
 
-  set(digest: string, entry: PreparedChat, rawBytes: number): void {
-    this.lru.set(digest, entry, { size: HEAP_PER_BODY_BYTE * rawBytes + ENTRY_OVERHEAD_BYTES });
+  /** `bodyLength`: the raw body's length in characters, what the entry's heap is charged from. */
+  set(digest: string, entry: PreparedChat, bodyLength: number): void {
+    this.lru.set(digest, entry, { size: HEAP_PER_BODY_CHAR * bodyLength + ENTRY_OVERHEAD_BYTES });
   }
 
   get size(): number {
