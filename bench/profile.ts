@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
+import { startAppConstant, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
 import { throughput } from './lib/load.js';
+import { pinMeasuredServers } from './lib/processes.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
 
 /**
- * `node --import tsx bench/profile.ts [--duration 10] [--mode json|stream|both|hit]` (hit: identical cacheable requests): runs thinkgate under
+ * `node --import tsx bench/profile.ts [--pin] [--duration 10] [--mode json|stream|both|hit|constant]` (hit: identical cacheable requests; constant: the same app's constant route): runs thinkgate under
  * `node --cpu-prof`, loads it, and prints where its CPU went (self time by function and by package).
  * The .cpuprofile file opens in Chrome DevTools (Performance) or speedscope as a flame graph.
  */
@@ -22,14 +23,19 @@ interface Profile {
   samples: number[];
 }
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, mode: { type: 'string', default: 'both' }, top: { type: 'string', default: '30' } } });
+const { values } = parseArgs({ options: { pin: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' }, mode: { type: 'string', default: 'both' }, top: { type: 'string', default: '30' } } });
 const dir = join(WORK_DIR, 'profiles');
 mkdirSync(dir, { recursive: true });
 
+if (values.pin) process.stderr.write(`pinned: ${pinMeasuredServers()}\n`);
 const upstream = await startUpstream();
-const tg = await startThinkgate({ reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+const gateway = { reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+// constant: the same app answering a constant JSON body on /v1/constant (the cache hit's ceiling).
+const tg = values.mode === 'constant' ? await startAppConstant(gateway) : await startThinkgate(gateway);
 const target = (body: string): { url: string; body: string; headers: Record<string, string> } => ({ url: `${tg.url}/v1/chat/completions`, body, headers: { 'cache-control': 'no-store' } });
-if (values.mode === 'hit') {
+if (values.mode === 'constant') {
+  process.stderr.write(`constant: ${JSON.stringify(await throughput({ url: `${tg.url}/v1/constant`, body: CACHEABLE_BODY, headers: {} }, 32, Number(values.duration)))}\n`);
+} else if (values.mode === 'hit') {
   process.stderr.write(`hit: ${JSON.stringify(await throughput({ url: `${tg.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {} }, 32, Number(values.duration)))}\n`);
 } else {
   if (values.mode !== 'stream') process.stderr.write(`json: ${JSON.stringify(await throughput(target(CHAT_BODY), 32, Number(values.duration)))}\n`);

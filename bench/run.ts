@@ -4,7 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
-import type { ServerProcess } from './lib/processes.js';
+import { pinMeasuredServers, type ServerProcess } from './lib/processes.js';
 import { measureCache, type CacheResult } from './scenarios/cache.js';
 import { measurePaired } from './scenarios/paired.js';
 import type { Target } from './lib/load.js';
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     baseline: { type: 'string', multiple: true, default: [] },
     'no-portkey': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
+    /** Measured servers on CPU 0, the harness and fake upstream on the others (`taskset`): steadier rounds. */
+    pin: { type: 'boolean', default: false },
     /** Suffix for the results file: bench/results/<date>-<label>.json (e.g. an A/B run). */
     label: { type: 'string' },
   },
@@ -47,6 +49,7 @@ const settings: ProxySettings = {
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 
 const load0 = loadavg()[0] ?? 0;
+const pinned = values.pin ? pinMeasuredServers() : undefined;
 const machine = {
   nproc: cpus().length,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -54,6 +57,7 @@ const machine = {
   loadAvg1mStart: Math.round(load0 * 100) / 100,
   loadAvg1mEnd: 0,
   commit: execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim(),
+  ...(pinned === undefined ? {} : { pinned }),
 };
 
 const processes: ServerProcess[] = [];

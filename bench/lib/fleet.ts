@@ -12,7 +12,7 @@ export const UPSTREAM_KEY = 'sk-bench-upstream-key';
 
 export function startUpstream(opts: { chunks?: number; chunkDelayMs?: number } = {}): Promise<ServerProcess> {
   const args = [join(BENCH_DIST, 'upstream.js'), '--chunks', String(opts.chunks ?? 8), '--chunk-delay-ms', String(opts.chunkDelayMs ?? 0)];
-  return startPortPrinter(opts.chunkDelayMs ? 'slow-upstream' : 'upstream', args);
+  return startPortPrinter(opts.chunkDelayMs ? 'slow-upstream' : 'upstream', args, { measured: false });
 }
 
 export function startBareFastify(): Promise<ServerProcess> {
@@ -63,6 +63,7 @@ export function startAppConstant(o: ThinkgateOptions): Promise<ServerProcess> {
     env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
     readyPath: '/healthz',
     logFile: join(WORK_DIR, `${name}.log`),
+    nodeArgs: o.nodeArgs ?? [],
   });
 }
 

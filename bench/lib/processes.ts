@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -24,6 +25,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * CPUs the measured servers run on (`taskset -c`), set by `bench --pin`; the harness (load generator) and the fake
+ * upstream keep the others. Unpinned, the scheduler moves a 2-core machine's two busy processes about and one
+ * round's req/s differs from the next by up to ±30 %; pinned, the rounds agree within a few per cent.
+ */
+let measuredCpus: string | null = null;
+
+/** Pins this process (the harness) to CPUs 1..n-1 and the measured servers started after this to CPU 0; says so. */
+export function pinMeasuredServers(): string {
+  const n = cpus().length;
+  if (n < 2) throw new Error('--pin needs at least 2 CPUs');
+  // -a: every thread of the harness (autocannon's sockets are served by this process's event loop).
+  execFileSync('taskset', ['-a', '-p', '-c', `1-${n - 1}`, String(process.pid)], { stdio: 'ignore' });
+  measuredCpus = '0';
+  return `measured servers on CPU 0; harness (load generator) and fake upstream on CPU${n > 2 ? `s 1-${n - 1}` : ' 1'}`;
+}
+
+/** `node ARGS`, under `taskset` when the process is measured and servers are pinned. */
+function measuredCommand(nodeArgs: string[], measured: boolean): [string, string[]] {
+  if (!measured || measuredCpus === null) return [process.execPath, nodeArgs];
+  return ['taskset', ['-c', measuredCpus, process.execPath, ...nodeArgs]];
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function stopper(child: ChildProcess): () => Promise<void> {
@@ -37,9 +61,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
-/** Starts a bench server that prints `{"port":N}` on its first stdout line. */
-export async function startPortPrinter(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+/** Starts a bench server that prints `{"port":N}` on its first stdout line; `measured: false` for helpers (the fake upstream). */
+export async function startPortPrinter(name: string, args: string[], opts: { env?: NodeJS.ProcessEnv; measured?: boolean } = {}): Promise<ServerProcess> {
+  const [file, argv] = measuredCommand(args, opts.measured ?? true);
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...opts.env } });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)));
@@ -57,7 +82,8 @@ export async function startOnPort(
 ): Promise<ServerProcess> {
   const port = await freePort();
   const out = openSync(opts.logFile, 'w');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args(port)], {
+  const [file, argv] = measuredCommand([...(opts.nodeArgs ?? []), ...args(port)], true);
+  const child = spawn(file, argv, {
     stdio: ['ignore', out, 'inherit'],
     env: { ...process.env, ...opts.env?.(port) },
   });

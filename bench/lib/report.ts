@@ -10,7 +10,7 @@ import type { MemoryResult } from '../scenarios/memory.js';
 export interface BenchResults {
   date: string;
   command: string;
-  machine: { nproc: number; cpu: string; node: string; loadAvg1mStart: number; loadAvg1mEnd: number; commit: string };
+  machine: { nproc: number; cpu: string; node: string; loadAvg1mStart: number; loadAvg1mEnd: number; commit: string; pinned?: string };
   settings: ProxySettings;
   scenarios: {
     throughput?: Record<string, Measured<ThroughputSample>>;
@@ -40,6 +40,7 @@ export function renderSummary(r: BenchResults): string {
     `Run ${r.date} · commit ${r.machine.commit} · \`${r.command}\``,
     '',
     `Machine: ${r.machine.nproc} × ${r.machine.cpu}, node ${r.machine.node}, load average (1 min) ${r.machine.loadAvg1mStart} at start (${r.machine.loadAvg1mEnd} at end, raised by the benchmark itself).` +
+      (r.machine.pinned === undefined ? '' : ` Pinned: ${r.machine.pinned}.`) +
       (underLoad ? ' **Measured under load from other processes: absolute figures are not meaningful; ratios (same run, interleaved) are indicative.**' : ''),
     `Settings: ${r.settings.rounds} interleaved rounds, ${r.settings.durationS} s per throughput run at ${r.settings.connections} connections, ${r.settings.latencyMs} ms per latency run at 1 connection; medians of rounds.`,
     '',

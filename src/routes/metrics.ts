@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Gauge } from 'prom-client';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/auth.js';
@@ -27,11 +26,13 @@ export const metricsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
 };
 
 /** Counts chat requests in flight at the root (the chat route lives in another plugin scope); ends on socket close too. */
-export function trackInFlight(app: FastifyInstance, gauge: Gauge): void {
+export function trackInFlight(app: FastifyInstance, inFlight: { value: number }): void {
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'POST' && request.url.startsWith('/v1/chat/completions')) {
-      gauge.inc();
-      reply.raw.once('close', () => gauge.dec());
+      inFlight.value++;
+      reply.raw.once('close', () => {
+        inFlight.value--;
+      });
     }
     done();
   });

@@ -1,42 +1,9 @@
-import { Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { DeferredCounter, DeferredHistogram, type CounterCell, type HistogramCell } from './deferred-metrics.js';
 import type { RequestRecord } from '../chat/record.js';
 import type { Accounting } from './accounting.js';
 import type { BreakerState, CircuitBreaker } from '../upstream/breaker.js';
 import { nanoToUsd } from './prices.js';
-
-/** One series of a deferred counter: requests add to `value`; prom-client reads it at scrape time. */
-interface CounterCell {
-  value: number;
-}
-
-/**
- * perf: a labelled counter whose per-request increments go into plain cells and reach prom-client at scrape
- * time, in `collect()`. prom-client's own `inc(labels, v)` hashed and validated the label object on every call,
- * and its `labels()` children do the same, so they save nothing. Totals and series are identical: a series exists
- * once it was incremented, and holds the sum of its increments.
- */
-class DeferredCounter<L extends string> {
-  private readonly cells: { labels: Record<L, string>; cell: CounterCell }[] = [];
-
-  constructor(config: { name: string; help: string; labelNames: readonly L[]; registers: Registry[] }) {
-    const cells = this.cells;
-    new Counter<L>({
-      ...config,
-      labelNames: [...config.labelNames],
-      collect() {
-        this.reset();
-        for (const { labels, cell } of cells) if (cell.value > 0) this.inc(labels as LabelValues<L>, cell.value);
-      },
-    });
-  }
-
-  /** A new series; the caller keeps it and adds to its `value` (a series with nothing added is not exported). */
-  cell(labels: Record<L, string>): CounterCell {
-    const cell = { value: 0 };
-    this.cells.push({ labels, cell });
-    return cell;
-  }
-}
 
 /** The series one (route, model) pair writes to, found with two map lookups and no string building per request. */
 interface RouteModelCells {
@@ -44,6 +11,7 @@ interface RouteModelCells {
   completionTokens: CounterCell;
   reasoningTokens: CounterCell;
   cost: CounterCell;
+  upstreamLatency: HistogramCell;
 }
 
 /** The series one route writes to. */
@@ -51,6 +19,8 @@ interface RouteCells {
   savedCost: CounterCell;
   savedTotal: CounterCell;
   savedReasoning: CounterCell;
+  gateScore: HistogramCell;
+  firstByte: HistogramCell;
   /** status → cache status → requests series. */
   requests: Map<number, Map<string, CounterCell>>;
   models: Map<string, RouteModelCells>;
@@ -71,13 +41,14 @@ export class GatewayMetrics {
   private readonly savedCost: DeferredCounter<'route'>;
   private readonly savedTokens: DeferredCounter<'route' | 'type'>;
   private readonly estimatedUsage: Counter;
-  private readonly gateScore: Histogram<'route'>;
+  private readonly gateScore: DeferredHistogram<'route'>;
   /** Read at scrape time: the gate controller's live threshold. */
   private thresholdSource: () => number;
   private readonly routes = new Map<string, RouteCells>();
-  private readonly upstreamLatency: Histogram<'route' | 'model'>;
-  private readonly firstByte: Histogram<'route'>;
-  readonly inFlight: Gauge;
+  private readonly upstreamLatency: DeferredHistogram<'route' | 'model'>;
+  private readonly firstByte: DeferredHistogram<'route'>;
+  /** Chat requests in flight; read at scrape time. */
+  readonly inFlight = { value: 0 };
   readonly ledgerErrors: Counter;
   private readonly fallbacks: Counter<'from' | 'to'>;
 
@@ -89,7 +60,7 @@ export class GatewayMetrics {
     this.savedCost = new DeferredCounter({ name: 'thinkgate_saved_cost_usd_total', help: 'Estimated USD saved against always-reasoning (counterfactual; see docs/savings.md).', labelNames: ['route'], registers });
     this.savedTokens = new DeferredCounter({ name: 'thinkgate_saved_tokens_total', help: 'Estimated tokens saved against always-reasoning (type total or reasoning).', labelNames: ['route', 'type'], registers });
     this.estimatedUsage = new Counter({ name: 'thinkgate_usage_estimated_total', help: 'Requests whose token counts were estimated by the gateway tokenizer (no upstream usage).', registers });
-    this.gateScore = new Histogram({ name: 'thinkgate_gate_score', help: 'Gate complexity score of each chat request, by the route taken.', labelNames: ['route'], buckets: SCORE_BUCKETS, registers });
+    this.gateScore = new DeferredHistogram({ name: 'thinkgate_gate_score', help: 'Gate complexity score of each chat request, by the route taken.', buckets: SCORE_BUCKETS, registers });
     this.thresholdSource = () => initialThreshold;
     const threshold = (): number => this.thresholdSource();
     new Gauge({
@@ -101,9 +72,17 @@ export class GatewayMetrics {
         if (Number.isFinite(value)) this.set(value);
       },
     });
-    this.upstreamLatency = new Histogram({ name: 'thinkgate_upstream_latency_seconds', help: 'Total latency of chat requests answered by an upstream (not cache hits).', labelNames: ['route', 'model'], buckets: LATENCY_BUCKETS_S, registers });
-    this.firstByte = new Histogram({ name: 'thinkgate_time_to_first_byte_seconds', help: 'Time from request start to the first byte sent to the client.', labelNames: ['route'], buckets: LATENCY_BUCKETS_S, registers });
-    this.inFlight = new Gauge({ name: 'thinkgate_requests_in_flight', help: 'Chat requests being handled right now.', registers });
+    this.upstreamLatency = new DeferredHistogram({ name: 'thinkgate_upstream_latency_seconds', help: 'Total latency of chat requests answered by an upstream (not cache hits).', buckets: LATENCY_BUCKETS_S, registers });
+    this.firstByte = new DeferredHistogram({ name: 'thinkgate_time_to_first_byte_seconds', help: 'Time from request start to the first byte sent to the client.', buckets: LATENCY_BUCKETS_S, registers });
+    const inFlight = this.inFlight;
+    new Gauge({
+      name: 'thinkgate_requests_in_flight',
+      help: 'Chat requests being handled right now.',
+      registers,
+      collect() {
+        this.set(inFlight.value);
+      },
+    });
     this.ledgerErrors = new Counter({ name: 'thinkgate_ledger_write_errors_total', help: 'Ledger writes that failed (e.g. Redis unavailable): stats undercount by this many requests.', registers });
     this.fallbacks = new Counter({ name: 'thinkgate_fallbacks_total', help: 'Requests served by the other tier because the decided one failed or its breaker was open.', labelNames: ['from', 'to'], registers });
   }
@@ -134,6 +113,8 @@ export class GatewayMetrics {
         savedCost: this.savedCost.cell({ route }),
         savedTotal: this.savedTokens.cell({ route, type: 'total' }),
         savedReasoning: this.savedTokens.cell({ route, type: 'reasoning' }),
+        gateScore: this.gateScore.cell({ route }),
+        firstByte: this.firstByte.cell({ route }),
         requests: new Map(),
         models: new Map(),
       };
@@ -164,6 +145,7 @@ export class GatewayMetrics {
         completionTokens: this.tokens.cell({ route, model, type: 'completion' }),
         reasoningTokens: this.tokens.cell({ route, model, type: 'reasoning' }),
         cost: this.cost.cell({ route, model }),
+        upstreamLatency: this.upstreamLatency.cell({ route, model }),
       };
       cells.models.set(model, m);
     }
@@ -172,13 +154,12 @@ export class GatewayMetrics {
 
   observe(r: RequestRecord, a: Accounting): void {
     const route = r.route;
-    const model = r.upstreamModel;
     const cells = this.routeCells(route);
     this.requestCell(cells, route, r.status, r.cache).value += 1;
-    this.gateScore.observe({ route }, r.score);
+    cells.gateScore.observe(r.score);
     const t = a.upstreamTokens;
     if (t.prompt > 0 || t.completion > 0 || t.reasoning > 0 || a.costNano > 0) {
-      const m = this.modelCells(cells, route, model);
+      const m = this.modelCells(cells, route, r.upstreamModel);
       m.promptTokens.value += t.prompt;
       m.completionTokens.value += t.completion;
       m.reasoningTokens.value += t.reasoning;
@@ -189,8 +170,8 @@ export class GatewayMetrics {
     if (a.savedTokens > 0) cells.savedTotal.value += a.savedTokens;
     if (a.savedReasoningTokens > 0) cells.savedReasoning.value += a.savedReasoningTokens;
     if (a.usageEstimated) this.estimatedUsage.inc();
-    if (r.cache !== 'hit') this.upstreamLatency.observe({ route, model }, r.latencyMs / 1000);
-    if (r.ttfbMs !== null) this.firstByte.observe({ route }, r.ttfbMs / 1000);
+    if (r.cache !== 'hit') this.modelCells(cells, route, r.upstreamModel).upstreamLatency.observe(r.latencyMs / 1000);
+    if (r.ttfbMs !== null) cells.firstByte.observe(r.ttfbMs / 1000);
     if (r.fallback) this.fallbacks.inc({ from: route === 'reasoning' ? 'direct' : 'reasoning', to: route });
   }
 }
