@@ -4,79 +4,53 @@ import type { Config } from '../config/schema.js';
 
 /** Longest a log line waits in the user-space buffer on a quiet gateway. */
 const FLUSH_INTERVAL_MS = 250;
-/** SonicBoom's largest single write (its default, 16 KB, would split every batch in four), and a batch's size. */
-const BATCH_BYTES = 65_536;
+/**
+ * Lines are handed to the file descriptor in batches of about this many characters when traffic is high: each
+ * asynchronous write is a thread-pool round trip, so fewer, larger writes cost less CPU per line (a cache hit
+ * used ~3–11 % less CPU with 60,000 than with 8,192, `bench/results/2026-11-29-exp-batch64.json`).
+ */
+const BATCH_CHARS = 60_000;
+/** SonicBoom's largest single write (its default, 16 KB, would split every batch in four). */
+const MAX_WRITE_BYTES = 65_536;
 
-/** A SonicBoom in `contentMode: 'buffer'` (its typings only describe the default string mode). */
-interface BufferSonicBoom {
-  write(data: Buffer): boolean;
-  flush(cb?: (err?: Error) => void): void;
-  flushSync(): void;
-  /** -1 until the destination is open (a path opens asynchronously). */
-  readonly fd: number;
-  once(event: 'ready' | 'error', listener: () => void): unknown;
-}
+type SonicBoom = ReturnType<typeof pino.destination>;
 
 /**
- * Encodes lines straight into a 64 KB buffer and hands SonicBoom (in buffer mode) a whole batch at a time: each
- * asynchronous write is a thread-pool round trip, so fewer, larger writes cost less CPU per line (a cache hit used
- * ~3–11 % less CPU with ~60 KB batches than with 8 KB, `bench/results/2026-11-29-exp-batch64.json`). Encoding
- * each line as it comes (one `utf8Write`) replaced appending to a string batch, which SonicBoom then measured and
- * V8 flattened and encoded again: ~1.7 µs less per request line (3.3 against 4.9–5.5 µs with its serialisation,
- * in a loop of 300k lines).
+ * Joins lines into one string and hands SonicBoom a whole batch at a time. SonicBoom measures the UTF-8 length of
+ * its pending buffer on every `write` (`Buffer.byteLength` over up to 16 KB), which made each ~600-byte request
+ * line cost ~6 µs of CPU; appending to a string here is a pointer operation, and the batch is measured once.
  */
 class LineBatcher implements DestinationStream {
-  private buf = Buffer.allocUnsafe(BATCH_BYTES);
-  private used = 0;
-  /** Whether SonicBoom was ever handed a batch (see `flush`). */
-  private handed = false;
+  private batch = '';
   /** Set when a line arrived since the last timer flush: an idle gateway makes no empty writes. */
   pending = false;
 
-  constructor(private readonly sonic: BufferSonicBoom) {}
+  constructor(
+    private readonly sonic: SonicBoom,
+    private readonly batchChars: number,
+  ) {}
 
-  write(text: string): void {
+  write(line: string): void {
     this.pending = true;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair, 2 units, takes 4).
-    const worst = text.length * 3;
-    if (this.used + worst > BATCH_BYTES) {
-      this.drain();
-      if (worst > BATCH_BYTES) {
-        this.handed = true;
-        this.sonic.write(Buffer.from(text, 'utf8'));
-        return;
-      }
-    }
-    this.used += this.buf.write(text, this.used, 'utf8');
+    this.batch += line;
+    if (this.batch.length >= this.batchChars) this.drain();
   }
 
-  /** Hands the batch to SonicBoom (which writes asynchronously) and starts a new one. */
+  /** Hands the batch to SonicBoom (which writes asynchronously). */
   drain(): void {
-    if (this.used === 0) return;
-    const out = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(BATCH_BYTES);
-    this.used = 0;
-    this.handed = true;
+    if (this.batch === '') return;
+    const out = this.batch;
+    this.batch = '';
     this.sonic.write(out);
   }
 
   /**
    * Drains the batch and asks SonicBoom to write. With `done`, waits for SonicBoom's `drain`: only for close,
    * never from the timer — under steady load the buffer may not empty between ticks, and every waiting call
-   * would leave a listener behind. With nothing ever written, waits only for the destination to be open:
-   * SonicBoom 4.2's buffer mode throws (in a callback, so uncaught) when asked to flush nothing before that.
+   * would leave a listener behind.
    */
   flush(done?: () => void): void {
     this.drain();
-    if (!this.handed) {
-      if (done === undefined) return;
-      if (this.sonic.fd >= 0) done();
-      else {
-        this.sonic.once('ready', done);
-        this.sonic.once('error', done);
-      }
-      return;
-    }
     if (done === undefined) this.sonic.flush();
     else this.sonic.flush(() => done());
   }
@@ -107,8 +81,8 @@ export interface OwnLogger {
  */
 export function createLogger(log: Config['log'], redactPaths: string[], dest: number | string = 1): OwnLogger {
   // minLength 1, not 0: with 0 SonicBoom's flush() returns before the pending write has landed.
-  const sonic = pino.destination({ dest, sync: false, minLength: 1, maxWrite: BATCH_BYTES, contentMode: 'buffer' }) as unknown as BufferSonicBoom;
-  const lines = new LineBatcher(sonic);
+  const sonic = pino.destination({ dest, sync: false, minLength: 1, maxWrite: MAX_WRITE_BYTES });
+  const lines = new LineBatcher(sonic, BATCH_CHARS);
   const logger = pino({ level: log.level, redact: { paths: redactPaths, censor: '[redacted]' } }, lines);
   // Best effort throughout: a destination that is gone (closed fd) is never a reason to fail a request or shutdown.
   const flushPending = (): void => {
@@ -132,20 +106,11 @@ export function createLogger(log: Config['log'], redactPaths: string[], dest: nu
   timer.unref();
   // pino's default base bindings, as its own lines carry them.
   const framePrefix = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`;
-  const head = `{"level":${logger.levels.values.info ?? 30},"time":`;
-  let lastMsg = '';
-  let lastTail = '';
+  const infoLevel = logger.levels.values.info ?? 30;
   const writeInfoLine = (fieldsJson: string, msg: string): void => {
     if (!logger.isLevelEnabled('info')) return;
-    if (msg !== lastMsg) {
-      lastMsg = msg;
-      lastTail = `,"msg":${JSON.stringify(msg)}}\n`;
-    }
     const inner = fieldsJson.slice(1, -1);
-    // Three writes, not one concatenated line: the fields are encoded once, straight into the batch.
-    lines.write(`${head}${Date.now()}${framePrefix}${inner === '' ? '' : ','}`);
-    lines.write(inner);
-    lines.write(lastTail);
+    lines.write(`{"level":${infoLevel},"time":${Date.now()}${framePrefix}${inner === '' ? '' : ','}${inner},"msg":${JSON.stringify(msg)}}\n`);
   };
   return {
     logger,
