@@ -6,8 +6,8 @@ import type { ChatRequest } from './schema.js';
 /**
  * A chat request worked out as far as it can be without the upstream: validated, routed, and (when the cache
  * may hold its answer) keyed. Working it out costs more than serving a cache hit (zod, the gate's cue scan, the
- * adapted bodies and a SHA-256 over their canonical JSON), so the route remembers it by a digest of the request's
- * exact bytes: a repeat — the one request a cache can answer — skips straight to the lookup.
+ * adapted bodies and a SHA-256 over their canonical JSON), so the route remembers it by the request's exact bytes
+ * (with its tenant and route header): a repeat — the one request a cache can answer — skips straight to the lookup.
  */
 export interface PreparedChat {
   chat: ChatRequest;
@@ -25,19 +25,24 @@ export interface CacheKeys {
 
 /**
  * Everything besides the body that shapes a prepared request: the cache scope (tenant) and the route header.
- * The digest covers them with the body, so two tenants sending the same bytes never share an entry.
+ * The memo key covers them with the body, so two tenants sending the same bytes never share an entry.
  */
 export interface PrepareContext {
   scope: string;
   routeHeader: string;
 }
 
-/** Heap charged per entry beyond the body: the digest key, the decision, the keys, the LRU slot. */
+/** Heap charged per entry beyond the body and the memo key: the decision, the cache keys, the LRU slot. */
 const ENTRY_OVERHEAD_BYTES = 640;
+/**
+ * V8 hashes a string longer than this (`String::kMaxHashCalcLength`) by its length alone: every such key of one
+ * length would share a hash bucket and be told apart by full comparisons. Longer keys are digested instead.
+ */
+const MAX_RAW_KEY_CHARS = 16_383;
 /** A parsed and validated body holds its strings plus object headers: about three times the JSON text. */
 const HEAP_PER_BODY_CHAR = 3;
 
-/** A bounded memo of prepared requests, keyed by `digest(scope, route header, body bytes)`. Pure: no I/O. */
+/** A bounded memo of prepared requests, keyed by `keyOf(scope, route header, body bytes)`. Pure: no I/O. */
 export class PreparedChatMemo {
   private readonly lru: LRUCache<string, PreparedChat>;
 
@@ -50,23 +55,27 @@ export class PreparedChatMemo {
   }
 
   /**
-   * SHA-256 rather than the body itself as the map key: V8 hashes a long string by its length alone. Lengths
-   * prefix the context fields, so no choice of them can run into the next.
+   * The memo key: the context fields and the body themselves, compared in full by the map (no digest can
+   * collide), up to V8's hashing limit; a SHA-256 of them beyond it (perf: the digest cost ~1.7 µs per request,
+   * more than the lookup it serves). Lengths prefix the context fields, so no choice of them can run into the next;
+   * a raw key has a `:` after its leading digits, which base64 never has, so the two kinds never meet.
    */
-  static digest(context: PrepareContext, raw: string): string {
+  static keyOf(context: PrepareContext, raw: string): string {
     const { scope, routeHeader } = context;
-    return hash('sha256', `${scope.length}:${scope}${routeHeader.length}:${routeHeader}${raw}`, 'base64');
+    const key = `${scope.length}:${scope}${routeHeader.length}:${routeHeader}${raw}`;
+    return key.length <= MAX_RAW_KEY_CHARS ? key : hash('sha256', key, 'base64');
   }
 
   /** The remembered request, if it was prepared at this same threshold. */
-  get(digest: string, threshold: number): PreparedChat | undefined {
-    const entry = this.lru.get(digest);
+  get(key: string, threshold: number): PreparedChat | undefined {
+    const entry = this.lru.get(key);
     return entry !== undefined && entry.threshold === threshold ? entry : undefined;
   }
 
-  /** `bodyLength`: the raw body's length in characters, what the entry's heap is charged from. */
-  set(digest: string, entry: PreparedChat, bodyLength: number): void {
-    this.lru.set(digest, entry, { size: HEAP_PER_BODY_CHAR * bodyLength + ENTRY_OVERHEAD_BYTES });
+  /** `bodyLength`: the raw body's length in characters, what the parsed entry's heap is charged from. */
+  set(key: string, entry: PreparedChat, bodyLength: number): void {
+    // The key is kept too: up to 2 bytes a character (V8 stores non-Latin-1 text as UTF-16).
+    this.lru.set(key, entry, { size: HEAP_PER_BODY_CHAR * bodyLength + 2 * key.length + ENTRY_OVERHEAD_BYTES });
   }
 
   get size(): number {

@@ -28,8 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** This exact request (same tenant, route header and bytes) prepared earlier at the current threshold. */
     preparedChat: PreparedChat | null;
-    /** Digest of the request's bytes for the prepared-request memo; null when the memo is not consulted. */
-    chatDigest: { digest: string; bodyLength: number } | null;
+    /** The request's key in the prepared-request memo; null when the memo is not consulted. */
+    chatMemoKey: { key: string; bodyLength: number } | null;
   }
 }
 
@@ -37,11 +37,11 @@ declare module 'fastify' {
  * Parses chat bodies as the default JSON parser does (same poisoning rules), but first looks the exact bytes up in
  * the prepared-request memo: a repeat skips parsing too, and the route skips validation, the gate and key hashing.
  * Requests that can never use the cache (`no-store`, or not deterministic in `deterministic` mode) are not
- * digested at all: the digest is a SHA-256 over the whole body.
+ * looked up at all: building the key copies the body (and hashes a long one).
  */
 function rememberPreparedRequests(app: FastifyInstance, ctx: GatewayContext, memo: PreparedChatMemo): void {
   app.decorateRequest('preparedChat', null);
-  app.decorateRequest('chatDigest', null);
+  app.decorateRequest('chatMemoKey', null);
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
@@ -51,9 +51,9 @@ function rememberPreparedRequests(app: FastifyInstance, ctx: GatewayContext, mem
       return;
     }
     const routeHeader = request.headers['x-thinkgate-route'];
-    const digest = PreparedChatMemo.digest({ scope: cacheScope(ctx.config, request.tenant), routeHeader: typeof routeHeader === 'string' ? routeHeader : '' }, text);
-    request.chatDigest = { digest, bodyLength: text.length };
-    const prepared = memo.get(digest, ctx.controller.effectiveThreshold());
+    const key = PreparedChatMemo.keyOf({ scope: cacheScope(ctx.config, request.tenant), routeHeader: typeof routeHeader === 'string' ? routeHeader : '' }, text);
+    request.chatMemoKey = { key, bodyLength: text.length };
+    const prepared = memo.get(key, ctx.controller.effectiveThreshold());
     if (prepared === undefined) {
       parseJson(request, text, done);
       return;
@@ -167,8 +167,8 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
       request.headers['cache-control'],
       () => remembered?.cacheKeys ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
     );
-    if (memo !== null && cachePlan !== null && remembered === undefined && request.chatDigest !== null) {
-      memo.set(request.chatDigest.digest, { chat, decision, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, request.chatDigest.bodyLength);
+    if (memo !== null && cachePlan !== null && remembered === undefined && request.chatMemoKey !== null) {
+      memo.set(request.chatMemoKey.key, { chat, decision, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, request.chatMemoKey.bodyLength);
     }
     let leader: Leader<SharedAnswer> | null = null;
     /** The complete answer, once there is one: stored and handed to single-flight followers. */

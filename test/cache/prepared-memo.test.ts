@@ -10,15 +10,18 @@ const prepared = (threshold: number, content = 'q'): PreparedChat => ({
 });
 
 describe('PreparedChatMemo (pure)', () => {
-  it('digests scope, route header and bytes together', () => {
-    const body = '{"model":"auto","messages":[{"role":"user","content":"hi"}]}';
-    const base = PreparedChatMemo.digest({ scope: 't_a', routeHeader: '' }, body);
-    expect(PreparedChatMemo.digest({ scope: 't_a', routeHeader: '' }, body)).toBe(base);
-    expect(PreparedChatMemo.digest({ scope: 't_b', routeHeader: '' }, body)).not.toBe(base);
-    expect(PreparedChatMemo.digest({ scope: 't_a', routeHeader: 'reasoning' }, body)).not.toBe(base);
-    expect(PreparedChatMemo.digest({ scope: 't_a', routeHeader: '' }, `${body} `)).not.toBe(base);
-    // The separator keeps fields apart: moving a character across the boundary changes the digest.
-    expect(PreparedChatMemo.digest({ scope: 't_a\n', routeHeader: '' }, body)).not.toBe(PreparedChatMemo.digest({ scope: 't_a', routeHeader: '\n' }, body));
+  it.each([
+    ['short body (the key itself)', 'hi'],
+    ['body past V8’s string-hash limit (a SHA-256 digest)', 'x'.repeat(20_000)],
+  ])('keys scope, route header and bytes together: %s', (_, content) => {
+    const body = `{"model":"auto","messages":[{"role":"user","content":"${content}"}]}`;
+    const base = PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '' }, body);
+    expect(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '' }, body)).toBe(base);
+    expect(PreparedChatMemo.keyOf({ scope: 't_b', routeHeader: '' }, body)).not.toBe(base);
+    expect(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: 'reasoning' }, body)).not.toBe(base);
+    expect(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '' }, `${body} `)).not.toBe(base);
+    // The separator keeps fields apart: moving a character across the boundary changes the key.
+    expect(PreparedChatMemo.keyOf({ scope: 't_a\n', routeHeader: '' }, body)).not.toBe(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '\n' }, body));
   });
 
   it('holds an entry only while the threshold it was decided at holds', () => {
