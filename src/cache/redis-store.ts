@@ -93,6 +93,10 @@ export class RedisStore implements CacheStore {
     this.opts.log.warn({ redisErrors: this.errors, err: message }, 'cache: redis unavailable, cache bypassed');
   }
 
+  peek(key: string): CacheEntry | undefined {
+    return this.near.peek(key);
+  }
+
   async get(key: string): Promise<StoreLookup> {
     const near = this.near.peek(key);
     if (near !== undefined) return near;

@@ -13,6 +13,8 @@ export interface StoreStats {
 }
 
 export interface CacheStore {
+  /** The entry when this process holds it (the LRU, or Redis's near-cache); undefined says nothing about the store. */
+  peek(key: string): CacheEntry | undefined;
   get(key: string): Promise<StoreLookup>;
   set(key: string, entry: CacheEntry): Promise<void>;
   stats(): StoreStats;

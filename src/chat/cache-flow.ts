@@ -88,6 +88,18 @@ function storedAnswer(entry: CacheEntry, crossTier: boolean): CachedAnswer {
   return { tier, crossTier, coalesced: false, json, completion, usage };
 }
 
+/**
+ * A stored answer this process holds for the request's own tier, without waiting for anything; null when
+ * `resolveFromCache` has to ask (the store, or the in-flight group). Counts the hit.
+ */
+export function resolveHeldAnswer(cache: ResultCache, plan: CachePlan | null): { kind: 'served'; answer: CachedAnswer } | null {
+  if (plan === null || !plan.policy.read) return null;
+  const found = cache.peek(plan.lookupKeys);
+  if (found === undefined) return null;
+  cache.count('hit', false);
+  return { kind: 'served', answer: storedAnswer(found.entry, false) };
+}
+
 /** Reads the store, then joins or leads the in-flight group for the key. Counts the outcome. */
 export async function resolveFromCache(cache: ResultCache, plan: CachePlan | null, clientGone: () => boolean): Promise<CacheResolution> {
   if (plan === null) {

@@ -4,7 +4,7 @@ import type { RequestRecord } from '../chat/record.js';
 import { validateChatRequest } from '../chat/validate.js';
 import { pipeStream, readCompletion, type ForwardOptions } from '../chat/forward.js';
 import { SseWriter } from '../chat/stream-writer.js';
-import { cacheKeysFor, cacheScope, planCache, resolveFromCache, sendCachedAnswer } from '../chat/cache-flow.js';
+import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveHeldAnswer, sendCachedAnswer } from '../chat/cache-flow.js';
 import { PreparedChatMemo, type PreparedChat } from '../chat/prepared.js';
 import type { ChatRequest } from '../chat/schema.js';
 import type { ChatCompletion } from '../chat/types.js';
@@ -177,7 +177,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     let produced: ChatCompletion | undefined;
 
     try {
-      const cached = await resolveFromCache(ctx.cache, cachePlan, clientGone);
+      const cached = resolveHeldAnswer(ctx.cache, cachePlan) ?? (await resolveFromCache(ctx.cache, cachePlan, clientGone));
       if (cached.kind === 'gone') {
         record.outcome = 'aborted';
         record.status = 499;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEntry, encodeEntry, entrySize, type CacheEntry } from '../../src/cache/entry.js';
+import { ResultCache } from '../../src/cache/result-cache.js';
 import { MemoryStore } from '../../src/cache/store.js';
 
 const entry = (json: string): CacheEntry => ({ tier: 'reasoning', json, storedAt: 1_700_000_000_123 });
@@ -45,5 +46,22 @@ describe('MemoryStore', () => {
     const store = new MemoryStore(4096, 60);
     await store.set('big', entry('x'.repeat(2000)));
     expect(await store.get('big')).toBeNull();
+  });
+});
+
+describe('ResultCache.peek (the promise-free lookup of a cache hit)', () => {
+  const cacheOver = (store: MemoryStore): ResultCache =>
+    new ResultCache({ enabled: true, memoMaxBytes: 0 } as ConstructorParameters<typeof ResultCache>[0], store);
+
+  it('answers for the routed tier’s key only: a cross-tier entry waits for the ordered lookup', async () => {
+    const store = new MemoryStore(1 << 20, 60);
+    const cache = cacheOver(store);
+    store.put('routed', entry('{"a":1}'));
+    store.put('cross', entry('{"b":2}'));
+    expect(cache.peek(['routed', 'cross'])).toMatchObject({ key: 'routed', crossTier: false });
+    expect(cache.peek(['absent', 'cross'])).toBeUndefined();
+    // The ordered lookup still finds the cross-tier entry, marked as such.
+    expect(await cache.lookup(['absent', 'cross'])).toMatchObject({ key: 'cross', crossTier: true });
+    expect(cache.peek([])).toBeUndefined();
   });
 });
