@@ -69,6 +69,11 @@ export function renderSummary(r: BenchResults): string {
       const inApp = ratio(s.cache.results['thinkgate-cache'].median.rps, constant.median.rps);
       targets.push(['cache hit req/s ÷ the same app answering a constant JSON body', '≥ 0.7', fmt(inApp), verdict(inApp >= 0.7)]);
     }
+    if (s.cache.present) {
+      const p99 = s.cache.results['thinkgate-cache'].median.p99Ms;
+      const at32 = r.settings.connections === 32;
+      targets.push([`cache hit p99 at ${r.settings.connections} connections`, '< 5 ms at 32', `${fmt(p99, 2)} ms`, at32 ? verdict(p99 < 5) : 'n/a (run with --connections 32)']);
+    }
   }
   if (s.memory) {
     targets.push(['RSS idle (default cache)', '< 120 MB', `${fmt(s.memory.idleMB, 1)} MB`, verdict(s.memory.idleMB < 120)]);
@@ -107,7 +112,7 @@ export function renderSummary(r: BenchResults): string {
     lines.push(`**${title}**`, '', row(['contender', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors', 'non-2xx']), row(['---', '---', '---', '---', '---', '---', '---']));
     for (const [k, v] of Object.entries(m)) {
       if (v === undefined) continue;
-      lines.push(row([k, fmt(v.median.rps, 0), fmt(v.median.p50Ms, 1), fmt(v.median.p99Ms, 1), fmt(v.median.cpuUsPerReq, 0), String(v.median.errors), String(v.median.non2xx)]));
+      lines.push(row([k, fmt(v.median.rps, 0), fmt(v.median.p50Ms, 2), fmt(v.median.p99Ms, 2), fmt(v.median.cpuUsPerReq, 0), String(v.median.errors), String(v.median.non2xx)]));
     }
     lines.push('');
   };

@@ -102,11 +102,17 @@ export async function installLoadShedding(scope: FastifyInstance, config: Config
       return;
     }
     // 'close' fires once for every response, finished, hijacked (streams) or cut: the slot is always returned.
-    reply.raw.once('close', () => limiter.release(tenant));
+    // (`on`, not `once`: it fires once anyway, and `once` wraps the listener in another closure per request.)
+    reply.raw.on('close', () => limiter.release(tenant));
     done();
   });
 
   scope.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    // A chat request remembered by the prepared-request memo passed this check when its same bytes were first seen.
+    if (request.preparedChat != null) {
+      done();
+      return;
+    }
     if (typeof request.body === 'object' && request.body !== null && jsonDepthExceeds(request.body, limits.maxJsonDepth)) {
       done(new GatewayError(400, `The request body is nested deeper than ${limits.maxJsonDepth} levels.`, { code: 'nesting_too_deep' }));
       return;

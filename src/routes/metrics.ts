@@ -30,7 +30,8 @@ export function trackInFlight(app: FastifyInstance, inFlight: { value: number })
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'POST' && request.url.startsWith('/v1/chat/completions')) {
       inFlight.value++;
-      reply.raw.once('close', () => {
+      // 'close' fires once per response; `once` would wrap the listener in another closure.
+      reply.raw.on('close', () => {
         inFlight.value--;
       });
     }
