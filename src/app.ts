@@ -7,6 +7,7 @@ import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
 import { authenticate, KeyRing } from './http/auth.js';
 import { createLogger } from './http/logger.js';
+import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
 import { requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
@@ -67,6 +68,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     clientErrorHandler,
     // One line per request comes from the request-log observer, with routing and cost; fastify's own pair would double it.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLoggerFactory,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
