@@ -21,14 +21,13 @@ export function registerCacheMetrics(registry: Registry, cache: ResultCache): vo
   };
   statGauge('thinkgate_cache_entries', 'Entries in the in-process cache (the near-cache with the redis store).', (s) => s.entries);
   statGauge('thinkgate_cache_bytes', 'Bytes accounted to the in-process cache entries (bounded by cache.maxBytes / nearCacheMaxBytes).', (s) => s.bytes);
-  statGauge(
-    'thinkgate_cache_redis_up',
-    '1 when the redis cache store is connected; 0 while it is down (cache bypassed). Absent value with the memory store.',
-    (s) => (s.redis === undefined ? undefined : s.redis.up ? 1 : 0),
-  );
+  // Only with the Redis store: an unset gauge would print 0, and an alert on "redis down" would fire without Redis.
+  if (cache.stats().kind === 'redis') {
+    statGauge('thinkgate_cache_redis_up', '1 when the redis cache store is connected; 0 while it is down (cache bypassed).', (s) => (s.redis?.up === true ? 1 : 0));
+  }
   statGauge(
     'thinkgate_cache_memo_entries',
-    'Prepared requests remembered by digest of their bytes (a repeat skips validation, the gate and key hashing).',
+    'Prepared requests remembered by their bytes (a repeat skips validation, the gate and key hashing).',
     (s) => s.memo?.entries,
   );
   statGauge('thinkgate_cache_memo_bytes', 'Bytes charged to the prepared-request memo (bounded by cache.memoMaxBytes).', (s) => s.memo?.bytes);

@@ -131,6 +131,8 @@ describe('prepared-request memo over HTTP', () => {
       await (await post(gw.url, proof, { 'cache-control': 'no-store' })).json();
       // Not deterministic (no temperature, 0.7) or no-store: nothing to remember.
       expect(await memoEntries(gw.url)).toBe(0);
+      // The memory store has no Redis: no "redis up" series at all (an unset gauge would read 0, i.e. "down").
+      expect(await (await fetch(`${gw.url}/metrics`)).text()).not.toMatch(/^thinkgate_cache_redis_up/m);
       await (await post(gw.url, proof)).json();
       await (await post(gw.url, { ...sampled, seed: 7 })).json();
       expect(await memoEntries(gw.url)).toBe(2);
