@@ -120,11 +120,14 @@ function newRecord(request: FastifyRequest, chat: ChatRequest, decision: RouteDe
     outcome: 'completed',
     errorCode: null,
     usage: null,
+    // Optional fields present from the start (perf): records of hits, misses and streams share one object shape.
+    cacheTier: undefined,
+    usageEstimated: undefined,
+    prompt: logPrompts ? promptText(chat.messages) : undefined,
     startedAt: Date.now(),
     ttfbMs: null,
     latencyMs: 0,
   };
-  if (logPrompts) record.prompt = promptText(chat.messages);
   return record;
 }
 
