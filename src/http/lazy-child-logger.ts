@@ -2,7 +2,8 @@ import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
 type Bindings = Parameters<FastifyBaseLogger['child']>[0];
 type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
-type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type Level = (typeof LEVELS)[number];
 
 /**
  * The request logger (`request.log`), made on first use. Fastify gives every request a pino child bound to its
@@ -24,7 +25,8 @@ class LazyChildLogger {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
 
-  private call(level: Level, args: unknown[]): void {
+  /** Writes at `level` through the child, making it first if need be. */
+  write(level: Level, args: unknown[]): void {
     const logger = this.logger;
     (logger[level] as (...a: unknown[]) => void).apply(logger, args);
   }
@@ -37,37 +39,20 @@ class LazyChildLogger {
     this.logger.level = level;
   }
 
-  fatal(...args: unknown[]): void {
-    this.call('fatal', args);
-  }
-
-  error(...args: unknown[]): void {
-    this.call('error', args);
-  }
-
-  warn(...args: unknown[]): void {
-    this.call('warn', args);
-  }
-
-  info(...args: unknown[]): void {
-    this.call('info', args);
-  }
-
-  debug(...args: unknown[]): void {
-    this.call('debug', args);
-  }
-
-  trace(...args: unknown[]): void {
-    this.call('trace', args);
-  }
-
-  silent(...args: unknown[]): void {
-    this.call('silent', args);
-  }
-
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
     return this.logger.child(bindings, options);
   }
+}
+
+// One method per level on the prototype (`request.log.info(...)` and the rest), each writing through the child.
+for (const level of LEVELS) {
+  Object.defineProperty(LazyChildLogger.prototype, level, {
+    value(this: LazyChildLogger, ...args: unknown[]): void {
+      this.write(level, args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** Fastify's `childLoggerFactory`: the default one (`logger.child(bindings, opts)`), deferred to first use. */

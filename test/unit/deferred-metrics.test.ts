@@ -9,6 +9,19 @@ const BUCKETS = [0.1, 0.25, 0.5, 1, 2.5];
 const routes = fc.constantFrom('direct', 'reasoning', 'a"b\\c');
 const value = fc.double({ min: 0, max: 5, noNaN: true });
 
+/** One cell per route, made on first use: how the gateway's metrics hold their cells. */
+function cellsByRoute<C>(make: (route: string) => C): (route: string) => C {
+  const cells = new Map<string, C>();
+  return (route) => {
+    let cell = cells.get(route);
+    if (cell === undefined) {
+      cell = make(route);
+      cells.set(route, cell);
+    }
+    return cell;
+  };
+}
+
 describe('DeferredHistogram', () => {
   it('prints the same exposition as a prom-client Histogram fed the same observations', async () => {
     await fc.assert(
@@ -17,15 +30,10 @@ describe('DeferredHistogram', () => {
         const deferred = new Registry();
         const ref = new Histogram({ name: 'h_seconds', help: 'help text', labelNames: ['route'], buckets: BUCKETS, registers: [reference] });
         const ours = new DeferredHistogram<'route'>({ name: 'h_seconds', help: 'help text', buckets: BUCKETS, registers: [deferred] });
-        const cells = new Map<string, ReturnType<typeof ours.cell>>();
+        const cell = cellsByRoute((route) => ours.cell({ route }));
         for (const [route, v] of observations) {
           ref.observe({ route }, v);
-          let cell = cells.get(route);
-          if (cell === undefined) {
-            cell = ours.cell({ route });
-            cells.set(route, cell);
-          }
-          cell.observe(v);
+          cell(route).observe(v);
         }
         expect(await deferred.metrics()).toBe(await reference.metrics());
       }),
@@ -67,15 +75,10 @@ describe('DeferredCounter', () => {
         const deferred = new Registry();
         const ref = new Counter({ name: 'c_total', help: 'help', labelNames: ['route'], registers: [reference] });
         const ours = new DeferredCounter<'route'>({ name: 'c_total', help: 'help', labelNames: ['route'], registers: [deferred] });
-        const cells = new Map<string, { value: number }>();
+        const cell = cellsByRoute((route) => ours.cell({ route }));
         for (const [route, n] of increments) {
           ref.inc({ route }, n);
-          let cell = cells.get(route);
-          if (cell === undefined) {
-            cell = ours.cell({ route });
-            cells.set(route, cell);
-          }
-          cell.value += n;
+          cell(route).value += n;
         }
         expect(await deferred.metrics()).toBe(await reference.metrics());
       }),
