@@ -41,7 +41,7 @@ export interface CacheStats extends StoreStats {
  */
 export class ResultCache {
   readonly flights = new SingleFlight<SharedAnswer>();
-  /** Prepared requests by digest of their bytes: a repeat goes straight to the lookup (null when off). */
+  /** Prepared requests by their bytes (with tenant and route header): a repeat goes straight to the lookup (null when off). */
   readonly memo: PreparedChatMemo | null;
   private hits = 0;
   private crossTierHits = 0;
@@ -59,8 +59,8 @@ export class ResultCache {
   /**
    * Whether a request could be cacheable at all, judged before its body is parsed: not with `no-store` (the same
    * directive parsing as the policy), and in `deterministic` mode not when the body names neither `"temperature"`
-   * nor `"seed"`. The memo digests only such requests. It may only say yes too often (a field spelled with
-   * escapes), which costs a digest, never a wrong answer: the policy still decides on the parsed request.
+   * nor `"seed"`. The memo looks up only such requests. It may only say yes too often (a field spelled with
+   * escapes), which costs a memo lookup, never a wrong answer: the policy still decides on the parsed request.
    */
   mayCache(raw: string, cacheControl: string | string[] | undefined): boolean {
     const c = this.config;
@@ -80,8 +80,9 @@ export class ResultCache {
    */
   peek(keys: readonly string[]): CacheHit | undefined {
     const key = keys[0];
-    const entry = key === undefined ? undefined : this.store.peek(key);
-    return entry === undefined || key === undefined ? undefined : { key, entry, crossTier: false };
+    if (key === undefined) return undefined;
+    const entry = this.store.peek(key);
+    return entry === undefined ? undefined : { key, entry, crossTier: false };
   }
 
   /** Looks up `keys` in order; `unavailable` when the store could not answer for any of them. */
