@@ -108,11 +108,6 @@ export async function installLoadShedding(scope: FastifyInstance, config: Config
   });
 
   scope.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-    // A chat request remembered by the prepared-request memo passed this check when its same bytes were first seen.
-    if (request.preparedChat != null) {
-      done();
-      return;
-    }
     if (typeof request.body === 'object' && request.body !== null && jsonDepthExceeds(request.body, limits.maxJsonDepth)) {
       done(new GatewayError(400, `The request body is nested deeper than ${limits.maxJsonDepth} levels.`, { code: 'nesting_too_deep' }));
       return;
