@@ -157,20 +157,22 @@ export class GatewayMetrics {
     const cells = this.routeCells(route);
     this.requestCell(cells, route, r.status, r.cache).value += 1;
     cells.gateScore.observe(r.score);
-    const t = a.upstreamTokens;
-    if (t.prompt > 0 || t.completion > 0 || t.reasoning > 0 || a.costNano > 0) {
+    // Tokens, spend and upstream latency go to the (route, model) that answered; a cache hit spent nothing upstream
+    // (its accounting has zero upstream tokens and cost). A series left at 0 is not exported.
+    if (r.cache !== 'hit') {
       const m = this.modelCells(cells, route, r.upstreamModel);
+      const t = a.upstreamTokens;
       m.promptTokens.value += t.prompt;
       m.completionTokens.value += t.completion;
       m.reasoningTokens.value += t.reasoning;
       if (a.costNano > 0) m.cost.value += nanoToUsd(a.costNano);
+      m.upstreamLatency.observe(r.latencyMs / 1000);
     }
     // prom-client counters only go up; a negative estimate (direct dearer than reasoning) is left out of these two.
     if (a.savedCostNano > 0) cells.savedCost.value += nanoToUsd(a.savedCostNano);
     if (a.savedTokens > 0) cells.savedTotal.value += a.savedTokens;
     if (a.savedReasoningTokens > 0) cells.savedReasoning.value += a.savedReasoningTokens;
     if (a.usageEstimated) this.estimatedUsage.inc();
-    if (r.cache !== 'hit') this.modelCells(cells, route, r.upstreamModel).upstreamLatency.observe(r.latencyMs / 1000);
     if (r.ttfbMs !== null) cells.firstByte.observe(r.ttfbMs / 1000);
     if (r.fallback) this.fallbacks.inc({ from: route === 'reasoning' ? 'direct' : 'reasoning', to: route });
   }
