@@ -32,14 +32,17 @@ const upstream = await startUpstream();
 const gateway = { reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
 // constant: the same app answering a constant JSON body on /v1/constant (the cache hit's ceiling).
 const tg = values.mode === 'constant' ? await startAppConstant(gateway) : await startThinkgate(gateway);
-const target = (body: string): { url: string; body: string; headers: Record<string, string> } => ({ url: `${tg.url}/v1/chat/completions`, body, headers: { 'cache-control': 'no-store' } });
-if (values.mode === 'constant') {
-  process.stderr.write(`constant: ${JSON.stringify(await throughput({ url: `${tg.url}/v1/constant`, body: CACHEABLE_BODY, headers: {} }, 32, Number(values.duration)))}\n`);
-} else if (values.mode === 'hit') {
-  process.stderr.write(`hit: ${JSON.stringify(await throughput({ url: `${tg.url}/v1/chat/completions`, body: CACHEABLE_BODY, headers: {} }, 32, Number(values.duration)))}\n`);
-} else {
-  if (values.mode !== 'stream') process.stderr.write(`json: ${JSON.stringify(await throughput(target(CHAT_BODY), 32, Number(values.duration)))}\n`);
-  if (values.mode !== 'json') process.stderr.write(`stream: ${JSON.stringify(await throughput(target(STREAM_BODY), 32, Number(values.duration)))}\n`);
+/** Loads `path` with `body` for the run's duration at 32 connections and prints what the load generator saw. */
+const load = async (label: string, path: string, body: string, headers: Record<string, string>): Promise<void> => {
+  const r = await throughput({ url: `${tg.url}${path}`, body, headers }, 32, Number(values.duration));
+  process.stderr.write(`${label}: ${JSON.stringify(r)}\n`);
+};
+const noStore = { 'cache-control': 'no-store' };
+if (values.mode === 'constant') await load('constant', '/v1/constant', CACHEABLE_BODY, {});
+else if (values.mode === 'hit') await load('hit', '/v1/chat/completions', CACHEABLE_BODY, {});
+else {
+  if (values.mode !== 'stream') await load('json', '/v1/chat/completions', CHAT_BODY, noStore);
+  if (values.mode !== 'json') await load('stream', '/v1/chat/completions', STREAM_BODY, noStore);
 }
 await tg.stop();
 await upstream.stop();
