@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { pino } from 'pino';
-import type { RequestRecord } from '../src/chat/record.js';
+import type { RequestRecord } from '../src/core/record.js';
 import { parseConfig } from '../src/config/load.js';
 import { createSavings } from '../src/savings/index.js';
 

@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ChatCompletion } from '../chat/types.js';
+import type { ChatCompletion } from '../core/types.js';
 import type { CacheConfig, Config, Tier } from '../config/schema.js';
 import type { CacheEntry } from './entry.js';
 import { cacheControlDirectives, isCacheableCompletion, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
 import { RedisStore } from './redis-store.js';
 import { SingleFlight } from './single-flight.js';
-import { PreparedChatMemo } from '../chat/prepared.js';
+import { PreparedChatMemo } from '../pipeline/prepared.js';
 import { MemoryStore, type CacheStore, type StoreStats } from './store.js';
 
 /** A completed answer shared by a single-flight leader with its followers. */

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import fastJson from 'fast-json-stringify';
-import type { RequestRecord } from '../chat/record.js';
+import type { RequestRecord } from '../core/record.js';
 import type { Accounting } from '../savings/accounting.js';
 import { nanoToUsd } from '../savings/prices.js';
 

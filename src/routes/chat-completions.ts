@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import type { RequestRecord } from '../chat/record.js';
-import { validateChatRequest } from '../chat/validate.js';
-import { pipeStream, readCompletion, type ForwardOptions } from '../chat/forward.js';
-import { SseWriter } from '../chat/stream-writer.js';
-import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveHeldAnswer, sendCachedAnswer } from '../chat/cache-flow.js';
-import { PreparedChatMemo, type PreparedChat } from '../chat/prepared.js';
-import type { ChatRequest } from '../chat/schema.js';
-import type { ChatCompletion } from '../chat/types.js';
+import type { RequestRecord } from '../core/record.js';
+import { validateChatRequest } from '../apis/chat/validate.js';
+import { pipeStream, readCompletion, type ForwardOptions } from '../pipeline/forward.js';
+import { SseWriter } from '../pipeline/stream-writer.js';
+import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveHeldAnswer, sendCachedAnswer } from '../pipeline/cache-flow.js';
+import { PreparedChatMemo, type PreparedChat } from '../pipeline/prepared.js';
+import type { ChatRequest } from '../apis/chat/schema.js';
+import type { ChatCompletion } from '../core/types.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
@@ -15,7 +15,7 @@ import { adaptRequest } from '../upstream/adapt.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { resilientChat, countsAgainstBreaker, type ServedCall } from '../upstream/resilient.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
-import { promptText } from '../chat/prompt-text.js';
+import { promptText } from '../core/prompt-text.js';
 import { fillEstimatedUsage } from '../savings/estimate.js';
 
 /**

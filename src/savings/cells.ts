@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../chat/record.js';
+import type { RequestRecord } from '../core/record.js';
 import type { Accounting } from './accounting.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { RequestObserver, RequestRecord } from '../chat/record.js';
+import type { RequestObserver, RequestRecord } from '../core/record.js';
 import type { Config } from '../config/schema.js';
 import { accountRequest, learnFrom, type Accounting } from './accounting.js';
 import { ExpansionModel } from './expansion.js';

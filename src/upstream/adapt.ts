@@ -1,5 +1,5 @@
-import type { ChatMessage, ChatRequest, ReasoningEffort } from '../chat/schema.js';
-import { isRecord } from '../chat/types.js';
+import type { ChatMessage, CanonicalRequest, ReasoningEffort } from '../core/conversation.js';
+import { isRecord } from '../core/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
 import { removeThinkBlocks } from './think-tags.js';
 
@@ -43,7 +43,7 @@ function deepMerge(target: Record<string, unknown>, patch: Record<string, unknow
   }
 }
 
-export function adaptRequest(request: ChatRequest, upstream: UpstreamConfig, opts: AdaptOptions): Record<string, unknown> {
+export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig, opts: AdaptOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { ...request, model: upstream.model };
   body.messages = opts.history === 'strip' ? request.messages.map(stripMessageReasoning) : request.messages;
 

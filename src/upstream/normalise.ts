@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, AssistantMessage } from '../chat/types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, AssistantMessage } from '../core/types.js';
 import { ThinkTagSplitter } from './think-tags.js';
 
 /**

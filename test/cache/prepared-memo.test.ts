@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PreparedChatMemo, type PreparedChat } from '../../src/chat/prepared.js';
+import { PreparedChatMemo, type PreparedChat } from '../../src/pipeline/prepared.js';
 import { startGateway } from '../support/gateway.js';
 
 const prepared = (threshold: number, content = 'q'): PreparedChat => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../src/chat/record.js';
-import type { Usage } from '../../src/chat/types.js';
+import type { RequestRecord } from '../../src/core/record.js';
+import type { Usage } from '../../src/core/types.js';
 import { accountRequest, learnFrom } from '../../src/savings/accounting.js';
 import { aggregate } from '../../src/savings/aggregate.js';
 import { incrementsOf, addInto, fieldIncrements } from '../../src/savings/cells.js';

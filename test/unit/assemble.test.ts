@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CompletionAssembler } from '../../src/chat/assemble.js';
-import type { ChatCompletionChunk } from '../../src/chat/types.js';
+import { CompletionAssembler } from '../../src/core/fold.js';
+import type { ChatCompletionChunk } from '../../src/core/types.js';
 
 const chunk = (choices: ChatCompletionChunk['choices'], usage?: ChatCompletionChunk['usage']): ChatCompletionChunk => ({
   id: 'c1', object: 'chat.completion.chunk', created: 5, model: 'm', choices, ...(usage ? { usage } : {}),

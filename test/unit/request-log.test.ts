@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../src/app.js';
-import type { RequestRecord } from '../../src/chat/record.js';
+import type { RequestRecord } from '../../src/core/record.js';
 import { createLogger } from '../../src/http/logger.js';
 import { requestLogObserver } from '../../src/http/request-log.js';
 import type { Accounting } from '../../src/savings/accounting.js';

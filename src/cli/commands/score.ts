@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { createGate } from '../../gate/index.js';
-import { isRecord } from '../../chat/types.js';
-import type { ChatMessage } from '../../chat/schema.js';
+import { isRecord } from '../../core/types.js';
+import type { ChatMessage } from '../../core/conversation.js';
 import { flagString, parseFlags, type CommandIO } from '../io.js';
 
 /**

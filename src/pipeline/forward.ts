@@ -1,6 +1,6 @@
-import { CompletionAssembler } from './assemble.js';
-import type { ChatCompletion, ChatCompletionChunk } from './types.js';
-import { isRecord } from './types.js';
+import { CompletionAssembler } from '../core/fold.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../core/types.js';
+import { isRecord } from '../core/types.js';
 import { GatewayError } from '../errors.js';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/client.js';
 import { normaliseCompletion, StreamNormaliser, type ReasoningOutput } from '../upstream/normalise.js';

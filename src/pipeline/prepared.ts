@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RouteDecision } from '../routing/decide.js';
-import type { ChatRequest } from './schema.js';
+import type { CanonicalRequest } from '../core/conversation.js';
 
 /**
  * A chat request worked out as far as it can be without the upstream: validated, routed, and (when the cache
@@ -10,7 +10,7 @@ import type { ChatRequest } from './schema.js';
  * (with its tenant and route header): a repeat — the one request a cache can answer — skips straight to the lookup.
  */
 export interface PreparedChat {
-  chat: ChatRequest;
+  chat: CanonicalRequest;
   decision: RouteDecision;
   /** The gate threshold the decision was made at: a remembered decision holds only while the threshold does. */
   threshold: number;

@@ -1,5 +1,5 @@
-import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, CompletionChoice } from '../chat/types.js';
-import type { ReasoningOutput } from '../upstream/normalise.js';
+import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, CompletionChoice } from '../../core/types.js';
+import type { ReasoningOutput } from '../../upstream/normalise.js';
 
 /**
  * Replays a stored completion as the SSE stream an upstream would have sent: per choice a role chunk, reasoning

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { CacheEntry } from '../cache/entry.js';
 import { cacheKey, SHARED_SCOPE } from '../cache/key.js';
 import type { CachePolicy } from '../cache/policy.js';
-import { replayCompletion } from '../cache/replay.js';
+import { replayCompletion } from '../apis/chat/replay.js';
 import type { ResultCache, SharedAnswer } from '../cache/result-cache.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { Config, Tier, UpstreamConfig } from '../config/schema.js';
@@ -10,8 +10,8 @@ import { reasoningEffortToPass, type RouteDecision } from '../routing/decide.js'
 import { adaptRequest } from '../upstream/adapt.js';
 import type { ReasoningOutput } from '../upstream/normalise.js';
 import type { CacheKeys } from './prepared.js';
-import type { ChatRequest } from './schema.js';
-import type { ChatCompletion, Usage } from './types.js';
+import type { CanonicalRequest } from '../core/conversation.js';
+import type { ChatCompletion, Usage } from '../core/types.js';
 
 /**
  * The chat route's side of the result cache: which keys a request has, serving a stored or coalesced answer
@@ -31,7 +31,7 @@ export function cacheKeysFor(
   config: Config,
   /** Config of the reasoning upstream (demo or configured), for the cross-tier key. */
   reasoningUpstream: UpstreamConfig,
-  chat: ChatRequest,
+  chat: CanonicalRequest,
   decision: RouteDecision,
   /** The body as the routed tier's upstream receives it. */
   upstreamBody: Record<string, unknown>,
@@ -55,7 +55,7 @@ export function cacheKeysFor(
 export const cacheScope = (config: Config, tenant: string): string => (config.cache.shareAcrossTenants ? SHARED_SCOPE : tenant);
 
 /** null when the cache is bypassed for this request (disabled, no-store, not deterministic); keys are made only when needed. */
-export function planCache(cache: ResultCache, chat: ChatRequest, cacheControl: string | string[] | undefined, keys: () => CacheKeys): CachePlan | null {
+export function planCache(cache: ResultCache, chat: CanonicalRequest, cacheControl: string | string[] | undefined, keys: () => CacheKeys): CachePlan | null {
   const policy = cache.policy({ temperature: chat.temperature, seed: chat.seed, cacheControl });
   if (!policy.read && !policy.write) return null;
   return { policy, ...keys() };
