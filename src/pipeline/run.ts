@@ -15,6 +15,7 @@ import type { AnswerMeta, Exchange, StreamEncoder } from './adapter.js';
 import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveHeldAnswer, type CachedAnswer } from './cache-flow.js';
 import { readUpstreamAnswer, readUpstreamStream } from './read.js';
 import type { PreparedRequest } from './prepared.js';
+import { requestCacheFlags } from './prepared-parser.js';
 import { SseWriter } from './stream-writer.js';
 
 /**
@@ -170,7 +171,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   const cachePlan = planCache(
     ctx.cache,
     chat,
-    request.headers['cache-control'],
+    requestCacheFlags(request),
     () => remembered?.cacheKeys ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
   );
   if (memo !== null && cachePlan !== null && remembered === undefined && input.memoKey !== null) {
