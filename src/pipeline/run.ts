@@ -7,6 +7,7 @@ import type { Leader } from '../cache/single-flight.js';
 import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
+import type { UpstreamAbort } from '../upstream/abort.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { resilientChat, countsAgainstBreaker, type ServedCall } from '../upstream/resilient.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
@@ -31,37 +32,21 @@ function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: st
   reply.header('x-thinkgate-upstream-model', model);
 }
 
-interface UpstreamSignal {
-  signal: AbortSignal;
-  clientGone: () => boolean;
-  timedOut: () => boolean;
-}
-
 /**
- * Aborts the upstream call when the client goes away (unfinished thinking is wasted compute) or the upstream's
- * total time runs out. Created only when a request goes upstream: a cache hit never needs it.
+ * The upstream call's abort signal: aborted when the client goes away (unfinished thinking is wasted compute) or
+ * the routed upstream's total time runs out (its deadline sweep). Created only when a request goes upstream: a
+ * cache hit never needs it. One close listener per call; `on`, not `once` (which wraps it in another closure).
  */
-function upstreamSignal(request: FastifyRequest, reply: FastifyReply, totalMs: number): UpstreamSignal {
-  const controller = new AbortController();
-  let gone = false;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new GatewayError(504, `upstream did not finish within ${totalMs} ms`, { code: 'upstream_timeout' }));
-  }, totalMs);
-  timer.unref();
-  reply.raw.once('close', () => {
-    clearTimeout(timer);
-    if (!reply.raw.writableFinished) {
-      gone = true;
-      controller.abort();
-    }
+function upstreamSignal(request: FastifyRequest, reply: FastifyReply, client: UpstreamClient): UpstreamAbort {
+  const deadlines = client.deadlines;
+  const call = deadlines.start();
+  const raw = reply.raw;
+  raw.on('close', () => {
+    deadlines.release(call);
+    if (!raw.writableFinished) call.clientClosed();
   });
-  if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
-    gone = true;
-    controller.abort();
-  }
-  return { signal: controller.signal, clientGone: () => gone, timedOut: () => timedOut };
+  if (raw.destroyed || request.raw.socket?.destroyed === true) call.clientClosed();
+  return call;
 }
 
 function newRecord(request: FastifyRequest, exchange: Exchange, decision: RouteDecision, client: UpstreamClient, logPrompts: boolean): RequestRecord {
@@ -166,8 +151,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   const record = newRecord(request, exchange, decision, client, config.log.prompts);
   const meta: AnswerMeta = { requestId: request.id, tenant: request.tenant, decision, upstreamModel: client.model, createdAt: Math.floor(Date.now() / 1000) };
 
-  let upstream: UpstreamSignal | undefined;
-  const clientGone = (): boolean => upstream?.clientGone() ?? request.raw.socket?.destroyed === true;
+  let upstream: UpstreamAbort | undefined;
+  const clientGone = (): boolean => upstream?.clientGone ?? request.raw.socket?.destroyed === true;
   const cachePlan = planCache(
     ctx.cache,
     chat,
@@ -203,8 +188,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     record.cache = cached.status;
     reply.header('x-thinkgate-cache', cached.status);
 
-    upstream = upstreamSignal(request, reply, client.config.timeouts.totalMs);
-    const { signal } = upstream;
+    upstream = upstreamSignal(request, reply, client);
+    const signal = upstream.signal;
     const served = await resilientChat({ route: decision.route, upstreams, fallback: config.fallback, signal, bodyFor });
     client = served.client;
     meta.upstreamModel = client.model;
@@ -258,7 +243,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   } catch (err) {
     const aborted = clientGone();
     record.outcome = aborted ? 'aborted' : 'error';
-    const mapped = upstream?.timedOut() === true && !aborted
+    const mapped = upstream?.timedOut === true && !aborted
       ? new GatewayError(504, `${client.tier} upstream did not finish within ${client.config.timeouts.totalMs} ms`, { code: 'upstream_timeout' })
       : err;
     const { status, body: errBody } = toOpenAIError(mapped);

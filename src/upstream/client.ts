@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { GatewayError, UpstreamHttpError } from '../errors.js';
 import type { Tier, UpstreamConfig } from '../config/schema.js';
 import { isRecord } from '../core/types.js';
+import { DeadlineSweep } from './abort.js';
 import { CircuitBreaker } from './breaker.js';
 
 /** Reasoning models think before their first byte: they get a longer default wait. */
@@ -34,6 +35,8 @@ export class UpstreamClient {
   private readonly chatHeaders: { json: Readonly<Record<string, string>>; stream: Readonly<Record<string, string>> };
   /** Health of this upstream as seen by chat calls; read by /readyz and metrics. */
   readonly breaker: CircuitBreaker;
+  /** The total-time limit (`timeouts.totalMs`) of calls routed to this upstream, in flight. */
+  readonly deadlines: DeadlineSweep;
 
   constructor(
     readonly tier: Tier,
@@ -52,6 +55,8 @@ export class UpstreamClient {
       bodyTimeout: config.timeouts.idleMs,
     });
     this.breaker = new CircuitBreaker(config.breaker);
+    const totalMs = config.timeouts.totalMs;
+    this.deadlines = new DeadlineSweep(totalMs, () => new GatewayError(504, `upstream did not finish within ${totalMs} ms`, { code: 'upstream_timeout' }));
     this.authHeaders = { ...config.headers };
     if (config.apiKey !== undefined) this.authHeaders.authorization = `Bearer ${config.apiKey}`;
     this.chatPath = `${this.basePath}/chat/completions`;
@@ -166,6 +171,7 @@ export class UpstreamClient {
   }
 
   close(): Promise<void> {
+    this.deadlines.close();
     return this.pool.close();
   }
 }
