@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { GATEWAY_V8_FLAGS } from '../src/cli/v8-flags.js';
 import { ROOT, startUpstream, UPSTREAM_KEY } from './lib/fleet.js';
 import { freePort } from './lib/processes.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
@@ -59,8 +60,8 @@ try {
     const outPrefix = join(dir, `cg-${port}`);
     const child = spawn(
       'valgrind',
-      ['--tool=callgrind', '--instr-atstart=no', `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${outPrefix}.%p`, process.execPath, ...(values['node-arg'] ?? []), join(dist, 'cli', 'main.js'), 'serve', '--config', config],
-      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) } },
+      ['--tool=callgrind', '--instr-atstart=no', `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${outPrefix}.%p`, process.execPath, ...(values['node-arg'] ?? GATEWAY_V8_FLAGS), join(dist, 'cli', 'main.js'), 'serve', '--config', config],
+      { stdio: ['ignore', openSync(join(dir, `gateway-${port}.log`), 'w'), 'inherit'], env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) } },
     );
     // vgdb names its pipes after $HOST (here the gateway's listen address): callgrind_control must see the same.
     const vgdbEnv = { ...process.env, HOST: '127.0.0.1' };

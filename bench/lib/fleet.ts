@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GATEWAY_V8_FLAGS } from '../../src/cli/v8-flags.js';
 import { startOnPort, startPortPrinter, type ServerProcess } from './processes.js';
 
 /** Starting the processes under test: each its own node process, built JS only (no tsx in measured servers). */
@@ -26,6 +27,7 @@ export interface ThinkgateOptions {
   reasoningUrl: string;
   directUrl: string;
   reasoningConnections?: number;
+  /** node's flags; default: the V8 flags the gateway is started with everywhere (src/cli/v8-flags.ts). */
   nodeArgs?: string[];
 }
 
@@ -50,7 +52,7 @@ export function startThinkgate(o: ThinkgateOptions): Promise<ServerProcess> {
     env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
     readyPath: '/healthz',
     logFile: join(WORK_DIR, `${name}.log`),
-    nodeArgs: o.nodeArgs ?? [],
+    nodeArgs: o.nodeArgs ?? [...GATEWAY_V8_FLAGS],
   });
 }
 
@@ -63,7 +65,7 @@ export function startAppConstant(o: ThinkgateOptions): Promise<ServerProcess> {
     env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
     readyPath: '/healthz',
     logFile: join(WORK_DIR, `${name}.log`),
-    nodeArgs: o.nodeArgs ?? [],
+    nodeArgs: o.nodeArgs ?? [...GATEWAY_V8_FLAGS],
   });
 }
 
