@@ -5,12 +5,13 @@ import type { GatewayContext } from './context.js';
 import { toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
-import { authenticate, KeyRing } from './http/auth.js';
+import { authenticator, KeyRing } from './http/auth.js';
 import { createLogger } from './http/logger.js';
 import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
 import { requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
+import { installRequestHooks } from './http/request-hooks.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoutes } from './routes/health.js';
@@ -18,7 +19,7 @@ import { modelsRoute } from './routes/models.js';
 import { passthroughRoute } from './routes/passthrough.js';
 import { routeRoute } from './routes/route.js';
 import { statsRoute } from './routes/stats.js';
-import { metricsRoute, trackInFlight } from './routes/metrics.js';
+import { metricsRoute } from './routes/metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings, reasoningSpendObserver } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -102,7 +103,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // ---- savings accounting (ledger, metrics): created here, closed with the app ----
   const savings = createSavings(config, upstreams.reasoning.model, app.log);
   app.addHook('onClose', () => savings.close());
-  trackInFlight(app, savings.metrics.inFlight);
   savings.metrics.watchBreakers(upstreams);
   // ---- end savings accounting ----
 
@@ -140,21 +140,16 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       error: { message: `Unknown request URL: ${request.method} ${request.url.split('?')[0]}`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
     }),
   );
-  // perf: a callback hook, not an async one (a promise and a microtask hop per request); on the way in, not in
-  // onSend: with no onSend hook fastify skips its onSend hook chain for every reply. Error replies keep it too.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-
-  await installSecurityHeaders(app, config);
+  // Request id, fixed security headers and the in-flight gauge: one callback hook for every request.
+  installRequestHooks(app, config, savings.metrics.inFlight);
+  installSecurityHeaders(app, config);
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoute, { ctx });
   await app.register(dashboardRoutes, { ctx });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authenticate(ctx.keys));
-      await installLoadShedding(v1, config);
+      // The key check and the in-flight bounds: one onRequest hook (the key check first).
+      await installLoadShedding(v1, config, authenticator(ctx.keys));
       await v1.register(chatCompletionsRoute, { ctx });
       await v1.register(routeRoute, { ctx });
       await v1.register(modelsRoute, { ctx });

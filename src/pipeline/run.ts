@@ -89,14 +89,16 @@ function markFallback(reply: FastifyReply, record: RequestRecord, served: Served
   reply.header('x-thinkgate-upstream-model', served.client.model);
 }
 
-/** Headers of an event stream, sent with the status line once the upstream has answered. */
-function streamHead(request: FastifyRequest, reply: FastifyReply): Record<string, string> {
-  return {
-    ...(reply.getHeaders() as Record<string, string>),
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-request-id': request.id,
-  };
+/**
+ * Headers of an event stream, sent with the status line once the upstream has answered: the reply's (request id,
+ * security and x-thinkgate-* headers) and the stream's own. `getHeaders()` returns a fresh object: filled in
+ * place, not spread into another.
+ */
+function streamHead(reply: FastifyReply): Record<string, string> {
+  const head = reply.getHeaders() as Record<string, string>;
+  head['content-type'] = 'text/event-stream; charset=utf-8';
+  head['cache-control'] = 'no-cache';
+  return head;
 }
 
 /** Sends a cached answer in the form the client asked for; returns its usage for the request record. */
@@ -213,7 +215,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     let pending = '';
     const result = await readUpstreamStream(served.res, forward, {
       start: () => {
-        reply.raw.writeHead(200, streamHead(request, reply));
+        reply.raw.writeHead(200, streamHead(reply));
         pending += streamEncoder.start(meta);
       },
       delta: (chunk, raw) => {
