@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { startThinkgate, WORK_DIR } from '../lib/fleet.js';
+import { logFileOf, startThinkgate } from '../lib/fleet.js';
 import { throughput, type Target } from '../lib/load.js';
 import type { ServerProcess } from '../lib/processes.js';
+import { parseGcTrace, PROMOTING_BYTES_PER_REQ } from '../lib/gc-trace.js';
 
 /**
  * The garbage collector's mode, run by run: a fresh gateway per run, started as operators start it plus
@@ -40,39 +40,13 @@ export interface GcSpreadResult {
   promotingRuns: number;
 }
 
-/** A run promoting more than this per request has fallen into the promoting mode (steady runs promote ~0.1–1 KB). */
-export const PROMOTING_BYTES_PER_REQ = 3_000;
-
-interface GcTotals {
-  scavenges: number;
-  markCompacts: number;
-  promoted: number;
-  allocated: number;
-  pauseMs: number;
-}
-
-/** Sums `--trace-gc-nvp` lines: `gc=s` scavenges, `gc=ms`/`gc=mc` mark-(sweep-)compacts. */
-export function parseGcTrace(text: string): GcTotals {
-  const totals: GcTotals = { scavenges: 0, markCompacts: 0, promoted: 0, allocated: 0, pauseMs: 0 };
-  for (const line of text.split('\n')) {
-    const gc = / gc=(\w+) /.exec(line);
-    if (gc === null) continue;
-    if (gc[1] === 's') totals.scavenges++;
-    else totals.markCompacts++;
-    totals.pauseMs += Number(/ pause=([\d.]+)/.exec(line)?.[1] ?? 0);
-    totals.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
-    totals.allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
-  }
-  return totals;
-}
-
 const sizeOf = (file: string): number => statSync(file).size;
 
 /** One fresh gateway, warmed for a second, then measured for `durationS`; stopped afterwards. */
 async function oneRun(upstream: ServerProcess, target: (tg: ServerProcess) => Target, nodeArgs: string[], connections: number, durationS: number, i: number): Promise<GcRun> {
   const name = `thinkgate-gc-${i}`;
-  const tg = await startThinkgate({ name, reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: [...nodeArgs, '--trace-gc-nvp'] });
-  const log = join(WORK_DIR, `${name}.log`);
+  const tg = await startThinkgate({ name, reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs, traceGc: true });
+  const log = logFileOf(name);
   try {
     const t = { ...target(tg), pid: tg.pid };
     await throughput(t, connections, 1);
