@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import { GATEWAY_V8_FLAGS } from '../src/cli/v8-flags.js';
 import { ROOT, startUpstream, UPSTREAM_KEY } from './lib/fleet.js';
 import { freePort } from './lib/processes.js';
+import { splitInstructions } from './lib/callgrind-split.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
 
 /**
@@ -17,7 +18,8 @@ import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js'
  *
  * Each build runs under `valgrind --tool=callgrind --instr-atstart=no`; after `--warmup` requests (JIT settled,
  * pools open) counting is switched on for `--measure` requests at `--connections`, then dumped. Prints
- * instructions per request per build (user space of every thread of the process: JIT code, V8, node, libuv).
+ * instructions per request per build (user space of every thread of the process: JIT code, V8, node, libuv), split
+ * into JIT compilation, GC and the rest (bench/lib/callgrind-split.ts): the rest is the request path's own work.
  */
 
 const { values } = parseArgs({
@@ -86,10 +88,26 @@ try {
     await exited;
     const files = readdirSync(dir).filter((f) => f.startsWith(`cg-${port}.`));
     let ir = 0;
+    let biggest = '';
     for (const f of files) {
-      for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^(?:summary|totals):\s+(\d+)/gm)) ir = Math.max(ir, Number(m[1]));
+      for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^(?:summary|totals):\s+(\d+)/gm)) {
+        if (Number(m[1]) > ir) [ir, biggest] = [Number(m[1]), join(dir, f)];
+      }
     }
-    process.stdout.write(`${JSON.stringify({ dist, mode: values.mode, warm, measured, instructionsPerRequest: Math.round(ir / measured.total), files: files.map((f) => join(dir, f)) })}\n`);
+    const split = biggest === '' ? null : splitInstructions(biggest);
+    const per = (n: number): number => Math.round(n / measured.total);
+    process.stdout.write(
+      `${JSON.stringify({
+        dist,
+        mode: values.mode,
+        warm,
+        measured,
+        instructionsPerRequest: per(ir),
+        // JIT compilation and GC run on V8's schedule; `rest` (the request path itself) is the figure to compare.
+        split: split === null ? null : { compile: per(split.compile), gc: per(split.gc), rest: per(split.rest) },
+        files: files.map((f) => join(dir, f)),
+      })}\n`,
+    );
   }
 } finally {
   await upstream.stop();
