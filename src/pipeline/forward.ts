@@ -30,7 +30,7 @@ export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }
-  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output);
+  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output, opts.client.config.thinkTags);
 }
 
 export interface StreamResult {
@@ -60,7 +60,7 @@ export async function pipeStream(
   sink: StreamSink,
 ): Promise<StreamResult> {
   const parser = new SseParser();
-  const normaliser = new StreamNormaliser(opts.output);
+  const normaliser = new StreamNormaliser(opts.output, opts.client.config.thinkTags);
   const assembler = new CompletionAssembler();
   const decoder = new TextDecoder();
   let sawDone = false;
@@ -72,6 +72,8 @@ export async function pipeStream(
       sawDone = true;
       return '';
     }
+    // An empty `data:` (a keep-alive some relays send) carries no chunk.
+    if (data.trim() === '') return '';
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -113,5 +115,5 @@ export async function pipeStream(
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the answer was complete`, { code: 'upstream_stream_cut' });
   }
   await sink.write(error === null ? SSE_DONE : errorEvent(error));
-  return { completion: assembler.result(), complete: error === null && (sawDone || finished), error };
+  return { completion: normaliser.finish(assembler.result()), complete: error === null && (sawDone || finished), error };
 }
