@@ -116,6 +116,9 @@ export function normaliseCompletion(completion: ChatCompletion, output: Reasonin
   for (const choice of completion.choices) {
     const message: AssistantMessage | undefined = choice.message;
     if (message === undefined || message === null) continue;
+    // vLLM sends `tool_calls: []`, SGLang `tool_calls: null`, on answers without calls; OpenAI leaves the key out,
+    // and so does a folded stream: one shape whichever way the answer came.
+    if (message.tool_calls === null || (Array.isArray(message.tool_calls) && message.tool_calls.length === 0)) delete message.tool_calls;
     let extra = '';
     if (typeof message.content === 'string' && message.content.length > 0) {
       // Reasoning already in a field: only a leading block is split, never a closing tag the answer mentions.

@@ -28,6 +28,8 @@ export type Scenario =
   | { kind: 'raw'; status: number; contentType: string; text: string }
   /** Accepts the request and never answers (until the connection closes). */
   | { kind: 'hang' }
+  /** Answers as one server dialect does: `json` for non-stream requests, `sse` (the exact bytes, in these writes) for streams. */
+  | { kind: 'dialect'; json: unknown; sse: string[]; cut?: boolean }
   /** Streams these SSE `data:` payloads as given, then ends (or cuts the connection). */
   | { kind: 'sse'; events: string[]; chunkDelayMs?: number; cut?: boolean; raw?: boolean };
 
@@ -140,6 +142,25 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
       return;
     case 'hang':
       return;
+    case 'dialect': {
+      if (body.stream !== true) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(scenario.json));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const write of scenario.sse) {
+        if (res.destroyed) return;
+        res.write(write);
+        // Separate writes reach the gateway as separate reads: frames split where the dialect splits them.
+        await sleep(1);
+      }
+      if (scenario.cut) {
+        await sleep(50);
+        res.destroy();
+      } else res.end();
+      return;
+    }
     case 'sse': {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const e of scenario.events) {
