@@ -25,6 +25,7 @@ export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions
     parsed = await res.body.json();
   } catch (err) {
     if (opts.signal.aborted) throw err;
+    if (!(err instanceof SyntaxError)) throw opts.client.bodyError(err, 'response');
     throw new GatewayError(502, `${opts.client.tier} upstream returned a body that is not JSON`, { code: 'upstream_malformed' });
   }
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
@@ -106,7 +107,7 @@ export async function pipeStream(
     await sink.write(tail);
   } catch (err) {
     if (opts.signal.aborted) throw err;
-    error = err instanceof GatewayError ? err : (opts.client.transportError(err) as GatewayError);
+    error = err instanceof GatewayError ? err : (opts.client.bodyError(err, 'stream') as GatewayError);
     if (!(error instanceof GatewayError)) error = new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
   }
 

@@ -145,7 +145,15 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
     case 'dialect': {
       if (body.stream !== true) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(scenario.json));
+        const text = JSON.stringify(scenario.json);
+        if (!scenario.cut) {
+          res.end(text);
+          return;
+        }
+        // Headers and half the answer, then a reset: the upstream was answering when it went away.
+        res.write(text.slice(0, text.length >> 1));
+        await sleep(50);
+        res.destroy();
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
