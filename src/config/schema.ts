@@ -139,7 +139,9 @@ export const configSchema = z.strictObject({
        */
       oversizedBodyDrain: z
         .strictObject({
+          /** Most bytes read and discarded before answering anyway (0 = answer at once). */
           maxBytes: z.number().int().nonnegative().default(64 * 1024 * 1024),
+          /** Longest wait for the rest of the body before answering anyway (0 = answer at once). */
           maxMs: z.number().int().nonnegative().default(10_000),
         })
         .prefault({}),
@@ -184,7 +186,11 @@ export const configSchema = z.strictObject({
       output: z.enum(['reasoning_content', 'reasoning', 'strip']).default('reasoning_content'),
       /** Default for upstreams that do not set `reasoningHistory`. */
       history: z.enum(['strip', 'keep']).default('strip'),
-      /** Reasoning tag pairs recognised in content (matched across stream chunks); `upstreams.<tier>.thinkTags` replaces the list for one upstream. */
+      /**
+       * Reasoning tag pairs recognised in content (matched across stream chunks): `[{open, close, implicitOpen?}]`.
+       * `implicitOpen: true`: the chat template puts the opening tag in the prompt (DeepSeek-R1 distills), so a
+       * stream's text before the closing tag is reasoning. `upstreams.<tier>.thinkTags` replaces the list for one upstream.
+       */
       thinkTags: thinkTagsSchema.default([{ open: '<think>', close: '</think>' }]),
     })
     .prefault({}),
