@@ -17,7 +17,11 @@ function comparable(message: OpenAI.ChatCompletionMessage & { reasoning_content?
   const out: ExpectedMessage = { content: message.content === '' ? null : message.content, finish_reason: finish ?? 'none' };
   if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') out.reasoning_content = message.reasoning_content;
   if (message.tool_calls !== undefined) {
-    out.tool_calls = message.tool_calls.map((t) => (t.type === 'function' ? { id: t.id, type: t.type, function: { name: t.function.name, arguments: t.function.arguments } } : { id: t.id, type: t.type, function: { name: '', arguments: '' } }));
+    // Every field of a call but the delta's own index (a provider's extra fields must survive the cache).
+    out.tool_calls = message.tool_calls.map((t) => {
+      const { index: _index, ...call } = t as typeof t & { index?: number };
+      return call as NonNullable<ExpectedMessage['tool_calls']>[number];
+    });
   }
   expect(message).not.toHaveProperty('reasoning');
   return out;

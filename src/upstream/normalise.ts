@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, AssistantMessage, ReasoningCarrier } from '../core/types.js';
 import { reasoningOf } from '../core/types.js';
+import { repairToolCalls, ToolCallDeltaRepair } from './tool-calls.js';
 import { closeFirstPair, DEFAULT_THINK_TAGS, ThinkTagSplitter, type ThinkTagPair } from './think-tags.js';
 
 /**
@@ -28,6 +29,7 @@ export class StreamNormaliser {
   private readonly splitters = new Map<number, ThinkTagSplitter>();
   /** Choices whose reasoning came in a reasoning field (not tags). */
   private readonly fieldReasoning = new Set<number>();
+  private readonly toolCalls = new ToolCallDeltaRepair();
 
   constructor(
     private readonly output: ReasoningOutput,
@@ -57,6 +59,7 @@ export class StreamNormaliser {
           }
         }
       }
+      if (Array.isArray(delta.tool_calls)) changed = this.toolCalls.apply(choice.index, delta.tool_calls) || changed;
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) changed = this.flushInto(choice.index, delta) || changed;
     }
     return changed;
@@ -119,6 +122,7 @@ export function normaliseCompletion(completion: ChatCompletion, output: Reasonin
     // vLLM sends `tool_calls: []`, SGLang `tool_calls: null`, on answers without calls; OpenAI leaves the key out,
     // and so does a folded stream: one shape whichever way the answer came.
     if (message.tool_calls === null || (Array.isArray(message.tool_calls) && message.tool_calls.length === 0)) delete message.tool_calls;
+    else repairToolCalls(message);
     let extra = '';
     if (typeof message.content === 'string' && message.content.length > 0) {
       // Reasoning already in a field: only a leading block is split, never a closing tag the answer mentions.

@@ -8,7 +8,7 @@
 export interface ExpectedMessage {
   content: string | null;
   reasoning_content?: string;
-  tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[];
+  tool_calls?: { id: string; type: string; function: { name: string; arguments: string }; [k: string]: unknown }[];
   finish_reason: string;
 }
 
@@ -270,6 +270,28 @@ export const DIALECTS: Dialect[] = [
       ].map(data),
       json: completion({ content: ANSWER, reasoning_content: REASONING, tool_calls: null }),
       expected: answered,
+    };
+  })(),
+  (() => {
+    const c = chunker({ model: 'gemini-3-flash', noLogprobs: true });
+    const signature = { google: { thought_signature: 'CiQB0e2Kb-sig' } };
+    const calls = [
+      { id: 'call_g1', type: 'function', function: { name: 'read_file', arguments: CALL_ARGS }, extra_content: signature },
+      { id: 'call_g2', type: 'function', function: { name: 'list_dir', arguments: '{"path":"notes"}' } },
+    ];
+    return {
+      name: 'gemini-no-index',
+      server: "Gemini's OpenAI-compatible endpoint: tool-call deltas without index, extra_content.google.thought_signature on the call, finish_reason stop after calls",
+      sse: [
+        c({ role: 'assistant', tool_calls: [{ extra_content: signature, function: { arguments: '{"path":', name: 'read_file' }, id: 'call_g1', type: 'function' }] }),
+        c({ tool_calls: [{ function: { arguments: '"notes/today.md"}' } }] }),
+        c({ tool_calls: [{ function: { arguments: '{"path":"notes"}', name: 'list_dir' }, id: 'call_g2', type: 'function' }] }),
+        c({}, 'stop'),
+        usageChunk('chatcmpl-dialect', 'gemini-3-flash'),
+        '[DONE]',
+      ].map(data),
+      json: completion({ content: null, tool_calls: calls }, 'stop'),
+      expected: { content: null, tool_calls: calls, finish_reason: 'stop' },
     };
   })(),
 ];

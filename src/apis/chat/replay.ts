@@ -65,7 +65,8 @@ export function replayCompletion(completion: ChatCompletion, opts: ReplayOptions
       for (const piece of splitText(message.content, size)) out += chunk(index, { content: piece });
     }
     (message.tool_calls ?? []).forEach((call, callIndex) => {
-      out += chunk(index, { tool_calls: [{ index: callIndex, id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] });
+      // Fields beyond id/type/function (a provider's own, e.g. Gemini's extra_content) go out on the first delta.
+      out += chunk(index, { tool_calls: [{ ...call, index: callIndex, function: { name: call.function.name, arguments: '' } }] });
       for (const piece of splitText(call.function.arguments, size)) {
         out += chunk(index, { tool_calls: [{ index: callIndex, function: { arguments: piece } }] });
       }
