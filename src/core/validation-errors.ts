@@ -77,6 +77,15 @@ const EXPECTED_PREFIX = 'expected ';
 /** An integer field (safe integer) whose type errors say "expected an integer". */
 export const integer = (): z.ZodInt => z.int({ error: (iss) => (iss.code === 'invalid_type' ? `${EXPECTED_PREFIX}an integer` : undefined) });
 
+/**
+ * An integer field of any size JSON can carry (a `seed` may exceed 2^53; `z.int()` stops at the safe range),
+ * whose type errors say "expected an integer".
+ */
+export const anyInteger = (): z.ZodType<number> =>
+  z.number({ error: (iss) => (iss.code === 'invalid_type' ? `${EXPECTED_PREFIX}an integer` : undefined) }).superRefine((n, ctx) => {
+    if (!Number.isInteger(n)) ctx.addIssue({ code: 'invalid_type', expected: 'number', input: n, message: `${EXPECTED_PREFIX}an integer` });
+  });
+
 /** "a, b, and c" / "a or b" as OpenAI lists them. */
 function list(items: string[], conjunction: 'and' | 'or'): string {
   if (items.length <= 1) return items.join('');
@@ -105,12 +114,22 @@ function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unkn
     return invalidValue(param, `Invalid value: ${quote(value)}. Supported values are: ${list(options.map(quote), 'and')}.`);
   }
   if (!present) return missing(param);
-  const typeMismatch = (branch: readonly Issue[]): boolean =>
-    branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0;
+  // A branch failed on the value's type: a root type error, or a list of values of another type (an enum).
+  const typeMismatch = (branch: readonly Issue[]): boolean => {
+    const only = branch.length === 1 ? branch[0] : undefined;
+    if (only === undefined || only.path.length > 0) return false;
+    return only.code === 'invalid_type' || (only.code === 'invalid_value' && !only.values.some((v) => typeof v === typeof value));
+  };
   const matched = issue.errors.find((branch) => branch.length > 0 && !typeMismatch(branch));
   const first = matched?.[0];
   if (first !== undefined) return issueError(first, root, [...path, ...first.path]);
-  const expected = [...new Set(issue.errors.map((branch) => (branch[0]?.code === 'invalid_type' ? expectedName(branch[0].expected) : 'another type')))];
+  const expectation = (first: Issue | undefined): string => {
+    if (first?.code === 'invalid_type') return first.message.startsWith(EXPECTED_PREFIX) ? first.message.slice(EXPECTED_PREFIX.length) : expectedName(first.expected);
+    // An enum branch in a union of types reads as its type ("one of a string or an object").
+    if (first?.code === 'invalid_value') return [...new Set(first.values.map(describeType))].join(' or ');
+    return 'another type';
+  };
+  const expected = [...new Set(issue.errors.map((branch) => expectation(branch[0])))];
   return wrongType(param, expected.length > 1 ? `one of ${list(expected, 'or')}` : (expected[0] ?? 'another type'), value);
 }
 

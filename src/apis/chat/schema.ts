@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { REASONING_EFFORTS, type CanonicalRequest } from '../../core/conversation.js';
-import { integer } from '../../core/validation-errors.js';
+import { anyInteger, integer } from '../../core/validation-errors.js';
 
 /**
  * The parts of an OpenAI chat-completions request the gateway reads or validates.
@@ -69,6 +69,17 @@ export const chatRequestSchema = z.looseObject({
   top_p: z.number().min(0).max(1).nullable().optional(),
   max_tokens: integer().min(1).nullable().optional(),
   max_completion_tokens: integer().min(1).nullable().optional(),
+  // Read by the cache policy (a fixed seed makes an answer repeatable): a number, never a string.
+  seed: anyInteger().nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  logprobs: z.boolean().nullable().optional(),
+  top_logprobs: integer().min(0).max(20).nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
+  tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })]).nullable().optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
+  response_format: z.looseObject({ type: z.string() }).nullable().optional(),
+  user: z.string().nullable().optional(),
 });
 
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

@@ -28,7 +28,8 @@ interface JsonSchema {
 type Path = (string | number)[];
 
 const ROOT = z.toJSONSchema(chatRequestSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-const branches = (s: JsonSchema): JsonSchema[] => s.anyOf ?? s.oneOf ?? [s];
+/** A union's branches, nested unions (a nullable union) flattened. */
+const branches = (s: JsonSchema): JsonSchema[] => (s.anyOf ?? s.oneOf ?? null)?.flatMap(branches) ?? [s];
 const typesOf = (s: JsonSchema): string[] => branches(s).flatMap((b) => (b.type === undefined ? [] : Array.isArray(b.type) ? b.type : [b.type]));
 
 /** One valid value for `s` per union branch (objects: every property present, so every field gets exercised). */
