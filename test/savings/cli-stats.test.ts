@@ -45,9 +45,10 @@ describe('thinkgate stats', () => {
     expect(a.err()).toContain('answered 401');
     const b = io();
     expect(await run(['--url', gw.url, '--window', 'week'], b, { THINKGATE_KEY: 'sk-cli' })).toBe(2);
-    expect(b.err()).toContain('unknown window "week" (known: hour, day)');
+    expect(b.err()).toContain('--window must be one of hour, day, got "week"');
     const c = io();
-    expect(await run([], c, {})).toBe(2);
+    expect(await run(['--url', gw.url, '--bogus'], c, {})).toBe(2);
+    expect(c.err()).toContain("Unknown option '--bogus'");
     const d = io();
     expect(await run(['--url', 'http://127.0.0.1:1'], d, {})).toBe(1);
     expect(d.err()).toContain('cannot read stats');
