@@ -51,7 +51,7 @@ export function createSavings(config: Config, reasoningModel: string, log: Fasti
   const ledger = new Ledger(store, s.windows, (err) => {
     metrics.ledgerErrors.inc();
     log.warn({ err: err instanceof Error ? err.message : String(err), store: store.kind }, 'ledger write failed');
-  });
+  }, Date.now, s.historyDays);
   const deps = { prices, expansion, reasoningModel };
 
   return {

@@ -32,9 +32,9 @@ describe('thinkgate stats', () => {
     const out = t.out();
     expect(out).toContain('tenant all');
     // route table: direct 50 000 nano, reasoning 200 000 nano; saved 630 000 nano on the direct answer.
-    expect(out).toMatch(/^direct\s+1\s+0\s+0\s+30\s+0\s+\$0\.000050\s+\$0\.000680\s+\$0\.000630\s+60\s/m);
-    expect(out).toMatch(/^reasoning\s+1\s+0\s+0\s+30\s+12\s+\$0\.000200\s+\$0\.000200\s+\$0\.000000\s+0\s/m);
-    expect(out).toMatch(/^total\s+2\s+0\s+0\s+60\s+12\s+\$0\.000250\s+\$0\.000880\s+\$0\.000630\s+60\s/m);
+    expect(out).toMatch(/^direct\s+1\s+0\s+0\s+0\s+0\s+30\s+0\s+\$0\.000050\s+\$0\.000680\s+\$0\.000630\s+60\s/m);
+    expect(out).toMatch(/^reasoning\s+1\s+0\s+0\s+0\s+0\s+30\s+12\s+\$0\.000200\s+\$0\.000200\s+\$0\.000000\s+0\s/m);
+    expect(out).toMatch(/^total\s+2\s+0\s+0\s+0\s+0\s+60\s+12\s+\$0\.000250\s+\$0\.000880\s+\$0\.000630\s+60\s/m);
     expect(out).toContain('saved $0.000630 (71.6% of always-reasoning)');
     expect(out).toContain('* estimate, not a measurement');
   });

@@ -61,6 +61,8 @@ const int = (v: number): string => Math.round(v).toLocaleString('en-US');
 const COLUMNS: [string, (t: Totals) => string][] = [
   ['requests', (t) => int(t.requests)],
   ['errors', (t) => int(t.errors)],
+  ['aborted', (t) => int(t.aborted)],
+  ['rejected', (t) => int(t.rejected)],
   ['cache hits', (t) => int(t.cacheHits)],
   ['tokens', (t) => int(t.tokens.total)],
   ['reasoning tok', (t) => int(t.tokens.reasoning)],
