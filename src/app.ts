@@ -39,6 +39,8 @@ export interface BuildOptions {
   gate?: Gate;
   /** Extra plugins registered in the `/v1` scope, behind its auth and load shedding (embedding, benchmarks). */
   v1Plugins?: FastifyPluginAsync<{ ctx: GatewayContext }>[];
+  /** Wall clock (ms) of the savings ledger's time buckets; tests replay a known history with it. */
+  clock?: () => number;
 }
 
 /** Paths (pino redact syntax) that may hold secrets; they never reach a log line. */
@@ -100,7 +102,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
 
   // ---- savings accounting (ledger, metrics): created here, closed with the app ----
-  const savings = createSavings(config, upstreams.reasoning.model, app.log);
+  const savings = createSavings(config, upstreams.reasoning.model, app.log, opts.clock);
   app.addHook('onClose', () => savings.close());
   trackInFlight(app, savings.metrics.inFlight);
   savings.metrics.watchBreakers(upstreams);

@@ -91,7 +91,10 @@ export function runningSeries(window: string, slots: readonly Slot[], slotMs: nu
   let running = base;
   for (const slot of kept) {
     running = add(running, valuesOf(slot.totals));
-    points.push({ t: Math.min(slot.startMs + slotMs, nowMs) / 1000, ...running });
+    const point = { t: Math.min(slot.startMs + slotMs, nowMs) / 1000, ...running };
+    // A slot that starts exactly now ends where the previous one did: one point for that moment, not two.
+    if (point.t <= (points[points.length - 1] as SeriesPoint).t) points[points.length - 1] = point;
+    else points.push(point);
   }
   if (points.length < 2) points.push({ t: nowMs / 1000, ...running });
   return { object: 'thinkgate.stats.series', window, slotSeconds: slotMs / 1000, points };
