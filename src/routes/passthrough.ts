@@ -12,6 +12,9 @@ const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'set-cookie',
 ]);
 
+/** Response header naming the tier that answered a forwarded request. */
+export const PASSTHROUGH_HEADER = 'x-thinkgate-passthrough';
+
 /**
  * Every other `/v1/*` path (embeddings, moderations, audio, files, the Responses API…) goes unchanged to the
  * configured default upstream with that upstream's key: method, streamed body, status, headers minus hop-by-hop.
@@ -46,6 +49,8 @@ export const passthroughRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = asy
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !DROP_RESPONSE_HEADERS.has(name)) reply.header(name, value);
     }
+    // Says (to the client and to the request log) that this answer is the upstream's, forwarded unchanged.
+    reply.header(PASSTHROUGH_HEADER, client.tier);
     return reply.send(res.body);
   });
 };
