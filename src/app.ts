@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
-import { upstreamMode, type Config, type Tier } from './config/schema.js';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { upstreamMode, type Config, type Tier, type UpstreamConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
 import { toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
@@ -9,7 +9,7 @@ import { authenticate, KeyRing } from './http/auth.js';
 import { createLogger } from './http/logger.js';
 import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
 import { edgeRequestLog, requestLogObserver } from './http/request-log.js';
-import { clientErrorHandler, installLoadShedding } from './http/limits.js';
+import { clientErrorHandler, drainRequestBody, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
@@ -93,9 +93,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   } else {
     upstreamConfigs = { reasoning: config.upstreams.reasoning!, direct: config.upstreams.direct! };
   }
+  // Each upstream's tag pairs resolved once: its own list, else the gateway's (read by normalising and history hygiene).
+  const withTags = (u: UpstreamConfig): UpstreamConfig => ({ ...u, thinkTags: u.thinkTags ?? config.reasoning.thinkTags });
   const upstreams: Record<Tier, UpstreamClient> = {
-    reasoning: new UpstreamClient('reasoning', upstreamConfigs.reasoning),
-    direct: new UpstreamClient('direct', upstreamConfigs.direct),
+    reasoning: new UpstreamClient('reasoning', withTags(upstreamConfigs.reasoning)),
+    direct: new UpstreamClient('direct', withTags(upstreamConfigs.direct)),
   };
   app.addHook('onClose', async () => {
     await Promise.all([upstreams.reasoning.close(), upstreams.direct.close()]);
@@ -135,7 +137,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     const { status, body, headers } = toOpenAIError(err);
     // errorForLog: an upstream's error text may quote the prompt; it never reaches the log (issue 6).
     if (status >= 500) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
-    return reply.code(status).headers(headers).send(body);
+    const send = (): FastifyReply => reply.code(status).headers(headers).send(body);
+    // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
+    // The connection closes after it: what is left of an unread body cannot be told from a next request.
+    if (status === 413) {
+      reply.header('connection', 'close');
+      return drainRequestBody(request.raw, config.server.oversizedBodyDrain).then(send);
+    }
+    return send();
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({

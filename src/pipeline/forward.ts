@@ -30,7 +30,7 @@ export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }
-  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output);
+  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output, opts.client.config.thinkTags);
 }
 
 export interface StreamResult {
@@ -59,7 +59,7 @@ export interface DeltaSink {
  */
 export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
   const parser = new SseParser();
-  const normaliser = new StreamNormaliser(opts.output);
+  const normaliser = new StreamNormaliser(opts.output, opts.client.config.thinkTags);
   const assembler = new CompletionAssembler();
   const decoder = new TextDecoder();
   let sawDone = false;
@@ -71,6 +71,8 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
       sawDone = true;
       return;
     }
+    // An empty `data:` (a keep-alive some relays send) carries no chunk.
+    if (data.trim() === '') return;
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -108,5 +110,5 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   if (error === null && !finished) {
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the answer was complete`, { code: 'upstream_stream_cut' });
   }
-  return { completion: assembler.result(), complete: error === null && (sawDone || finished), error };
+  return { completion: normaliser.finish(assembler.result()), complete: error === null && (sawDone || finished), error };
 }
