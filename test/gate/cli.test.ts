@@ -103,6 +103,7 @@ describe('every subcommand: unknown flags are refused with usage and exit 2', ()
     ['eval', evaluate, [labelled, '--bogus-flag']],
     ['eval', evaluate, [labelled, '--json=yes']],
     ['calibrate', calibrate, ['--target-reasoning-share', '0.3', '--bogus']],
+    ['calibrate', calibrate, ['--target-reasoning-share', '0.3', '--threshold', '0.5']],
     ['train', train, [labelled, '--bogus']],
     ['score', score, ['--bogus-flag']],
     ['score', score, ['--gate', 'bogus']],
