@@ -23,7 +23,7 @@ export function run(args: string[], io: CommandIO): Promise<number> {
     if (target === undefined) throw new UsageError('--target-reasoning-share is required');
     const { gate } = gateFromFlags(values, commandConfig(values.config), ['learned', 'heuristic']);
     const scores: number[] = [];
-    forEachJsonLine(await readAll(io.stdin), (json, lineNo) => {
+    forEachJsonLine(await readAll(io.stdin), 'stdin', (json, lineNo) => {
       try {
         scores.push(gate.score(gateInputOf(json)).score);
       } catch (err) {
