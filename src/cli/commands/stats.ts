@@ -50,7 +50,10 @@ async function fetchStats(base: string, key: string | undefined, io: CommandIO):
     }
     return JSON.parse(text) as StatsBody;
   } catch (err) {
-    writeLine(io.stderr, `thinkgate stats: cannot read stats from ${base}: ${err instanceof Error ? err.message : String(err)}`);
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
+    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+    const reason = `${err instanceof Error ? err.message : String(err)}${typeof cause === 'string' ? ` (${cause}: is the gateway running there?)` : ''}`;
+    writeLine(io.stderr, `thinkgate stats: cannot read stats from ${base}: ${reason}`);
     return null;
   }
 }
