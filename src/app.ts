@@ -8,14 +8,14 @@ import type { Gate } from './gate/types.js';
 import { authenticate, KeyRing } from './http/auth.js';
 import { createLogger } from './http/logger.js';
 import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
-import { requestLogObserver } from './http/request-log.js';
+import { edgeRequestLog, requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, drainRequestBody, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoutes } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
-import { passthroughRoute } from './routes/passthrough.js';
+import { PASSTHROUGH_HEADER, passthroughRoute } from './routes/passthrough.js';
 import { routeRoute } from './routes/route.js';
 import { statsRoute } from './routes/stats.js';
 import { metricsRoute, trackInFlight } from './routes/metrics.js';
@@ -39,6 +39,8 @@ export interface BuildOptions {
   gate?: Gate;
   /** Extra plugins registered in the `/v1` scope, behind its auth and load shedding (embedding, benchmarks). */
   v1Plugins?: FastifyPluginAsync<{ ctx: GatewayContext }>[];
+  /** Wall clock (ms) of the savings ledger's time buckets; tests replay a known history with it. */
+  clock?: () => number;
 }
 
 /** Paths (pino redact syntax) that may hold secrets; they never reach a log line. */
@@ -102,7 +104,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
 
   // ---- savings accounting (ledger, metrics): created here, closed with the app ----
-  const savings = createSavings(config, upstreams.reasoning.model, app.log);
+  const savings = createSavings(config, upstreams.reasoning.model, app.log, opts.clock);
   app.addHook('onClose', () => savings.close());
   trackInFlight(app, savings.metrics.inFlight);
   savings.metrics.watchBreakers(upstreams);
@@ -163,6 +165,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate(ctx.keys));
+      // One log line for each /v1 request that has no request record (refused, forwarded, models, stats); routed
+      // requests set x-thinkgate-route once decided, and their line comes from the record, with cost and savings.
+      v1.addHook(
+        'onResponse',
+        edgeRequestLog(app.log, { recordedHeader: 'x-thinkgate-route', forwardedHeader: PASSTHROUGH_HEADER, onRejected: (tenant) => savings.ledger.recordRejected(tenant) }),
+      );
       await installLoadShedding(v1, config);
       await v1.register(chatCompletionsRoute, { ctx });
       await v1.register(routeRoute, { ctx });

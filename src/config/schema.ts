@@ -73,6 +73,11 @@ const thinkTagsSchema = z.array(thinkTagPairSchema);
 export const upstreamSchema = z.strictObject({
   baseUrl: httpUrl,
   model: z.string().min(1),
+  /**
+   * The wire API the upstream serves: `chat` (`/chat/completions`; Responses requests are bridged to it) or
+   * `responses` (`/responses`; Responses requests are forwarded natively, chat requests mapped to it).
+   */
+  api: z.enum(['chat', 'responses']).default('chat'),
   apiKey: secret.optional(),
   /** Extra headers sent upstream (e.g. an organisation id). Values are treated as secrets in logs. */
   headers: z.record(z.string(), z.string()).default({}),
@@ -109,6 +114,8 @@ const savingsSchema = z
     latencyPriorMsPerToken: z.number().nonnegative().default(20),
     /** Windowed totals: name → length in seconds (each kept as 60 buckets, so memory is bounded). */
     windows: z.record(z.string().regex(/^[a-z0-9_]+$/), z.number().int().min(60)).default({ hour: 3_600, day: 86_400 }),
+    /** Days of daily totals kept for the dashboard's "All time" chart (one bucket per UTC day, memory or Redis). */
+    historyDays: z.number().int().min(1).max(3_660).default(400),
     /** Most recent requests kept for the dashboard. */
     recent: z.number().int().min(0).max(1000).default(50),
   })

@@ -13,6 +13,9 @@ const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'set-cookie',
 ]);
 
+/** Response header naming the tier that answered a forwarded request. */
+export const PASSTHROUGH_HEADER = 'x-thinkgate-passthrough';
+
 const bodyTooLarge = (limit: number): GatewayError =>
   new GatewayError(413, `Request body is too large: this path accepts up to ${limit} bytes.`, { code: 'request_too_large' });
 
@@ -80,6 +83,8 @@ export const passthroughRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = asy
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !DROP_RESPONSE_HEADERS.has(name)) reply.header(name, value);
     }
+    // Says (to the client and to the request log) that this answer is the upstream's, forwarded unchanged.
+    reply.header(PASSTHROUGH_HEADER, client.tier);
     return reply.send(res.body);
   });
 };
