@@ -57,7 +57,7 @@ describe('over-limit bodies get a 413 the client can read', () => {
   });
   afterAll(() => gw.close());
 
-  it.each(['/v1/chat/completions', '/v1/responses', '/v1/embeddings'])('%s: the answer comes after the whole body was read, then the connection closes', async (path) => {
+  it.each(['/v1/chat/completions', '/v1/route', '/v1/responses', '/v1/embeddings'])('%s: the answer comes after the whole body was read, then the connection closes', async (path) => {
     const before = gw.direct.requests.length + gw.reasoning.requests.length;
     const total = 4 * MiB;
     const out = await uploadThenRead(gw.url, path, total);
@@ -78,15 +78,15 @@ describe('over-limit bodies get a 413 the client can read', () => {
     expect(e.code).toBe('request_too_large');
   });
 
-  it('the pass-through has its own limit: a Responses body over it is a 413 and never reaches the upstream', async () => {
+  it('the pass-through has its own limit: a body over it is a 413 and never reaches the upstream', async () => {
     const before = gw.direct.requests.length;
     const sdk = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk', maxRetries: 0, timeout: 30_000 });
-    const err = await sdk.responses.create({ model: 'm', input: 'x'.repeat(3 * MiB) }).catch((e: unknown) => e);
+    const err = await sdk.embeddings.create({ model: 'm', input: 'x'.repeat(3 * MiB) }).catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain(String(2 * MiB));
     expect(gw.direct.requests.length).toBe(before);
     // Under the limit (larger than the chat route's), the pass-through still streams the body upstream.
-    const ok = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'y'.repeat(MiB) }) });
+    const ok = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'y'.repeat(MiB) }) });
     expect(ok.status).toBe(200);
     expect(gw.direct.requests.at(-1)?.rawBody.length).toBeGreaterThan(MiB);
   });
