@@ -70,9 +70,9 @@ export class CompletionAssembler {
   /**
    * The chunk that completes a stream the upstream ended with `[DONE]` but left choices open (no `finish_reason`):
    * `[DONE]` is a completion signal, so each open choice finishes with `tool_calls` when it streamed tool calls,
-   * else `stop`. Added to the fold; null when nothing is open (or there was no answer at all to complete).
+   * else `stop`. Not folded yet: the caller normalises, folds and sends it like any chunk. null when nothing is open.
    */
-  synthesiseFinish(): ChatCompletionChunk | null {
+  finishChunk(): ChatCompletionChunk | null {
     const choices: ChatCompletionChunk['choices'] = [];
     for (const c of this.choices.values()) {
       if (c.finish_reason === null) choices.push({ index: c.index, delta: {}, finish_reason: c.toolCalls.size > 0 ? 'tool_calls' : 'stop', logprobs: null });
@@ -80,7 +80,6 @@ export class CompletionAssembler {
     if (choices.length === 0) return null;
     const chunk: ChatCompletionChunk = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices };
     if (this.systemFingerprint !== undefined) chunk.system_fingerprint = this.systemFingerprint;
-    this.add(chunk);
     return chunk;
   }
 

@@ -85,6 +85,7 @@ function newRecord(request: FastifyRequest, exchange: Exchange, decision: RouteD
     // Optional fields present from the start (perf): records of hits, misses and streams share one object shape.
     cacheTier: undefined,
     usageEstimated: undefined,
+    finishSynthesised: undefined,
     prompt: logPrompts ? promptText(canonical.messages) : undefined,
     droppedTools: exchange.droppedTools,
     startedAt: Date.now(),
@@ -241,6 +242,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     });
     record.usage = result.completion.usage ?? null;
     produced = result.completion;
+    if (result.finishSynthesised) record.finishSynthesised = true;
     if (result.error !== null) {
       if (countsAgainstBreaker(result.error)) client.breaker.onFailure();
       record.outcome = 'error';

@@ -123,6 +123,10 @@ export function normaliseCompletion(completion: ChatCompletion, output: Reasonin
     // and so does a folded stream: one shape whichever way the answer came.
     if (message.tool_calls === null || (Array.isArray(message.tool_calls) && message.tool_calls.length === 0)) delete message.tool_calls;
     else repairToolCalls(message);
+    // A complete answer without a finish_reason (some servers send null): the one a stream's [DONE] implies.
+    if (choice.finish_reason === null || choice.finish_reason === undefined || choice.finish_reason === '') {
+      choice.finish_reason = Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? 'tool_calls' : 'stop';
+    }
     let extra = '';
     if (typeof message.content === 'string' && message.content.length > 0) {
       // Reasoning already in a field: only a leading block is split, never a closing tag the answer mentions.

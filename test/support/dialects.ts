@@ -294,4 +294,35 @@ export const DIALECTS: Dialect[] = [
       expected: { content: null, tool_calls: calls, finish_reason: 'stop' },
     };
   })(),
+  (() => {
+    const c = chunker();
+    return {
+      name: 'done-without-finish',
+      server: 'Servers and relays that end with [DONE] and never send a finish_reason (finish_reason null on every chunk)',
+      sse: [c({ role: 'assistant', content: '' }), ...pieces(ANSWER).map((p) => c({ content: p })), usageChunk(), '[DONE]'].map(data),
+      json: completion({ content: ANSWER }, null as unknown as string),
+      expected: { content: ANSWER, finish_reason: 'stop' },
+    };
+  })(),
+  (() => {
+    const c = chunker();
+    const call = { index: 0, id: 'call_d1', type: 'function', function: { name: 'read_file', arguments: CALL_ARGS } };
+    return {
+      name: 'done-without-finish-tool-calls',
+      server: 'The same after tool calls: [DONE] implies tool_calls',
+      sse: [c({ role: 'assistant', content: null }), c({ tool_calls: [call] }), '[DONE]'].map(data),
+      json: completion({ content: null, tool_calls: [{ id: 'call_d1', type: 'function', function: { name: 'read_file', arguments: CALL_ARGS } }] }, null as unknown as string),
+      expected: { content: null, tool_calls: [{ id: 'call_d1', type: 'function', function: { name: 'read_file', arguments: CALL_ARGS } }], finish_reason: 'tool_calls' },
+    };
+  })(),
+  (() => {
+    const c = chunker();
+    return {
+      name: 'finish-then-close',
+      server: 'Servers that close the stream after the finish chunk without [DONE]',
+      sse: [c({ role: 'assistant', content: '' }), ...pieces(ANSWER).map((p) => c({ content: p })), c({}, 'stop', { usage: USAGE })].map(data),
+      json: completion({ content: ANSWER }),
+      expected: { content: ANSWER, finish_reason: 'stop' },
+    };
+  })(),
 ];
