@@ -72,6 +72,19 @@ describe.each(DIALECTS.map((d) => [d.name, d] as const))('dialect %s', (_name, d
     expect(live).toEqual(dialect.expected);
     expect({ replay, hit, miss }).toEqual({ replay: live, hit: live, miss: live });
   });
+
+  it('what the client is sent is plain SSE: one data line per event, each a chat chunk, then [DONE]', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      body: JSON.stringify({ model: 'thinkgate-reasoning', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'raw' }] }),
+    });
+    const text = await res.text();
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    const events = text.slice(0, -2).split('\n\n');
+    for (const event of events) expect(event).toMatch(/^data: [^\r\n]*$/);
+    for (const event of events.slice(0, -1)) expect(JSON.parse(event.slice(6))).toHaveProperty('choices', expect.any(Array));
+  });
 });
 
 describe('an answer that starts inside the thinking block, without implicitOpen configured', () => {

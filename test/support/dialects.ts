@@ -236,7 +236,7 @@ export const DIALECTS: Dialect[] = [
     const pretty = JSON.stringify(c({ content: ANSWER.slice(8) }), null, 1).split('\n');
     return {
       name: 'relay-keepalive',
-      server: 'Relays and proxies: empty data: keep-alives, CRLF line ends, event/id/retry fields, pretty-printed JSON over several data lines, frames split mid-line',
+      server: 'Relays and proxies: empty data: keep-alives, CRLF line ends, event/id/retry fields, pretty-printed JSON over several data lines, frames split mid-line, a ping event, usage without choices',
       sse: [
         'retry: 3000\r\n\r\n',
         'data:\r\n\r\n',
@@ -247,8 +247,10 @@ export const DIALECTS: Dialect[] = [
         frame(c({ content: ANSWER.slice(0, 8) })),
         `${pretty.map((l) => `data: ${l}`).join('\r\n')}\r\n\r\n`,
         ':\n\n',
+        'event: ping\r\ndata: {"type":"ping"}\r\n\r\n',
         frame(c({}, 'stop')),
-        frame(usageChunk()),
+        // A usage report without `choices`.
+        frame({ id: 'chatcmpl-dialect', object: 'chat.completion.chunk', created: 1_760_000_000, model: 'served-model', usage: USAGE }),
         'data: [DONE]\r\n\r\n',
       ],
       json: completion({ content: ANSWER, reasoning_content: REASONING }),
