@@ -61,6 +61,11 @@ const breakerSchema = z
 export const upstreamSchema = z.strictObject({
   baseUrl: httpUrl,
   model: z.string().min(1),
+  /**
+   * The wire API the upstream serves: `chat` (`/chat/completions`; Responses requests are bridged to it) or
+   * `responses` (`/responses`; Responses requests are forwarded natively, chat requests mapped to it).
+   */
+  api: z.enum(['chat', 'responses']).default('chat'),
   apiKey: secret.optional(),
   /** Extra headers sent upstream (e.g. an organisation id). Values are treated as secrets in logs. */
   headers: z.record(z.string(), z.string()).default({}),

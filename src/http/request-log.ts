@@ -5,7 +5,7 @@ import type { Accounting } from '../savings/accounting.js';
 import { nanoToUsd } from '../savings/prices.js';
 
 /**
- * One JSON line per chat request at info: what happened, what it cost and what it saved. Never prompt text unless
+ * One JSON line per request (either wire API, labelled `api`) at info: what happened, what it cost and what it saved. Never prompt text unless
  * `log.prompts` is on; never a key (the tenant is a hash; redaction covers headers). Counterfactual figures are
  * estimates, flagged by `savingsEstimated`; `usageEstimated` flags token counts the gateway had to count itself.
  */
@@ -14,6 +14,7 @@ export function requestLogLine(r: RequestRecord, a: Accounting, logPrompts: bool
   return {
     requestId: r.requestId,
     tenant: r.tenant,
+    api: r.api,
     route: r.route,
     decision: r.decisionSource,
     score: Number(r.score.toFixed(4)),
@@ -39,6 +40,7 @@ export function requestLogLine(r: RequestRecord, a: Accounting, logPrompts: bool
     savedReasoningTokens: a.savedReasoningTokens,
     savedCostUsd: nanoToUsd(a.savedCostNano),
     savingsEstimated: cf !== null,
+    droppedTools: r.droppedTools,
     prompt: logPrompts ? r.prompt : undefined,
   };
 }
@@ -54,6 +56,7 @@ const serializeLine = fastJson({
   properties: {
     requestId: str,
     tenant: str,
+    api: str,
     route: str,
     decision: str,
     score: num,
@@ -78,6 +81,7 @@ const serializeLine = fastJson({
     savedReasoningTokens: num,
     savedCostUsd: num,
     savingsEstimated: bool,
+    droppedTools: { type: 'array', items: str },
     prompt: str,
   },
 });

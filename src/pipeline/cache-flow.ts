@@ -1,22 +1,18 @@
-import type { FastifyReply } from 'fastify';
 import type { CacheEntry } from '../cache/entry.js';
 import { cacheKey, SHARED_SCOPE } from '../cache/key.js';
 import type { CachePolicy } from '../cache/policy.js';
-import { replayCompletion } from '../apis/chat/replay.js';
 import type { ResultCache, SharedAnswer } from '../cache/result-cache.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { Config, Tier, UpstreamConfig } from '../config/schema.js';
 import { reasoningEffortToPass, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
-import type { ReasoningOutput } from '../upstream/normalise.js';
 import type { CacheKeys } from './prepared.js';
 import type { CanonicalRequest } from '../core/conversation.js';
 import type { ChatCompletion, Usage } from '../core/types.js';
 
 /**
- * The chat route's side of the result cache: which keys a request has, serving a stored or coalesced answer
- * (JSON or replayed SSE), and taking the lead of an in-flight group. Kept out of the route file so the route
- * stays a composition of steps.
+ * The pipeline's side of the result cache: which keys a request has, finding a stored or coalesced answer, and
+ * taking the lead of an in-flight group. Sending a found answer is the adapter's (its JSON or its events).
  */
 
 export interface CachePlan extends CacheKeys {
@@ -155,25 +151,4 @@ export async function resolveFromCache(cache: ResultCache, plan: CachePlan | nul
     if (clientGone()) return { kind: 'gone' };
     // The leader failed or was aborted: try to lead (or follow whoever leads now).
   }
-}
-
-export interface SendOptions {
-  stream: boolean;
-  includeUsage: boolean;
-  output: ReasoningOutput;
-}
-
-/** Sends a cached answer in the form the client asked for; returns its usage for the request record. */
-export function sendCachedAnswer(reply: FastifyReply, answer: CachedAnswer, opts: SendOptions): Usage | null {
-  reply.header('x-thinkgate-cache', 'hit');
-  reply.header('x-thinkgate-cache-tier', answer.tier);
-  if (opts.stream) {
-    reply
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send(replayCompletion(answer.completion(), { includeUsage: opts.includeUsage, output: opts.output }));
-  } else {
-    reply.header('content-type', 'application/json; charset=utf-8').send(answer.json ?? JSON.stringify(answer.completion()));
-  }
-  return answer.usage();
 }
