@@ -51,7 +51,7 @@ describe('Codex CLI through /v1/responses', () => {
   const upstreamRequests = (): RecordedRequest[] => [...gw.reasoning.chatRequests(), ...gw.direct.chatRequests()];
 
   it('completes a plain task', { timeout: 120_000 }, async (ctx) => {
-    if (!install.ok) ctx.skip(install.reason);
+    if (!install.ok) return ctx.skip(install.reason);
     const answer = `Plain answer ${randomUUID().slice(0, 8)}.`;
     scriptAnswer([gw.reasoning, gw.direct], answer, 'The user wants a greeting.');
     const before = { upstream: upstreamRequests().length, records: records.length };
@@ -74,7 +74,7 @@ describe('Codex CLI through /v1/responses', () => {
   });
 
   it('runs a tool call round trip: exec_command, then the final answer quoting its output', { timeout: 120_000 }, async (ctx) => {
-    if (!install.ok) ctx.skip(install.reason);
+    if (!install.ok) return ctx.skip(install.reason);
     const marker = `codex-tool-${randomUUID().slice(0, 8)}`;
     scriptToolRoundTrip([gw.reasoning, gw.direct], {
       name: 'exec_command',
