@@ -68,7 +68,7 @@ describe('OpenAI Agents SDK through /v1/responses', () => {
     expect(second.find((m) => m.role === 'assistant')?.tool_calls?.[0]).toMatchObject({ id: 'call_weather_1', function: { name: 'get_weather' } });
     expect(second.find((m) => m.role === 'tool' && m.tool_call_id === 'call_weather_1')?.content).toBe('Sunny and 21 C in Paris');
     const mine = records.slice(before.records);
-    expect(mine.map((r) => ({ status: r.status, outcome: r.outcome, stream: r.stream, api: (r as RequestRecord & { api?: string }).api }))).toEqual([
+    expect(mine.map((r) => ({ status: r.status, outcome: r.outcome, stream: r.stream, api: r.api }))).toEqual([
       { status: 200, outcome: 'completed', stream, api: 'responses' },
       { status: 200, outcome: 'completed', stream, api: 'responses' },
     ]);

@@ -105,6 +105,6 @@ describe('Codex CLI through /v1/responses', () => {
       [200, 'completed'],
       [200, 'completed'],
     ]);
-    expect(mine.every((r) => (r as RequestRecord & { api?: string }).api === 'responses')).toBe(true);
+    expect(mine.every((r) => r.api === 'responses')).toBe(true);
   });
 });

@@ -30,7 +30,6 @@ describe('LangChain ChatOpenAI (useResponsesApi) through /v1/responses', () => {
       configuration: { baseURL: `${gw.url}/v1` },
     });
   const upstreamRequests = (): RecordedRequest[] => gw.direct.chatRequests();
-  const apiOf = (r: RequestRecord): string | undefined => (r as RequestRecord & { api?: string }).api;
 
   it('invokes', async () => {
     scriptAnswer([gw.direct], 'Bonjour from the fake model.');
@@ -44,7 +43,7 @@ describe('LangChain ChatOpenAI (useResponsesApi) through /v1/responses', () => {
     const sent = upstreamRequests().slice(before.upstream);
     expect(sent).toHaveLength(1);
     expect((sent[0]?.body as { messages: { role: string; content: unknown }[] }).messages.map((m) => m.role)).toEqual(['system', 'user']);
-    expect(records.slice(before.records).map((r) => [r.status, r.stream, apiOf(r)])).toEqual([[200, false, 'responses']]);
+    expect(records.slice(before.records).map((r) => [r.status, r.stream, r.api])).toEqual([[200, false, 'responses']]);
   });
 
   it('streams', async () => {
@@ -58,7 +57,7 @@ describe('LangChain ChatOpenAI (useResponsesApi) through /v1/responses', () => {
     }
     expect(text).toBe('A streamed answer in several small pieces.');
     expect(chunks).toBeGreaterThan(3);
-    expect(records.slice(before).map((r) => [r.status, r.stream, r.outcome, apiOf(r)])).toEqual([[200, true, 'completed', 'responses']]);
+    expect(records.slice(before).map((r) => [r.status, r.stream, r.outcome, r.api])).toEqual([[200, true, 'completed', 'responses']]);
   });
 
   it('gets a bound tool call back', async () => {
