@@ -96,11 +96,11 @@ export interface ResponseObject {
   metadata: Record<string, string> | null;
   model: string;
   output: Array<OutputItem | OtherItem>;
-  /** Not sent by OpenAI's API (the SDK computes it) but required by the SDK's `Response` type. */
-  output_text: string;
   parallel_tool_calls: boolean;
   previous_response_id: string | null;
   reasoning: { effort: string | null; summary: string | null } | null;
+  /** Sent by OpenAI's API, though the SDK's type leaves it out. (`output_text` is the reverse: the SDK computes it.) */
+  store: boolean;
   temperature: number | null;
   text: { format: Record<string, unknown> };
   tool_choice: unknown;
