@@ -197,7 +197,7 @@ export class ResponseEncoder {
     if (this.call === null) {
       out += this.closeText('completed');
       const chatName = t.function?.name ?? '';
-      const binding = bindingFor(this.ctx.tools, chatName);
+      const binding = bindingFor(this.ctx.toolMapping, chatName);
       const callId = t.id !== undefined && t.id !== '' ? t.id : `call_${this.ctx.seed.slice(0, 24)}${index}`;
       const item: FunctionCallItem | CustomToolCallItem = binding.kind === 'custom'
         ? { type: 'custom_tool_call', id: this.nextId('ctc'), call_id: callId, name: binding.name, input: '' }

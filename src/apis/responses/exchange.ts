@@ -72,7 +72,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
 export function responsesExchange(input: ResponsesExchangeInput): Exchange & { context: ResponseContext } {
   const { request, mapped, history, store, tenant } = input;
-  const ctx = newContext(request, mapped.tools, input.reasoningOutput);
+  const ctx = newContext(request, mapped.tools, input.reasoningOutput, input.bridged);
   let lossy = false;
   let live: ResponsesStreamEncoder | null = null;
 

@@ -17,9 +17,11 @@ export interface ResponseContext {
   /** The random part of `id`: item ids are derived from it (unique per response). */
   seed: string;
   request: ResponsesRequest;
-  tools: ToolMapping;
+  toolMapping: ToolMapping;
   /** Where the client wants reasoning; `strip` leaves the reasoning item out. */
   reasoningOutput: ReasoningOutput;
+  /** The tools echoed in the response: the request's, less those a chat upstream could not be given. */
+  tools: unknown[];
 }
 
 /** A new response id: 24 random bytes (192 bits, above the 128 the API's ids need to be unguessable). */
@@ -28,8 +30,10 @@ export function newResponseId(): { id: string; seed: string } {
   return { id: `resp_${seed}`, seed };
 }
 
-export function newContext(request: ResponsesRequest, tools: ToolMapping, reasoningOutput: ReasoningOutput): ResponseContext {
-  return { ...newResponseId(), request, tools, reasoningOutput };
+export function newContext(request: ResponsesRequest, toolMapping: ToolMapping, reasoningOutput: ReasoningOutput, bridged: boolean): ResponseContext {
+  const dropped = new Set(bridged ? toolMapping.dropped : []);
+  const tools = (request.tools ?? []).filter((t) => !dropped.has(t.type));
+  return { ...newResponseId(), request, toolMapping, reasoningOutput, tools };
 }
 
 /** Chat usage → Responses usage (`prompt_tokens` → `input_tokens`, details carried). */
@@ -97,7 +101,7 @@ export function responseObject(ctx: ResponseContext, state: ResponseState): Resp
     temperature: r.temperature ?? null,
     text: { format: format as Record<string, unknown> },
     tool_choice: r.tool_choice ?? 'auto',
-    tools: r.tools ?? [],
+    tools: ctx.tools,
     top_p: r.top_p ?? null,
     truncation: r.truncation ?? 'disabled',
   };
