@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 /**
@@ -14,6 +15,9 @@ import { promisify } from 'node:util';
  *
  * Where it cannot be installed or does not run (no registry, no disk, another platform), `ensureCodex` says why and
  * the tests skip with that message. CODEX_TEST=0 turns the tests off.
+ *
+ * Run as a script (`npx tsx test/support/codex.ts`, as .ci/run does before the tests) it installs or finds Codex
+ * and prints which, so a run's log says up front whether the Codex tests will run.
  */
 
 /** Pinned: the request shape and the events it needs were captured from this version (docs in the test). */
@@ -147,4 +151,11 @@ export function runCodexExec(bin: string, h: CodexHome, prompt: string, timeoutM
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  const found = await ensureCodex();
+  const took = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(found.ok ? `codex: ${found.version} at ${found.bin} (${took} s)` : `codex: not available, its tests will skip: ${found.reason}`);
 }
