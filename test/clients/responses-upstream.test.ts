@@ -67,4 +67,19 @@ describe('fake native Responses upstream', () => {
     const cut = client.responses.stream({ model: 'm1', input: 'x' });
     await expect(cut.finalResponse()).rejects.toThrow();
   });
+
+  it('carries encrypted reasoning when included, and refuses an unpersisted reasoning item under store:false', async () => {
+    fake.scenario = () => ({ kind: 'answer', answer: { text: 'ok', reasoning: 'private thoughts' } });
+    const res = await client.responses.create({ model: 'm1', input: 'x', store: false, include: ['reasoning.encrypted_content'] });
+    const reasoning = res.output.find((o) => o.type === 'reasoning');
+    expect(reasoning?.encrypted_content).toMatch(/^enc_fake_/);
+    const echoed = { type: 'reasoning' as const, id: reasoning?.id ?? '', summary: reasoning?.summary ?? [] };
+    await expect(client.responses.create({ model: 'm1', store: false, input: [echoed, { role: 'user', content: 'again' }] })).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('Items are not persisted when `store` is set to false') as unknown,
+    });
+    const again = await client.responses.create({ model: 'm1', store: false, input: [{ ...echoed, encrypted_content: reasoning?.encrypted_content ?? null }, { role: 'user', content: 'again' }] });
+    expect(again.output_text).toBe('ok');
+  });
 });
+

@@ -1,7 +1,8 @@
 import type { FakeUpstream } from './fake-upstream.js';
+import type { FakeResponsesUpstream } from './responses-upstream.js';
 
 /**
- * Scripts for the fake chat upstreams that make them answer like a model driving an agent: the first turn asks
+ * Scripts for the fake upstreams (chat ones and the native Responses one) that make them answer like a model driving an agent: the first turn asks
  * for a tool call, and once the tool's result comes back (a `tool` message answering that call), a final message
  * that quotes it. Real clients (Codex, the Agents SDK, LangChain) then run their whole loop through the gateway.
  */
@@ -49,4 +50,20 @@ export function scriptAnswer(fakes: FakeUpstream[], text: string, reasoning?: st
   for (const fake of fakes) {
     fake.scenario = () => ({ kind: 'answer', answer: { content: text, ...(reasoning !== undefined ? { reasoning } : {}) } });
   }
+}
+
+/** `trip` for the fake native Responses upstream: the call first, the final answer once a function_call_output for it arrives. */
+export function scriptNativeToolRoundTrip(fake: FakeResponsesUpstream, trip: ToolRoundTrip): void {
+  fake.scenario = (body) => {
+    const input = Array.isArray(body.input) ? (body.input as { type?: string; call_id?: string; output?: unknown }[]) : [];
+    const result = input.find((i) => i.type === 'function_call_output' && i.call_id === trip.callId);
+    const reasoning = trip.reasoning !== undefined ? { reasoning: trip.reasoning } : {};
+    if (result !== undefined) return { kind: 'answer', answer: { text: trip.final(textOf(result.output)), ...reasoning } };
+    return { kind: 'answer', answer: { toolCalls: [{ callId: trip.callId, name: trip.name, arguments: trip.arguments }], ...reasoning } };
+  };
+}
+
+/** Makes the fake native Responses upstream answer every request with `text` (and a reasoning summary, when given). */
+export function scriptNativeAnswer(fake: FakeResponsesUpstream, text: string, reasoning?: string): void {
+  fake.scenario = () => ({ kind: 'answer', answer: { text, ...(reasoning !== undefined ? { reasoning } : {}) } });
 }

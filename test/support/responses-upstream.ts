@@ -6,8 +6,11 @@ import type { RecordedRequest } from './fake-upstream.js';
  * A fake NATIVE Responses API upstream on loopback (port 0) for tests: answers `POST /v1/responses` as OpenAI does,
  * as one JSON response object or, with `stream: true`, as SSE events (`event: <type>` + `data: <json>`, each with
  * `sequence_number` from 0, response.created … response.completed, no `[DONE]`), with reasoning items, messages,
- * function calls and usage; records every request (so tests can check `store`, the model, the input the gateway
- * rebuilt); and misbehaves on demand (HTTP errors, response.failed, an `error` event, a cut stream, a hang).
+ * function calls and usage (reasoning items carry `encrypted_content` when the request includes
+ * `reasoning.encrypted_content`); records every request (so tests can check `store`, the model, the input the
+ * gateway rebuilt); refuses, as OpenAI does, a `store: false` request whose input names a reasoning item by id
+ * without its `encrypted_content`; and misbehaves on demand (HTTP errors, response.failed, an `error` event, a
+ * cut stream, a hang).
  *
  * Event order and shapes follow OpenAI's streaming reference for the Responses API; the objects validate against
  * the SDK's types (test/clients/responses-upstream.test.ts checks this with test/support/responses-schema.ts).
@@ -86,11 +89,22 @@ function usageOf(a: ResponsesAnswerSpec): Json {
   };
 }
 
-/** The output items of an answer, complete, with stable ids (`rs_<n>_0`, `msg_<n>_1`, `fc_<n>_<i>`). */
-export function outputItems(a: ResponsesAnswerSpec, n: number): Json[] {
+/** What stands for OpenAI's opaque `encrypted_content` of a reasoning item: recognisable, never decrypted. */
+export const encryptedReasoning = (text: string): string => `enc_fake_${Buffer.from(text).toString('base64')}`;
+
+/** True when the request asked for reasoning items' `encrypted_content` (`include: ["reasoning.encrypted_content"]`). */
+const wantsEncrypted = (body: Json): boolean => Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
+
+/**
+ * The output items of an answer, complete, with stable ids (`rs_<n>_0`, `msg_<n>_1`, `fc_<n>_<i>`). A reasoning
+ * item carries `encrypted_content` when `encrypted` (the request included `reasoning.encrypted_content`), as OpenAI's.
+ */
+export function outputItems(a: ResponsesAnswerSpec, n: number, encrypted = false): Json[] {
   const items: Json[] = [];
   if (a.reasoning !== undefined) {
-    items.push({ id: `rs_${n}_0`, type: 'reasoning', summary: [{ type: 'summary_text', text: a.reasoning }] });
+    const item: Json = { id: `rs_${n}_0`, type: 'reasoning', summary: [{ type: 'summary_text', text: a.reasoning }] };
+    if (encrypted) item.encrypted_content = encryptedReasoning(a.reasoning);
+    items.push(item);
   }
   if (a.text !== undefined && (a.text !== '' || a.toolCalls === undefined)) {
     const status = a.status === 'incomplete' ? 'incomplete' : 'completed';
@@ -119,7 +133,7 @@ export function responseObject(body: Json, a: ResponsesAnswerSpec, n: number, st
     max_output_tokens: body.max_output_tokens ?? null,
     max_tool_calls: null,
     model: a.model ?? body.model ?? 'fake-responses-model',
-    output: done ? outputItems(a, n) : [],
+    output: done ? outputItems(a, n, wantsEncrypted(body)) : [],
     parallel_tool_calls: body.parallel_tool_calls ?? true,
     previous_response_id: null,
     reasoning: { effort: reasoning.effort ?? null, summary: reasoning.summary ?? null },
@@ -145,7 +159,7 @@ export function answerEvents(body: Json, a: ResponsesAnswerSpec, n: number): Jso
   const emit = (type: string, fields: Json): void => void events.push({ type, sequence_number: events.length, ...fields });
   emit('response.created', { response: responseObject(body, a, n, 'in_progress') });
   emit('response.in_progress', { response: responseObject(body, a, n, 'in_progress') });
-  outputItems(a, n).forEach((item, output_index) => {
+  outputItems(a, n, wantsEncrypted(body)).forEach((item, output_index) => {
     const item_id = item.id as string;
     if (item.type === 'reasoning') {
       const text = a.reasoning ?? '';
@@ -201,8 +215,28 @@ const errorBody = (status: number, message: string, code: string | null): Json =
   error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code },
 });
 
+/**
+ * OpenAI keeps no items when `store` is false, so an input reasoning item can only be used through its
+ * `encrypted_content`; one sent by id alone is answered 404 with this message (the API's own wording).
+ */
+export function unpersistedItem(body: Json): string | null {
+  if (body.store !== false || !Array.isArray(body.input)) return null;
+  for (const item of body.input as Json[]) {
+    if (item.type === 'reasoning' && typeof item.id === 'string' && typeof item.encrypted_content !== 'string') {
+      return `Item with id '${item.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`;
+    }
+  }
+  return null;
+}
+
 async function respond(s: ResponsesScenario, body: Json, n: number, res: ServerResponse): Promise<void> {
   const stream = body.stream === true;
+  const missing = s.kind === 'answer' ? unpersistedItem(body) : null;
+  if (missing !== null) {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: missing, type: 'invalid_request_error', param: 'input', code: null } }));
+    return;
+  }
   switch (s.kind) {
     case 'hang':
       return;
