@@ -161,6 +161,18 @@ describe('Responses API through the pipeline', () => {
     expect(compact.status).toBe(404);
     expect((compact.json as { error: { message: string } }).error.message).toContain('api: responses');
   });
+
+  it('/v1/stats and /metrics count Responses requests under api "responses", beside chat', async () => {
+    await post(gw, '/v1/responses', { model: 'thinkgate-direct', input: 'count me' });
+    await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'and me' }] });
+    const stats = (await (await fetch(`${gw.url}/v1/stats`)).json()) as { byApi: Record<string, { requests: number }>; recent: Json[] };
+    expect(stats.byApi.responses?.requests).toBeGreaterThan(0);
+    expect(stats.byApi.chat?.requests).toBeGreaterThan(0);
+    expect(stats.recent.some((r) => r.api === 'responses')).toBe(true);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/thinkgate_requests_total\{route="direct",status="200",cache="(bypass|miss)",api="responses"\} [1-9]/);
+    expect(metrics).toMatch(/thinkgate_requests_total\{route="direct",status="200",cache="(bypass|miss)",api="chat"\} [1-9]/);
+  });
 });
 
 describe('stored responses are scoped by tenant', () => {
