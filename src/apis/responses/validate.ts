@@ -34,9 +34,23 @@ const typeName = (value: unknown): string =>
  * The first zod issue as an OpenAI 400. Local to this adapter until the shared zod-error helper lands; messages
  * follow OpenAI's ("Missing required parameter: 'x'.", "Invalid type for 'x': expected …, but got … instead.").
  */
+/**
+ * The issue to report: inside a union (`content` as a string or parts), the branch the value's own type chose, so
+ * the message names the deepest field that is wrong (`input[0].content[0].text`), not the union.
+ */
+function pickIssue(issue: z.core.$ZodIssue | undefined, path: PropertyKey[]): { issue: z.core.$ZodIssue | undefined; path: PropertyKey[] } {
+  if (issue === undefined || issue.code !== 'invalid_union' || issue.errors.length === 0) return { issue, path: [...path, ...(issue?.path ?? [])] };
+  const here = [...path, ...issue.path];
+  // A branch whose first problem is not "wrong type here" is the one the value's type selected.
+  const chosen = issue.errors.find((branch) => branch[0] !== undefined && !(branch[0].code === 'invalid_type' && branch[0].path.length === 0));
+  if (chosen === undefined) return { issue, path: here };
+  return pickIssue(chosen[0], here);
+}
+
 export function zodIssueError(error: z.ZodError, prefix: readonly PropertyKey[] = []): GatewayError {
-  const issue = error.issues[0];
-  const path = [...prefix, ...(issue?.path ?? [])];
+  const picked = pickIssue(error.issues[0], [...prefix]);
+  const issue = picked.issue;
+  const path = picked.path;
   const param = paramPath(path);
   if (issue === undefined) return badRequest('Invalid request.', param || null, 'invalid_value');
   if (issue.code === 'invalid_type') {
@@ -80,7 +94,7 @@ export function validateItem(raw: unknown, index: number): AnyInputItem {
     const shown = type === undefined ? JSON.stringify(raw.type ?? null) : `'${type}'`;
     throw badRequest(`Invalid value: ${shown}. Supported values are: ${MAPPED_TYPES.map((t) => `'${t}'`).join(', ')} and the other input item types of the Responses API.`, param, 'invalid_value');
   }
-  const result = ITEM_SCHEMAS[type as ItemType].safeParse(raw);
+  const result = ITEM_SCHEMAS[type as ItemType].safeParse(raw, { reportInput: true });
   if (!result.success) throw zodIssueError(result.error, at);
   return (type === 'message' ? { ...result.data, type: 'message' } : result.data) as InputItem;
 }
@@ -93,7 +107,7 @@ export const isCarried = (item: AnyInputItem): item is CarriedItem => CARRIED_IT
  */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {
   if (!isRecord(body)) throw badRequest('The request body must be a JSON object.', null, 'invalid_body');
-  const parsed = responsesRequestSchema.safeParse(body);
+  const parsed = responsesRequestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) throw zodIssueError(parsed.error);
   const data = parsed.data;
   if (data.background === true) throw unsupported('background', 'responses run in the foreground; send the request without background');
