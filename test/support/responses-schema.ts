@@ -29,16 +29,19 @@ interface SchemaNode {
 const SCHEMA_FILE = new URL('./schemas/responses.schema.json', import.meta.url);
 const REF = '#/definitions/';
 
-/** The `type` constant a definition requires, when it has one. */
-function typeConst(defs: Record<string, SchemaNode>, node: SchemaNode): string | undefined {
+/** The `type` values a definition requires (its `const`, or its `enum` of strings), when it names them. */
+function typeValues(defs: Record<string, SchemaNode>, node: SchemaNode): string[] | undefined {
   if (node.$ref === undefined || !node.$ref.startsWith(REF)) return undefined;
   const target = defs[decodeURIComponent(node.$ref.slice(REF.length))];
-  const c = target?.properties?.type?.const;
-  return typeof c === 'string' && target?.required?.includes('type') === true ? c : undefined;
+  if (target?.required?.includes('type') !== true) return undefined;
+  const type = target.properties?.type;
+  if (typeof type?.const === 'string') return [type.const];
+  const values = type?.enum;
+  return Array.isArray(values) && values.every((v) => typeof v === 'string') ? (values as string[]) : undefined;
 }
 
 /**
- * Rewrites each `anyOf` of `$ref`s whose targets all require a distinct `type` constant as a `oneOf` with Ajv's
+ * Rewrites each `anyOf` of `$ref`s whose targets all require distinct `type` values as a `oneOf` with Ajv's
  * `discriminator` keyword (OpenAPI's discriminator, which Ajv implements), so errors come from the named branch.
  */
 function useDiscriminators(defs: Record<string, SchemaNode>, node: unknown): void {
@@ -50,8 +53,9 @@ function useDiscriminators(defs: Record<string, SchemaNode>, node: unknown): voi
   const n = node as SchemaNode;
   const branches = n.anyOf;
   if (branches !== undefined && branches.length > 1) {
-    const consts = branches.map((b) => typeConst(defs, b));
-    if (consts.every((c) => c !== undefined) && new Set(consts).size === consts.length) {
+    const values = branches.map((b) => typeValues(defs, b));
+    const all = values.flatMap((v) => v ?? []);
+    if (values.every((v) => v !== undefined) && new Set(all).size === all.length) {
       delete n.anyOf;
       n.type = 'object';
       n.required = ['type'];
