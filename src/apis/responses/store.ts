@@ -42,13 +42,22 @@ const keyOf = (tenant: string, id: string): string => `${tenant.length}:${tenant
 export class MemoryResponsesStore implements ResponsesStore {
   private readonly lru: LRUCache<string, StoredResponse>;
 
-  constructor(readonly maxBytes: number, ttlSeconds: number) {
+  constructor(
+    readonly maxBytes: number,
+    ttlSeconds: number,
+    /** The clock TTLs are read from, in ms (tests pass their own). */
+    clock: { now(): number } = performance,
+  ) {
     this.lru = new LRUCache<string, StoredResponse>({
       maxSize: maxBytes,
       maxEntrySize: maxBytes,
       ttl: ttlSeconds * 1000,
-      // Reading a response (a follow-up, a GET) keeps it: the least recently used go first.
+      // A response lives its TTL from when it was written; reading it (a follow-up, a GET) makes it recently used,
+      // so the least recently used go first when the bytes run out.
       updateAgeOnGet: false,
+      perf: clock,
+      // Read the clock on every check (no cached "now"): cheap next to the JSON a stored response is.
+      ttlResolution: 0,
     });
   }
 
@@ -63,7 +72,11 @@ export class MemoryResponsesStore implements ResponsesStore {
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
-    return this.lru.delete(keyOf(tenant, id));
+    const key = keyOf(tenant, id);
+    // An expired entry is not there, though the LRU may still hold it until it is next touched.
+    const live = this.lru.has(key);
+    this.lru.delete(key);
+    return live;
   }
 
   get size(): number {
