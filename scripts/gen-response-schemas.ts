@@ -3,7 +3,7 @@
  * from the official `openai` SDK's TypeScript types (the version package.json pins), so tests can check that every
  * object and event the gateway sends is one the SDK declares.
  *
- *   npx tsx scripts/gen-response-schemas.ts           # regenerate
+ *   npm run gen:response-schemas                      # regenerate (npx tsx scripts/gen-response-schemas.ts)
  *   npx tsx scripts/gen-response-schemas.ts --check   # exit 1 if the committed file is stale
  *
  * Roots (each a `definitions` entry):
@@ -15,7 +15,7 @@
  *
  * Objects are closed (`additionalProperties: false`), so a misspelt or invented field fails validation; the
  * only loosening is what OpenAI's server sends beyond the SDK's `Response` type (see addWireExtras).
- * The file records the SDK version and a digest of the sources; test/support/responses-schema.test.ts compares
+ * The file records the SDK version and a digest of the sources; test/clients/schema.test.ts compares
  * them, so an SDK upgrade without regenerating fails fast (regenerating takes ~10 s, too slow for every run).
  */
 import { createHash } from 'node:crypto';
