@@ -5,7 +5,7 @@ import type { RequestRecord } from '../../src/core/record.js';
 import type { RecordedRequest } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { assertValidEvent } from '../support/responses-schema.js';
-import { scriptNativeToolRoundTrip, scriptToolRoundTrip, type ToolRoundTrip } from '../support/responses-scripts.js';
+import { scriptAnswer, scriptNativeAnswer, scriptNativeToolRoundTrip, scriptToolRoundTrip, type ToolRoundTrip } from '../support/responses-scripts.js';
 import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
 
 /**
@@ -74,6 +74,8 @@ describe('OpenAI Agents SDK through /v1/responses', () => {
     sent(): RecordedRequest[];
     /** The second turn carried the call and the tool's output, in the upstream's own dialect. */
     expectSecondTurn(second: RecordedRequest | undefined): void;
+    /** Makes the upstream answer `text` (no tool call, no reasoning). */
+    answer(text: string): void;
   }
   const backends: Backend[] = [
     {
@@ -86,6 +88,7 @@ describe('OpenAI Agents SDK through /v1/responses', () => {
         expect(messages.find((m) => m.role === 'assistant')?.tool_calls?.[0]).toMatchObject({ id: 'call_weather_1', function: { name: 'get_weather' } });
         expect(messages.find((m) => m.role === 'tool' && m.tool_call_id === 'call_weather_1')?.content).toBe('Sunny and 21 C in Paris');
       },
+      answer: (text) => scriptAnswer([gw.reasoning], text),
     },
     {
       name: 'a native Responses upstream',
@@ -98,6 +101,7 @@ describe('OpenAI Agents SDK through /v1/responses', () => {
         expect(input.find((i) => i.type === 'function_call')).toMatchObject({ call_id: 'call_weather_1', name: 'get_weather' });
         expect(input.find((i) => i.type === 'function_call_output' && i.call_id === 'call_weather_1')?.output).toBe('Sunny and 21 C in Paris');
       },
+      answer: (text) => scriptNativeAnswer(native, text),
     },
   ];
 
@@ -143,6 +147,23 @@ describe('OpenAI Agents SDK through /v1/responses', () => {
       expect(types.filter((t) => t === 'response.completed')).toHaveLength(2);
       expect(types).toContain('response.function_call_arguments.delta');
       expectRoundTrip(before, true);
+    });
+
+    it('continues a conversation by previousResponseId (stored responses in the gateway)', async () => {
+      backend.answer('Nice to meet you, Ada.');
+      const first = await run(agent(backend.model), 'My name is Ada.');
+      expect(first.lastResponseId).toMatch(/^resp_/);
+      backend.answer('You are Ada.');
+      const before = mark();
+      const second = await run(agent(backend.model), 'What is my name?', { previousResponseId: first.lastResponseId });
+      expect(second.finalOutput).toBe('You are Ada.');
+      // The SDK sent only the new message and the id; the gateway rebuilt the conversation for the upstream.
+      const sent = backend.sent().slice(before.upstream);
+      expect(sent).toHaveLength(1);
+      const text = JSON.stringify(sent[0]?.body);
+      expect(text).toContain('My name is Ada.');
+      expect(text).toContain('Nice to meet you, Ada.');
+      expect(text).toContain('What is my name?');
     });
   });
 });
