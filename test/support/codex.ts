@@ -90,8 +90,9 @@ export interface CodexHome {
 
 /**
  * A throwaway HOME whose `.codex/config.toml` points Codex at `baseUrl` (the gateway's `/v1`) with the Responses
- * wire API, a dummy key read from THINKGATE_CODEX_KEY, and no retries (a broken stream fails the run at once
- * instead of reconnecting five times).
+ * wire API, a dummy key read from THINKGATE_CODEX_KEY, no retries (a broken stream fails the run at once
+ * instead of reconnecting five times), and no update check, analytics or feedback (runs are checked with
+ * `--strict-config`, so a key this Codex version does not know fails loudly).
  */
 export async function codexHome(baseUrl: string, model: string): Promise<CodexHome> {
   const root = await mkdtemp(join(tmpdir(), 'thinkgate-codex-'));
@@ -102,6 +103,14 @@ export async function codexHome(baseUrl: string, model: string): Promise<CodexHo
   const config = [
     `model = ${JSON.stringify(model)}`,
     'model_provider = "thinkgate"',
+    // Nothing leaves the machine but the requests to the gateway: no update check, analytics or feedback uploads.
+    'check_for_update_on_startup = false',
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[feedback]',
+    'enabled = false',
     '',
     '[model_providers.thinkgate]',
     'name = "thinkgate"',
@@ -124,13 +133,13 @@ export interface CodexRun {
 }
 
 /**
- * Runs `codex exec` non-interactively: no git repository needed, no session files kept, read-only sandbox,
- * approvals never asked (exec's default), stdin closed. The environment is the test's minus any real OpenAI credentials.
+ * Runs `codex exec` non-interactively: config keys checked, no git repository needed, no session files kept,
+ * read-only sandbox, approvals never asked (exec's default), stdin closed. The environment is the test's minus any real OpenAI credentials.
  */
 export function runCodexExec(bin: string, h: CodexHome, prompt: string, timeoutMs = 60_000): Promise<CodexRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: h.home, THINKGATE_CODEX_KEY: 'sk-codex-test', NO_COLOR: '1' };
   for (const k of ['CODEX_HOME', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID']) delete env[k];
-  const args = ['exec', '--skip-git-repo-check', '--ephemeral', '--sandbox', 'read-only', '--color', 'never', '--cd', h.workdir, prompt];
+  const args = ['exec', '--strict-config', '--skip-git-repo-check', '--ephemeral', '--sandbox', 'read-only', '--color', 'never', '--cd', h.workdir, prompt];
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd: h.workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
