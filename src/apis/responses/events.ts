@@ -86,7 +86,8 @@ export class ResponseEncoder {
   private addItem(item: OutputItem | OtherItem): { index: number; text: string } {
     const index = this.output.length;
     this.output.push(item);
-    return { index, text: this.emit('response.output_item.added', { output_index: index, item: structuredClone(item) }) };
+    // No copy: the event is serialised now, so it shows the item as it is at this moment.
+    return { index, text: this.emit('response.output_item.added', { output_index: index, item }) };
   }
 
   private openReasoning(): string {
@@ -150,7 +151,7 @@ export class ResponseEncoder {
     if (open === null) return '';
     let out = this.closePart();
     open.item.status = status;
-    out += this.emit('response.output_item.done', { output_index: open.index, item: structuredClone(open.item) });
+    out += this.emit('response.output_item.done', { output_index: open.index, item: open.item });
     this.open = null;
     return out;
   }
@@ -172,7 +173,7 @@ export class ResponseEncoder {
       call.item.status = status;
       out += this.emit('response.function_call_arguments.done', { ...base, name: call.item.name, arguments: call.args });
     }
-    out += this.emit('response.output_item.done', { output_index: call.index, item: structuredClone(call.item) });
+    out += this.emit('response.output_item.done', { output_index: call.index, item: call.item });
     return out;
   }
 
@@ -236,7 +237,7 @@ export class ResponseEncoder {
     if (Array.isArray(d.tool_calls)) for (const t of d.tool_calls) out += this.toolCall(t);
     if (isRecord(d.responses_item)) {
       out += this.closeAll();
-      const item = structuredClone(d.responses_item);
+      const item = d.responses_item;
       const added = this.addItem(item);
       out += added.text + this.emit('response.output_item.done', { output_index: added.index, item });
       this.lossy = true;

@@ -1,7 +1,8 @@
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta } from '../../core/types.js';
 import { splitText } from '../../core/split-text.js';
 import { ResponseEncoder } from './events.js';
-import type { ResponseContext } from './response.js';
+import { responseObject, responseUsage, statusFor, type ResponseContext } from './response.js';
+import { outputItems } from './output.js';
 import type { ResponseObject } from './types.js';
 
 /**
@@ -23,11 +24,11 @@ export function answerDeltas(answer: ChatCompletion, pieceChars: number): ChatCo
   if (choice !== undefined) {
     const m = choice.message;
     const reasoning = (typeof m.reasoning_content === 'string' ? m.reasoning_content : '') + (typeof m.reasoning === 'string' ? m.reasoning : '');
-    for (const piece of pieces(reasoning)) push({ reasoning_content: piece });
+    if (reasoning !== '') for (const piece of pieces(reasoning)) push({ reasoning_content: piece });
     // Items a native upstream gave that the canonical answer only carries (see upstream/responses-reader.ts).
     if (typeof m.reasoning_encrypted_content === 'string') push({ reasoning_encrypted_content: m.reasoning_encrypted_content });
-    if (typeof m.content === 'string') for (const piece of pieces(m.content)) push({ content: piece });
-    if (typeof m.refusal === 'string') for (const piece of pieces(m.refusal)) push({ refusal: piece });
+    if (typeof m.content === 'string' && m.content !== '') for (const piece of pieces(m.content)) push({ content: piece });
+    if (typeof m.refusal === 'string' && m.refusal !== '') for (const piece of pieces(m.refusal)) push({ refusal: piece });
     (m.tool_calls ?? []).forEach((call, index) => {
       push({ tool_calls: [{ index, id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] });
       for (const piece of pieces(call.function.arguments)) push({ tool_calls: [{ index, function: { arguments: piece } }] });
@@ -38,12 +39,12 @@ export function answerDeltas(answer: ChatCompletion, pieceChars: number): ChatCo
   return chunks;
 }
 
-/** The answer as a finished `Response` object (the JSON path: no events built). */
+/** The answer as a finished `Response` object (the JSON path: items built directly, no events). */
 export function answerResponse(answer: ChatCompletion, ctx: ResponseContext, createdAt: number, model: string): ResponseObject {
-  const encoder = new ResponseEncoder(ctx, false);
-  encoder.start(createdAt, model);
-  for (const chunk of answerDeltas(answer, Infinity)) encoder.chunk(chunk);
-  return encoder.finish(answer.choices[0]?.finish_reason, answer.usage).response;
+  const choice = answer.choices[0];
+  const output = choice === undefined ? outputItems({ role: 'assistant', content: null }, ctx) : outputItems(choice.message, ctx);
+  const { status, incomplete } = statusFor(choice?.finish_reason);
+  return responseObject(ctx, { status, createdAt, model, output, usage: responseUsage(answer.usage), incomplete });
 }
 
 /**
