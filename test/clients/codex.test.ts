@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/record.js';
 import { codexHome, ensureCodex, runCodexExec, type CodexHome, type CodexInstall } from '../support/codex.js';
-import type { RecordedRequest } from '../support/fake-upstream.js';
+import type { RecordedRequest, Scenario } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { scriptAnswer, scriptNativeAnswer, scriptNativeToolRoundTrip, scriptToolRoundTrip } from '../support/responses-scripts.js';
 import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
@@ -144,4 +144,24 @@ describe('Codex CLI through /v1/responses', () => {
     expect(JSON.stringify(second.find((i) => i.type === 'function_call_output' && i.call_id === 'call_codex_native')?.output)).toContain(marker);
     expect(summary(run.records)).toEqual(completed(2, 'direct'));
   });
+
+  it('reports failures in a form Codex understands: an upstream 400 by its code, a cut stream by response.failed', { timeout: 120_000 }, async (ctx) => {
+    if (!install.ok) return ctx.skip(install.reason);
+    const bin = install.bin;
+    const failWith = async (scenario: Scenario): Promise<string[]> => {
+      for (const fake of [gw.reasoning, gw.direct]) fake.scenario = () => scenario;
+      await home?.close();
+      home = await codexHome(`${gw.url}/v1`, 'thinkgate-reasoning');
+      const res = await runCodexExec(bin, home, 'This will fail.');
+      expect(res.code).not.toBe(0);
+      return codexErrors(res.stderr);
+    };
+    // OpenAI's code for an over-long prompt, passed through: Codex tells the user its context window is full.
+    const tooLong = { error: { message: 'This model maximum context length is 8192 tokens.', type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } };
+    expect((await failWith({ kind: 'status', status: 400, body: tooLong })).join('\n')).toMatch(/context window/);
+    // A stream that breaks after it began ends in response.failed, whose message Codex shows.
+    const partial = JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'par' }, finish_reason: null }] });
+    expect((await failWith({ kind: 'sse', events: [partial], cut: true })).join('\n')).toMatch(/stream disconnected before completion: .*upstream/);
+  });
 });
+
