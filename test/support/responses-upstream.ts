@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RecordedRequest } from './fake-upstream.js';
+import { recordRequest, type RecordedRequest } from './fake-upstream.js';
 
 /**
  * A fake NATIVE Responses API upstream on loopback (port 0) for tests: answers `POST /v1/responses` as OpenAI does,
@@ -304,31 +304,7 @@ export async function startFakeResponsesUpstream(opts: { reasoning?: string } = 
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    let resolveAborted: () => void = () => {};
-    const record: RecordedRequest = {
-      method: req.method ?? '',
-      url: req.url ?? '',
-      headers: req.headers,
-      body: undefined,
-      rawBody: '',
-      aborted: new Promise<void>((r) => (resolveAborted = r)),
-      wasAborted: false,
-    };
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        record.wasAborted = true;
-        resolveAborted();
-      }
-    });
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      record.rawBody = Buffer.concat(chunks).toString('utf8');
-      try {
-        record.body = record.rawBody === '' ? undefined : JSON.parse(record.rawBody);
-      } catch {
-        record.body = record.rawBody;
-      }
+    recordRequest(req, res, (record) => {
       requests.push(record);
       if (req.method === 'POST' && req.url?.endsWith('/responses')) {
         const body = (typeof record.body === 'object' && record.body !== null ? record.body : {}) as Json;
