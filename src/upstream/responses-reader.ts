@@ -5,6 +5,7 @@ import { GatewayError } from '../errors.js';
 import type { DeltaSink, ForwardOptions, StreamResult } from '../pipeline/forward.js';
 import type { UpstreamResponse } from './client.js';
 import { SseParser } from './sse.js';
+import type { ReasoningOutput } from './normalise.js';
 
 /**
  * Reads an upstream that speaks the Responses API (`upstreams.<tier>.api: responses`) into the canonical shape:
@@ -67,7 +68,11 @@ export class ResponsesEventReader {
   private readonly callAt = new Map<number, { index: number; custom: boolean }>();
   finished = false;
 
-  constructor(private readonly tier: string) {}
+  constructor(
+    private readonly tier: string,
+    /** The field reasoning goes in (`reasoning.output`); `strip` drops it. */
+    private readonly output: ReasoningOutput = 'reasoning_content',
+  ) {}
 
   private chunk(delta: ChunkDelta, finish: string | null = null, usage?: Usage | null): ChatCompletionChunk {
     const c: ChatCompletionChunk = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish }] };
@@ -90,7 +95,7 @@ export class ResponsesEventReader {
       }
       case 'response.reasoning_text.delta':
       case 'response.reasoning_summary_text.delta':
-        return [this.chunk({ reasoning_content: str(event.delta) })];
+        return this.output === 'strip' ? [] : [this.chunk({ [this.output]: str(event.delta) })];
       case 'response.output_text.delta':
         return [this.chunk({ content: str(event.delta) })];
       case 'response.refusal.delta':
@@ -137,7 +142,7 @@ export class ResponsesEventReader {
 }
 
 /** An upstream's `Response` object → the canonical answer. Pure. */
-export function responseToCompletion(response: Json): ChatCompletion {
+export function responseToCompletion(response: Json, output: ReasoningOutput = 'reasoning_content'): ChatCompletion {
   let content: string | null = null;
   let reasoning = '';
   let refusal = '';
@@ -162,7 +167,7 @@ export function responseToCompletion(response: Json): ChatCompletion {
     } else carried.push(raw);
   }
   const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content };
-  if (reasoning !== '') message.reasoning_content = reasoning;
+  if (reasoning !== '' && output !== 'strip') message[output] = reasoning;
   if (refusal !== '') message.refusal = refusal;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (encrypted !== undefined) message.reasoning_encrypted_content = encrypted;
@@ -190,13 +195,13 @@ export async function readResponsesAnswer(res: UpstreamResponse, opts: ForwardOp
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a response object`, { code: 'upstream_malformed' });
   }
   if (parsed.status === 'failed') throw upstreamFailure(opts.client.tier, parsed.error, 'upstream_error');
-  return responseToCompletion(parsed);
+  return responseToCompletion(parsed, opts.output);
 }
 
 /** Reads a native upstream's event stream (already 2xx), handing canonical deltas to the sink. */
 export async function readResponsesStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
   const parser = new SseParser();
-  const reader = new ResponsesEventReader(opts.client.tier);
+  const reader = new ResponsesEventReader(opts.client.tier, opts.output);
   const assembler = new CompletionAssembler();
   const decoder = new TextDecoder();
   let error: GatewayError | null = null;

@@ -85,8 +85,9 @@ describe('native Responses upstream', () => {
     await client.responses.create({ model: 'thinkgate-reasoning', previous_response_id: second.id, input: 'third question' });
     const sent = native.responsesRequests().at(-1)?.body as Json;
     const input = sent.input as Json[];
+    // The first answer's reasoning item had no encrypted_content: with store false the upstream could not use it.
     expect(input.map((i) => `${String(i.type)}:${String(i.role ?? '')}`)).toEqual([
-      'message:user', 'reasoning:', 'message:assistant', 'message:user', 'message:assistant', 'message:user',
+      'message:user', 'message:assistant', 'message:user', 'message:assistant', 'message:user',
     ]);
     expect(sent.store).toBe(false);
     expect(sent).not.toHaveProperty('previous_response_id');
@@ -126,5 +127,26 @@ describe('native Responses upstream', () => {
     expect(fell.status).toBe(200);
     expect(fell.headers.get('x-thinkgate-fallback')).toBe('true');
     expect((fell.json as Json).model).toBe('fake-chat');
+  });
+
+  it('a chat client routed to the native upstream is mapped to the Responses API and answered in chat form', async () => {
+    const chat = await client.chat.completions.create({
+      model: 'thinkgate-reasoning',
+      messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'chat to native' }],
+      max_tokens: 50,
+    });
+    expect(chat.choices[0]?.message.content).toBe('native: chat to native');
+    expect((chat.choices[0]?.message as unknown as Json).reasoning_content).toBe('native thoughts');
+    expect(chat.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 20 });
+    const sent = native.responsesRequests().at(-1)?.body as Json;
+    expect(sent).toMatchObject({ model: 'native-reasoner', store: false, max_output_tokens: 50 });
+    expect(sent.input).toEqual([
+      { type: 'message', role: 'system', content: 'Be terse.' },
+      { type: 'message', role: 'user', content: 'chat to native' },
+    ]);
+    const stream = await client.chat.completions.create({ model: 'thinkgate-reasoning', stream: true, messages: [{ role: 'user', content: 'stream chat' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('native: stream chat');
   });
 });

@@ -23,7 +23,7 @@ describe('Responses API over chat upstreams (openai SDK)', () => {
     assertValidResponse(wire);
     const response = await client.responses.retrieve((wire as { id: string }).id);
     expect(raw.headers.get('x-thinkgate-route')).toBe('reasoning');
-    expect(response.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    expect(response.id).toMatch(/^resp_[0-9a-f]{64}$/);
     expect(response.status).toBe('completed');
     expect(response.output.map((i) => i.type)).toEqual(['reasoning', 'message']);
     const reasoning = response.output[0];

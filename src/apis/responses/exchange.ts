@@ -41,6 +41,15 @@ const carriesExtras = (answer: ChatCompletion): boolean => {
   return m !== undefined && (m.reasoning_encrypted_content !== undefined || m.responses_items !== undefined);
 };
 
+/**
+ * The conversation as a native upstream receives it with `store: false`: a reasoning item can only be used there
+ * through its `encrypted_content` (one sent by id alone is a 404: nothing was persisted), so those without it are
+ * left out, as history hygiene leaves raw reasoning out of a chat conversation.
+ */
+function nativeInput(items: readonly AnyInputItem[]): AnyInputItem[] {
+  return items.filter((item) => item.type !== 'reasoning' || typeof item.encrypted_content === 'string');
+}
+
 class ResponsesStreamEncoder implements StreamEncoder {
   readonly encoder: ResponseEncoder;
 
@@ -112,7 +121,7 @@ export function responsesExchange(input: ResponsesExchangeInput): Exchange & { c
       body.model = client.model;
       // The gateway keeps the conversation: the upstream gets all of it and keeps nothing, so a follow-up routed to
       // the other tier loses nothing.
-      body.input = history.length === 0 ? request.input : [...history, ...request.input];
+      body.input = nativeInput(history.length === 0 ? request.input : [...history, ...request.input]);
       body.store = false;
       if (stream) body.stream = true;
       const { effort: _clientEffort, ...reasoning } = request.reasoning ?? {};
