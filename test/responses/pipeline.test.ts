@@ -162,6 +162,17 @@ describe('Responses API through the pipeline', () => {
     expect((compact.json as { error: { message: string } }).error.message).toContain('api: responses');
   });
 
+  it("the previous response's route is context for the gate: a short follow-up to a reasoned answer stays on reasoning", async () => {
+    const first = await gw.client().responses.create({ model: 'thinkgate-reasoning', input: 'Name a colour.' });
+    const followUp = await post(gw, '/v1/responses', { model: 'auto', previous_response_id: first.id, input: 'go on' });
+    expect(followUp.headers.get('x-thinkgate-route')).toBe('reasoning');
+    expect(records.at(-1)?.reasons).toContain('followup_after_reasoning');
+    // The same follow-up to a direct answer stays direct.
+    const direct = await gw.client().responses.create({ model: 'thinkgate-direct', input: 'Name a colour.' });
+    const after = await post(gw, '/v1/responses', { model: 'auto', previous_response_id: direct.id, input: 'go on' });
+    expect(after.headers.get('x-thinkgate-route')).toBe('direct');
+  });
+
   it('/v1/stats and /metrics count Responses requests under api "responses", beside chat', async () => {
     await post(gw, '/v1/responses', { model: 'thinkgate-direct', input: 'count me' });
     await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'and me' }] });
