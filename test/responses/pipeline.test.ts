@@ -173,6 +173,34 @@ describe('Responses API through the pipeline', () => {
     expect(after.headers.get('x-thinkgate-route')).toBe('direct');
   });
 
+  it('identical requests in flight at once make one upstream call (single-flight); all get the answer', async () => {
+    gw.direct.scenario = (body) => ({ kind: 'answer', answer: { content: `direct: ${lastUserContent(body)}` }, delayMs: 150 });
+    const before = gw.direct.chatRequests().length;
+    const body = { model: 'thinkgate-direct', input: 'together now', temperature: 0 };
+    const answers = await Promise.all([post(gw, '/v1/responses', body), post(gw, '/v1/responses', body), post(gw, '/v1/responses', { ...body, stream: true })]);
+    expect(gw.direct.chatRequests().length - before).toBe(1);
+    for (const a of answers) expect(a.status).toBe(200);
+    expect(events(answers[2]!.text).at(-1)).toMatchObject({ type: 'response.completed' });
+  });
+
+  it('a client leaving mid-stream aborts the upstream request; the x-thinkgate-route header routes as for chat', async () => {
+    gw.reasoning.scenario = () => ({ kind: 'answer', answer: { content: 'x'.repeat(300), reasoning: 'y'.repeat(300), chunkSize: 2 }, chunkDelayMs: 20 });
+    const controller = new AbortController();
+    const stream = await gw.client().responses.create(
+      { model: 'thinkgate-direct', input: 'long one', stream: true },
+      { signal: controller.signal, headers: { 'x-thinkgate-route': 'reasoning' } },
+    );
+    let received = 0;
+    await (async () => {
+      for await (const _event of stream) if (++received === 6) controller.abort();
+    })().catch(() => undefined);
+    expect(received).toBeLessThan(20);
+    const upstreamReq = gw.reasoning.chatRequests().at(-1)!;
+    await upstreamReq.aborted;
+    expect(upstreamReq.wasAborted).toBe(true);
+    expect(records.at(-1)).toMatchObject({ api: 'responses', outcome: 'aborted', route: 'reasoning', decisionSource: 'header' });
+  });
+
   it('/v1/stats and /metrics count Responses requests under api "responses", beside chat', async () => {
     await post(gw, '/v1/responses', { model: 'thinkgate-direct', input: 'count me' });
     await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'and me' }] });
