@@ -115,6 +115,9 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   };
 
   try {
+    // What the client's API opens a stream with (Responses: response.created) goes out now, not with the upstream's
+    // first chunk: a reasoning upstream may think for a long time before it sends one.
+    await sink.flush();
     for await (const buf of res.body) {
       for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) handle(ev.data);
       await sink.flush();
