@@ -3,23 +3,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { logFileOf, ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
+import { logFileOf, ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, UPSTREAM_KEY, WORK_DIR } from './lib/fleet.js';
 import { pinMeasuredServers, type ServerProcess } from './lib/processes.js';
 import { measureCache, type CacheResult } from './scenarios/cache.js';
 import { measurePaired } from './scenarios/paired.js';
-import { measureResponses } from './scenarios/responses.js';
 import { GATEWAY_V8_FLAGS } from '../src/cli/v8-flags.js';
 import type { Target } from './lib/load.js';
 import { measureGate, type GateResult } from './scenarios/gate.js';
+import { measureResponses } from './scenarios/responses.js';
 import { measureMemory, type MemoryResult } from './scenarios/memory.js';
 import { measureLatency, measureThroughput, type ProxySettings } from './scenarios/proxy.js';
-import { CACHEABLE_BODY, CHAT_BODY, RESPONSES_BODY, RESPONSES_STREAM_BODY, STREAM_BODY, targetFor, type Contender } from './scenarios/requests.js';
+import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY, targetFor, type Contender } from './scenarios/requests.js';
 import { measureGcSpread } from './scenarios/gc.js';
-import { responsesPresent } from './scenarios/responses.js';
 import { renderSummary, updateDocs, type BenchResults } from './lib/report.js';
 
 /**
- * `npm run bench [-- --quick] [--only proxy,stream,responses,cache,gate,memory,gc] [--baseline NAME=DIST_DIR ...]`
+ * `npm run bench [-- --quick] [--only proxy,stream,cache,responses,gate,memory,gc] [--baseline NAME=DIST_DIR ...]`
  * Every process separate (fake upstream, thinkgate from dist/, peer gateway, bare fastify); load from this process.
  * Contenders are interleaved round by round and medians reported; results go to bench/results/<date>.json and
  * the summary table in docs/benchmarks.md. `--baseline` adds thinkgate built from another dist/ (before/after).
@@ -32,7 +31,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     connections: { type: 'string', default: '64' },
     streams: { type: 'string', default: '1000' },
-    only: { type: 'string', default: 'proxy,stream,responses,cache,gate,memory' },
+    only: { type: 'string', default: 'proxy,stream,cache,responses,gate,memory' },
     /** Runs of the `gc` scenario (fresh gateways loaded alone, each run's GC mode from --trace-gc-nvp). */
     'gc-runs': { type: 'string', default: '5' },
     /** `NAME=DIST_DIR` (repeatable): other thinkgate builds measured alongside, e.g. the commit before a change. */
@@ -118,28 +117,6 @@ async function main(): Promise<BenchResults> {
     log('streaming time to first byte and total (1 connection)');
     results.scenarios.streaming = await measureLatency(targetsFor(STREAM_BODY), settings);
   }
-  if (only.has('responses')) {
-    // The Responses path against the chat path, same prompt, same gateway: paired CPU, and the time to the first
-    // event (`response.created`) against the upstream's own time to first byte.
-    const chatTarget: Target = { ...targetFor('thinkgate', thinkgate.url, upstream.url, CHAT_BODY), pid: thinkgate.pid, gcLog };
-    const responsesTarget: Target = { ...targetFor('thinkgate', thinkgate.url, upstream.url, RESPONSES_BODY, '/v1/responses'), pid: thinkgate.pid, gcLog };
-    if (await responsesPresent(responsesTarget)) {
-      log('paired: the Responses path vs the chat path (one gateway, loaded together)');
-      // One process serves both: the split of its CPU between the two paths is by request count (see responses.ts).
-      results.scenarios.responses = { present: true, ...(await measureResponses(chatTarget, responsesTarget, settings)) };
-      log('Responses streaming: time to response.created (1 connection)');
-      results.scenarios.responsesStreaming = await measureLatency(
-        {
-          direct: targetFor('direct', upstream.url, upstream.url, STREAM_BODY),
-          'thinkgate-responses': targetFor('thinkgate', thinkgate.url, upstream.url, RESPONSES_STREAM_BODY, '/v1/responses'),
-        },
-        settings,
-      );
-    } else {
-      log('responses: POST /v1/responses is not served by this build; scenario skipped');
-      results.scenarios.responses = { present: false };
-    }
-  }
   if (only.has('cache')) {
     log('cache hit vs bare fastify and vs the same app answering a constant');
     const bare = await started(startBareFastify());
@@ -165,6 +142,11 @@ async function main(): Promise<BenchResults> {
       for (const [name, target] of baselineHits) pairs.push([name, target, 'thinkgate-cache', cacheTarget]);
       (results.scenarios.paired ??= []).push(...(await measurePaired(pairs, settings)));
     }
+  }
+  if (only.has('responses')) {
+    log('Responses API vs chat: paired CPU per request, streaming time to first byte');
+    const second = await started(startThinkgate({ name: 'thinkgate-responses', reasoningUrl: upstream.url, directUrl: upstream.url, traceGc: true }));
+    results.scenarios.responses = await measureResponses(thinkgate, second, upstream, UPSTREAM_KEY, settings);
   }
   if (only.has('gate')) {
     log('gate scoring');

@@ -12,10 +12,6 @@ export const STREAM_BODY = JSON.stringify({ model: 'auto', messages, stream: tru
 /** Cacheable: deterministic sampling, no `no-store`. */
 export const CACHEABLE_BODY = JSON.stringify({ model: 'auto', messages, temperature: 0 });
 
-/** The same prompt as a Responses API request (instructions + input), for the Responses path against the chat path. */
-export const RESPONSES_BODY = JSON.stringify({ model: 'auto', instructions: messages[0]?.content, input: messages[1]?.content });
-export const RESPONSES_STREAM_BODY = JSON.stringify({ model: 'auto', instructions: messages[0]?.content, input: messages[1]?.content, stream: true });
-
 export type Contender = 'direct' | 'thinkgate' | 'portkey' | 'minimal-proxy';
 
 export function targetFor(kind: Contender, baseUrl: string, upstreamUrl: string, body: string, path = '/v1/chat/completions'): Target {

@@ -1,55 +1,42 @@
-import { gcPromoting, median, throughput, type Target, type ThroughputSample } from '../lib/load.js';
-import type { ProxySettings } from './proxy.js';
+import { logFileOf } from '../lib/fleet.js';
+import type { Target } from '../lib/load.js';
+import type { ServerProcess } from '../lib/processes.js';
+import { measurePaired, type PairedResult } from './paired.js';
+import { measureLatency, type Measured, type ProxySettings } from './proxy.js';
+import type { LatencySample } from '../lib/load.js';
+import { CHAT_BODY, STREAM_BODY } from './requests.js';
 
 /**
- * The Responses path against the chat path: the same prompt to the same gateway process, through
- * `POST /v1/responses` and `POST /v1/chat/completions`. One process serves both, so its CPU cannot be split between
- * two loads running at once; instead the two alternate in adjacent windows (the order flips each round) and each
- * window's CPU per request is compared with its neighbour's: adjacent windows live through nearly the same moment
- * of the machine, which is what makes a paired ratio steady.
+ * The Responses API path against the chat path, for the same prompt: CPU per request (two thinkgate processes loaded
+ * at once, one answering chat, one answering Responses, both bridging to the same chat upstream: the ratio of their
+ * CPU per request), and the time to the first byte of a stream (`response.created` against the first chat chunk and
+ * the upstream's own first byte).
  */
 
+const INSTRUCTIONS = 'You are a concise assistant.';
+const PROMPT = 'What is the capital of France? Answer in one word.';
+/** The prompt of CHAT_BODY as a Responses request; `store: false` (a stored response is extra work chat never does). */
+export const RESPONSES_BODY = JSON.stringify({ model: 'auto', instructions: INSTRUCTIONS, input: PROMPT, store: false });
+export const RESPONSES_STREAM_BODY = JSON.stringify({ model: 'auto', instructions: INSTRUCTIONS, input: PROMPT, store: false, stream: true });
+
 export interface ResponsesResult {
-  present: boolean;
-  /** CPU µs per request, responses ÷ chat, per round. */
-  cpuRatios?: number[];
-  medianCpuRatio?: number;
-  chat_cpuUsPerReq?: number;
-  responses_cpuUsPerReq?: number;
-  /** Per round: either window ran with the young generation promoting (see scenarios/gc.ts). */
-  gcDisturbed?: boolean[];
+  paired: PairedResult;
+  streaming: Record<'direct' | 'chat' | 'responses', Measured<LatencySample>>;
 }
 
-/** Whether the build serves `POST /v1/responses` (an answer with `"object":"response"`). */
-export async function responsesPresent(t: Target): Promise<boolean> {
-  try {
-    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: t.body });
-    const body = (await res.json()) as { object?: unknown };
-    return res.status === 200 && body.object === 'response';
-  } catch {
-    return false;
-  }
-}
-
-export async function measureResponses(chat: Target, responses: Target, s: ProxySettings): Promise<Omit<ResponsesResult, 'present'>> {
-  await throughput(chat, s.connections, 1);
-  await throughput(responses, s.connections, 1);
-  const rounds: { chat: ThroughputSample; responses: ThroughputSample }[] = [];
-  for (let i = 0; i < s.rounds; i++) {
-    if (i % 2 === 0) {
-      const c = await throughput(chat, s.connections, s.durationS);
-      rounds.push({ chat: c, responses: await throughput(responses, s.connections, s.durationS) });
-    } else {
-      const r = await throughput(responses, s.connections, s.durationS);
-      rounds.push({ chat: await throughput(chat, s.connections, s.durationS), responses: r });
-    }
-  }
-  const cpuRatios = rounds.map((r) => Math.round((r.responses.cpuUsPerReq / r.chat.cpuUsPerReq) * 1000) / 1000);
-  return {
-    cpuRatios,
-    medianCpuRatio: median(cpuRatios),
-    chat_cpuUsPerReq: median(rounds.map((r) => r.chat.cpuUsPerReq)),
-    responses_cpuUsPerReq: median(rounds.map((r) => r.responses.cpuUsPerReq)),
-    gcDisturbed: rounds.map((r) => gcPromoting(r.chat) || gcPromoting(r.responses)),
-  };
+export async function measureResponses(chat: ServerProcess, responses: ServerProcess, upstream: ServerProcess, upstreamKey: string, s: ProxySettings): Promise<ResponsesResult> {
+  const noStore = { 'cache-control': 'no-store' };
+  // gcLog: each round knows both processes' GC mode when they run with `--trace-gc-nvp` (fleet's `traceGc`).
+  const chatTarget: Target = { url: `${chat.url}/v1/chat/completions`, body: CHAT_BODY, headers: noStore, pid: chat.pid, gcLog: logFileOf(chat.name) };
+  const responsesTarget: Target = { url: `${responses.url}/v1/responses`, body: RESPONSES_BODY, headers: noStore, pid: responses.pid, gcLog: logFileOf(responses.name) };
+  const [paired] = await measurePaired([['thinkgate-chat', chatTarget, 'thinkgate-responses', responsesTarget]], s);
+  const streaming = await measureLatency(
+    {
+      direct: { url: `${upstream.url}/v1/chat/completions`, body: STREAM_BODY, headers: { authorization: `Bearer ${upstreamKey}` } },
+      chat: { url: `${chat.url}/v1/chat/completions`, body: STREAM_BODY, headers: noStore },
+      responses: { url: `${responses.url}/v1/responses`, body: RESPONSES_STREAM_BODY, headers: noStore },
+    },
+    s,
+  );
+  return { paired: paired as PairedResult, streaming };
 }

@@ -25,18 +25,24 @@ export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions
     parsed = await res.body.json();
   } catch (err) {
     if (opts.signal.aborted) throw err;
+    if (!(err instanceof SyntaxError)) throw opts.client.bodyError(err, 'response');
     throw new GatewayError(502, `${opts.client.tier} upstream returned a body that is not JSON`, { code: 'upstream_malformed' });
   }
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }
-  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output);
+  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output, opts.client.config.thinkTags);
 }
 
 export interface StreamResult {
   completion: ChatCompletion;
-  /** Every choice finished and the upstream said [DONE] (or closed cleanly after the finish): safe to cache. */
+  /**
+   * The upstream gave a completion signal: `[DONE]`, or a `finish_reason` on every choice (a close, reset or stall
+   * after it changes nothing). Safe to cache.
+   */
   complete: boolean;
+  /** `[DONE]` came while choices were open: the gateway sent the finish chunk it implies (log line: finishSynthesised). */
+  finishSynthesised: boolean;
   /** Set when the stream failed after it began; the caller tells the client through its encoder. */
   error: GatewayError | null;
 }
@@ -59,18 +65,31 @@ export interface DeltaSink {
  */
 export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
   const parser = new SseParser();
-  const normaliser = new StreamNormaliser(opts.output);
+  const normaliser = new StreamNormaliser(opts.output, opts.client.config.thinkTags);
   const assembler = new CompletionAssembler();
   const decoder = new TextDecoder();
   let sawDone = false;
   let error: GatewayError | null = null;
   sink.start();
 
+  /** Normalises a chunk, folds it and hands it on; `raw` is its text when it may go out unchanged. */
+  const pass = (chunk: ChatCompletionChunk, raw: string | null): void => {
+    const changed = normaliser.apply(chunk);
+    assembler.add(chunk);
+    // Unchanged single-line chunks keep the upstream's own text: an adapter that speaks the upstream's format sends
+    // it as is. Data that spanned several `data:` lines is re-serialised, so what goes out is one valid SSE field.
+    sink.delta(chunk, changed || raw === null || raw.includes('\n') ? null : raw);
+  };
+
   const handle = (data: string): void => {
+    // After [DONE] nothing more belongs to the answer.
+    if (sawDone) return;
     if (data === '[DONE]') {
       sawDone = true;
       return;
     }
+    // An empty `data:` (a keep-alive some relays send) carries no chunk.
+    if (data.trim() === '') return;
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -84,29 +103,55 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
         code: typeof e.code === 'string' ? e.code : 'upstream_stream_error',
       });
     }
-    const typed = chunk as unknown as ChatCompletionChunk;
-    const changed = normaliser.apply(typed);
-    assembler.add(typed);
-    // Unchanged chunks keep the upstream's own text: an adapter that speaks the upstream's format sends it as is.
-    sink.delta(typed, changed ? null : data);
+    if (!Array.isArray(chunk.choices)) {
+      // Not a chat chunk (a relay's ping): clients index `choices`, so it is not passed on. A usage report
+      // without `choices` is given the empty list OpenAI's usage chunk has.
+      if (!isRecord(chunk.usage)) return;
+      chunk.choices = [];
+      pass(chunk as unknown as ChatCompletionChunk, null);
+      return;
+    }
+    pass(chunk as unknown as ChatCompletionChunk, data);
   };
 
   try {
+    // What the client's API opens a stream with (Responses: response.created) goes out now, not with the upstream's
+    // first chunk: a reasoning upstream may think for a long time before it sends one.
+    await sink.flush();
     for await (const buf of res.body) {
       for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) handle(ev.data);
       await sink.flush();
     }
     for (const ev of parser.end()) handle(ev.data);
-    await sink.flush();
   } catch (err) {
     if (opts.signal.aborted) throw err;
-    error = err instanceof GatewayError ? err : (opts.client.transportError(err) as GatewayError);
+    error = err instanceof GatewayError ? err : (opts.client.bodyError(err, 'stream') as GatewayError);
     if (!(error instanceof GatewayError)) error = new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
+    // A transport failure (cut, reset, stall) after the completion signal loses nothing of the answer.
+    if (!(err instanceof GatewayError) && (sawDone || assembler.complete)) error = null;
   }
+
+  // [DONE] completes the answer: the finish_reason the upstream left out is sent before the client's [DONE], so
+  // the live stream and the replay from the cache agree.
+  let finishSynthesised = false;
+  if (error === null && sawDone && !assembler.complete) {
+    const finish = assembler.finishChunk();
+    if (finish !== null) {
+      pass(finish, null);
+      finishSynthesised = true;
+    }
+  }
+  await sink.flush();
 
   const finished = assembler.complete;
   if (error === null && !finished) {
-    error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the answer was complete`, { code: 'upstream_stream_cut' });
+    error = new GatewayError(
+      502,
+      assembler.chunkCount === 0
+        ? `${opts.client.tier} upstream ended the stream without an answer`
+        : `${opts.client.tier} upstream ended the stream before the answer was complete`,
+      { code: 'upstream_stream_cut' },
+    );
   }
-  return { completion: assembler.result(), complete: error === null && (sawDone || finished), error };
+  return { completion: normaliser.finish(assembler.result()), complete: error === null, finishSynthesised, error };
 }

@@ -8,6 +8,7 @@ import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import type { UpstreamAbort } from '../upstream/abort.js';
+import { canonicalToResponsesBody } from '../upstream/responses-body.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { resilientChat, countsAgainstBreaker, type ServedCall } from '../upstream/resilient.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
@@ -71,6 +72,7 @@ function newRecord(request: FastifyRequest, exchange: Exchange, decision: RouteD
     // Optional fields present from the start (perf): records of hits, misses and streams share one object shape.
     cacheTier: undefined,
     usageEstimated: undefined,
+    finishSynthesised: undefined,
     prompt: logPrompts ? promptText(canonical.messages) : undefined,
     droppedTools: exchange.droppedTools,
     startedAt: Date.now(),
@@ -143,10 +145,13 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   // The target-share controller learns the score distribution of the traffic the gate decides.
   if (decision.source === 'gate') ctx.controller.observeScore(decision.score);
   const stream = chat.stream === true;
-  const bodyFor = (c: UpstreamClient): Record<string, unknown> =>
-    c.config.api === 'responses' && exchange.nativeBody !== undefined
-      ? exchange.nativeBody(c, decision.effort, stream)
-      : adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream });
+  const bodyFor = (c: UpstreamClient): Record<string, unknown> => {
+    if (c.config.api === 'responses') {
+      // A Responses client's own request goes as it is; any other API's is mapped from the canonical request.
+      return exchange.nativeBody !== undefined ? exchange.nativeBody(c, decision.effort, stream) : canonicalToResponsesBody(chat, c.config, { effort: decision.effort, stream });
+    }
+    return adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream });
+  };
   let client = upstreams[decision.route];
   decisionHeaders(reply, decision, client.model);
   if (exchange.headers !== undefined) reply.headers(exchange.headers);
@@ -229,6 +234,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     });
     record.usage = result.completion.usage ?? null;
     produced = result.completion;
+    if (result.finishSynthesised) record.finishSynthesised = true;
     if (result.error !== null) {
       if (countsAgainstBreaker(result.error)) client.breaker.onFailure();
       record.outcome = 'error';

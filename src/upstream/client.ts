@@ -59,7 +59,8 @@ export class UpstreamClient {
     this.deadlines = new DeadlineSweep(totalMs, () => new GatewayError(504, `upstream did not finish within ${totalMs} ms`, { code: 'upstream_timeout' }));
     this.authHeaders = { ...config.headers };
     if (config.apiKey !== undefined) this.authHeaders.authorization = `Bearer ${config.apiKey}`;
-    this.chatPath = `${this.basePath}/chat/completions`;
+    // The one endpoint answers are asked of: Chat Completions, or the Responses API for a native upstream.
+    this.chatPath = `${this.basePath}${config.api === 'responses' ? '/responses' : '/chat/completions'}`;
     this.chatHeaders = { json: { ...JSON_HEADERS, ...this.authHeaders }, stream: { ...STREAM_HEADERS, ...this.authHeaders } };
   }
 
@@ -162,6 +163,25 @@ export class UpstreamClient {
     return new GatewayError(502, `${this.tier} upstream unreachable`, { code: 'upstream_unreachable', cause: err });
   }
 
+  /**
+   * A failure while reading an answer that had already begun (status and headers received): the upstream was
+   * reachable and answering, so this is never "unreachable". A reset or close is a cut answer; a stall the idle
+   * timeout. Aborts pass through unchanged.
+   */
+  bodyError(err: unknown, what: 'stream' | 'response'): unknown {
+    if (err instanceof GatewayError) return err;
+    if (err instanceof Error && err.name === 'AbortError') return err;
+    if (err instanceof undiciErrors.RequestAbortedError) return err;
+    if (err instanceof undiciErrors.BodyTimeoutError) {
+      return new GatewayError(504, `${this.tier} upstream sent nothing for ${this.config.timeouts.idleMs} ms`, { code: 'upstream_timeout', cause: err });
+    }
+    const code = `upstream_${what}_cut`;
+    if (isConnectionLoss(err)) {
+      return new GatewayError(502, `${this.tier} upstream closed the connection before the answer was complete`, { code, cause: err });
+    }
+    return new GatewayError(502, `${this.tier} upstream failed while sending its answer`, { code: `upstream_${what}_error`, cause: err });
+  }
+
   redact(text: string): string {
     let out = text;
     for (const secret of [this.config.apiKey, ...Object.values(this.config.headers)]) {
@@ -174,4 +194,17 @@ export class UpstreamClient {
     this.deadlines.close();
     return this.pool.close();
   }
+}
+
+const CONNECTION_LOSS_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_CLOSED']);
+
+/** A socket closed or reset under a response (undici's SocketError, or the system error it wraps). */
+function isConnectionLoss(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof undiciErrors.SocketError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_LOSS_CODES.has(code)) return true;
+    if (e.message === 'terminated') return true;
+  }
+  return false;
 }

@@ -63,9 +63,18 @@ describe('upstream faults', () => {
     expect(gw.direct.chatRequests().length - before).toBe(1);
     const out = sseEvents(res.text);
     expect(out.length).toBeGreaterThan(1);
-    const last = JSON.parse(out.at(-1)!) as unknown;
+    const last = JSON.parse(out.at(-1)!) as { error: { code: string; message: string } };
     expect(isOpenAIError(last)).toBe(true);
+    // It had answered: the error says the connection closed mid-answer, not that the upstream is unreachable.
+    expect(last.error).toMatchObject({ code: 'upstream_stream_cut', message: 'direct upstream closed the connection before the answer was complete' });
     expect(out).not.toContain('[DONE]');
+  });
+
+  it('a reset in the middle of a JSON answer: 502 upstream_response_cut, not unreachable nor malformed', async () => {
+    gw.direct.scenario = () => ({ kind: 'dialect', json: { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'y'.repeat(2_000) } }] }, sse: [], cut: true });
+    const res = await post(gw, '/v1/chat/completions', direct('reset'));
+    expect(res.status).toBe(502);
+    expect((res.json as { error: unknown }).error).toMatchObject({ code: 'upstream_response_cut', message: 'direct upstream closed the connection before the answer was complete' });
   });
 
   it('cut stream through the SDK: the SDK raises an error instead of returning a truncated answer', async () => {
