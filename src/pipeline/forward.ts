@@ -115,11 +115,18 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   };
 
   try {
-    for await (const buf of res.body) {
-      for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) handle(ev.data);
+    const reads = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    for (let read = await reads.next(); !read.done; read = await reads.next()) {
+      for (const ev of parser.push(decoder.decode(read.value, { stream: true }))) handle(ev.data);
       await sink.flush();
+      if (sawDone) {
+        // [DONE] ends the answer: the client is not kept waiting for a server that holds the connection open.
+        // The rest is read and dropped in the background, so the connection can still be reused.
+        void drain(reads);
+        break;
+      }
     }
-    for (const ev of parser.end()) handle(ev.data);
+    if (!sawDone) for (const ev of parser.end()) handle(ev.data);
   } catch (err) {
     if (opts.signal.aborted) throw err;
     error = err instanceof GatewayError ? err : (opts.client.bodyError(err, 'stream') as GatewayError);
@@ -151,4 +158,13 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     );
   }
   return { completion: normaliser.finish(assembler.result()), complete: error === null, finishSynthesised, error };
+}
+
+/** Reads what an upstream sends after `[DONE]` and drops it; its failures no longer matter to anyone. */
+async function drain(reads: AsyncIterator<Buffer>): Promise<void> {
+  try {
+    while (!(await reads.next()).done);
+  } catch {
+    // The answer was complete before this: a late reset or stall changes nothing.
+  }
 }

@@ -42,6 +42,8 @@ export interface RecordedRequest {
   /** Resolves when the client closed the connection before the response ended. */
   aborted: Promise<void>;
   wasAborted: boolean;
+  /** The fake finished writing its response. */
+  finished: boolean;
 }
 
 export interface FakeUpstream {
@@ -232,7 +234,9 @@ export async function startFakeUpstream(opts: { model?: string; dialect?: Reason
       rawBody: '',
       aborted: new Promise<void>((r) => (resolveAborted = r)),
       wasAborted: false,
+      finished: false,
     };
+    res.on('finish', () => (record.finished = true));
     res.on('close', () => {
       if (!res.writableFinished) {
         record.wasAborted = true;
