@@ -81,10 +81,11 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     sink.delta(chunk, changed || raw === null || raw.includes('\n') ? null : raw);
   };
 
-  const handle = (data: string): void => {
+  const handle = (data: string, event: string | undefined): void => {
     // After [DONE] nothing more belongs to the answer.
     if (sawDone) return;
-    if (data === '[DONE]') {
+    // As the SDK reads it: `[DONE]` followed by anything (a trailing space) is still the end.
+    if (data.startsWith('[DONE]')) {
       sawDone = true;
       return;
     }
@@ -94,11 +95,13 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     try {
       chunk = JSON.parse(data);
     } catch {
+      if (event === 'error') throw new GatewayError(502, opts.client.redact(`${opts.client.tier} upstream: ${data.slice(0, 500)}`), { code: 'upstream_stream_error' });
       throw new GatewayError(502, `${opts.client.tier} upstream sent a stream event that is not JSON`, { code: 'upstream_malformed' });
     }
     if (!isRecord(chunk)) throw new GatewayError(502, `${opts.client.tier} upstream sent a malformed stream event`, { code: 'upstream_malformed' });
-    if (isRecord(chunk.error)) {
-      const e = chunk.error;
+    // An error, as `{"error": {…}}` or as an `event: error` whose data is the error itself.
+    if (isRecord(chunk.error) || event === 'error') {
+      const e = isRecord(chunk.error) ? chunk.error : chunk;
       throw new GatewayError(502, opts.client.redact(`${opts.client.tier} upstream: ${typeof e.message === 'string' ? e.message : 'stream error'}`), {
         code: typeof e.code === 'string' ? e.code : 'upstream_stream_error',
       });
@@ -117,7 +120,7 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   try {
     const reads = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (let read = await reads.next(); !read.done; read = await reads.next()) {
-      for (const ev of parser.push(decoder.decode(read.value, { stream: true }))) handle(ev.data);
+      for (const ev of parser.push(decoder.decode(read.value, { stream: true }))) handle(ev.data, ev.event);
       await sink.flush();
       if (sawDone) {
         // [DONE] ends the answer: the client is not kept waiting for a server that holds the connection open.
@@ -126,7 +129,7 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
         break;
       }
     }
-    if (!sawDone) for (const ev of parser.end()) handle(ev.data);
+    if (!sawDone) for (const ev of parser.end()) handle(ev.data, ev.event);
   } catch (err) {
     if (opts.signal.aborted) throw err;
     error = err instanceof GatewayError ? err : (opts.client.bodyError(err, 'stream') as GatewayError);

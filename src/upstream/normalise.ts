@@ -60,7 +60,8 @@ export class StreamNormaliser {
         }
       }
       if (Array.isArray(delta.tool_calls)) changed = this.toolCalls.apply(choice.index, delta.tool_calls) || changed;
-      if (choice.finish_reason !== null && choice.finish_reason !== undefined) changed = this.flushInto(choice.index, delta) || changed;
+      // Some servers send finish_reason "" on every chunk: only a real one ends the choice (as the SDK reads it).
+      if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') changed = this.flushInto(choice.index, delta) || changed;
     }
     return changed;
   }

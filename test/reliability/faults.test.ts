@@ -172,6 +172,15 @@ describe('upstream faults', () => {
     expect(last.error.code).toBe('upstream_malformed');
   });
 
+  it('an `event: error` whose data is the error itself, or plain text: relayed with its message', async () => {
+    gw.direct.scenario = () => ({ kind: 'sse', raw: true, events: [`data: ${streamEvents({ content: 'ab' }, 'fake-chat', false)[1]}\n\n`, 'event: error\ndata: {"message":"model overloaded","code":"overloaded"}\n\n'] });
+    const json = await post(gw, '/v1/chat/completions', direct('ee', true));
+    expect((JSON.parse(sseEvents(json.text).at(-1)!) as { error: unknown }).error).toMatchObject({ code: 'overloaded', message: 'direct upstream: model overloaded' });
+    gw.direct.scenario = () => ({ kind: 'sse', raw: true, events: ['event: error\ndata: upstream worker crashed\n\n'] });
+    const text = await post(gw, '/v1/chat/completions', direct('et', true));
+    expect((JSON.parse(sseEvents(text.text).at(-1)!) as { error: unknown }).error).toMatchObject({ code: 'upstream_stream_error', message: 'direct upstream: upstream worker crashed' });
+  });
+
   it('an upstream error event inside the stream: relayed as a final error event', async () => {
     gw.direct.scenario = () => ({ kind: 'sse', events: ['{"error":{"message":"overloaded mid-way","code":"overloaded"}}'] });
     const res = await post(gw, '/v1/chat/completions', direct('e', true));
