@@ -338,4 +338,14 @@ export const DIALECTS: Dialect[] = [
       expected: { content: ANSWER, reasoning_content: `${REASONING}\n`, finish_reason: 'stop' },
     };
   })(),
+  (() => {
+    const c = chunker({ noLogprobs: true });
+    return {
+      name: 'no-role',
+      server: 'Minimal servers that never send a role in their deltas (the SDK refuses to fold a choice without one)',
+      sse: [...pieces(ANSWER).map((p) => c({ content: p })), c({}, 'stop'), '[DONE]'].map(data),
+      json: completion({ content: ANSWER }),
+      expected: { content: ANSWER, finish_reason: 'stop' },
+    };
+  })(),
 ];
