@@ -70,6 +70,15 @@ describe('upstream faults', () => {
     expect(out).not.toContain('[DONE]');
   });
 
+  it('a connection closed before any answer: retried, then 502 upstream_connection_closed (not "unreachable")', async () => {
+    const before = gw.direct.chatRequests().length;
+    gw.direct.scenario = () => ({ kind: 'dialect', json: {}, sse: [], cut: true, beforeHeaders: true });
+    const res = await post(gw, '/v1/chat/completions', direct('closed'));
+    expect(res.status).toBe(502);
+    expect((res.json as { error: unknown }).error).toMatchObject({ code: 'upstream_connection_closed', message: 'direct upstream closed the connection before answering' });
+    expect(gw.direct.chatRequests().length - before).toBeGreaterThan(1);
+  });
+
   it('a reset in the middle of a JSON answer: 502 upstream_response_cut, not unreachable nor malformed', async () => {
     gw.direct.scenario = () => ({ kind: 'dialect', json: { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'y'.repeat(2_000) } }] }, sse: [], cut: true });
     const res = await post(gw, '/v1/chat/completions', direct('reset'));

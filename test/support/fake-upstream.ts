@@ -29,7 +29,7 @@ export type Scenario =
   /** Accepts the request and never answers (until the connection closes). */
   | { kind: 'hang' }
   /** Answers as one server dialect does: `json` for non-stream requests, `sse` (the exact bytes, in these writes) for streams. */
-  | { kind: 'dialect'; json: unknown; sse: string[]; cut?: boolean }
+  | { kind: 'dialect'; json: unknown; sse: string[]; cut?: boolean; beforeHeaders?: boolean }
   /** Streams these SSE `data:` payloads as given, then ends (or cuts the connection). */
   | { kind: 'sse'; events: string[]; chunkDelayMs?: number; cut?: boolean; raw?: boolean };
 
@@ -145,6 +145,11 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
     case 'hang':
       return;
     case 'dialect': {
+      if (scenario.beforeHeaders) {
+        // The request was read; the connection closes before a status line.
+        res.destroy();
+        return;
+      }
       if (body.stream !== true) {
         res.writeHead(200, { 'content-type': 'application/json' });
         const text = JSON.stringify(scenario.json);
