@@ -3,19 +3,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
+import { ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, UPSTREAM_KEY, WORK_DIR } from './lib/fleet.js';
 import { pinMeasuredServers, type ServerProcess } from './lib/processes.js';
 import { measureCache, type CacheResult } from './scenarios/cache.js';
 import { measurePaired } from './scenarios/paired.js';
 import type { Target } from './lib/load.js';
 import { measureGate, type GateResult } from './scenarios/gate.js';
+import { measureResponses } from './scenarios/responses.js';
 import { measureMemory, type MemoryResult } from './scenarios/memory.js';
 import { measureLatency, measureThroughput, type ProxySettings } from './scenarios/proxy.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY, targetFor, type Contender } from './scenarios/requests.js';
 import { renderSummary, updateDocs, type BenchResults } from './lib/report.js';
 
 /**
- * `npm run bench [-- --quick] [--only proxy,stream,cache,gate,memory] [--baseline NAME=DIST_DIR ...]`
+ * `npm run bench [-- --quick] [--only proxy,stream,cache,responses,gate,memory] [--baseline NAME=DIST_DIR ...]`
  * Every process separate (fake upstream, thinkgate from dist/, peer gateway, bare fastify); load from this process.
  * Contenders are interleaved round by round and medians reported; results go to bench/results/<date>.json and
  * the summary table in docs/benchmarks.md. `--baseline` adds thinkgate built from another dist/ (before/after).
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     connections: { type: 'string', default: '64' },
     streams: { type: 'string', default: '1000' },
-    only: { type: 'string', default: 'proxy,stream,cache,gate,memory' },
+    only: { type: 'string', default: 'proxy,stream,cache,responses,gate,memory' },
     /** `NAME=DIST_DIR` (repeatable): other thinkgate builds measured alongside, e.g. the commit before a change. */
     baseline: { type: 'string', multiple: true, default: [] },
     'no-portkey': { type: 'boolean', default: false },
@@ -129,6 +130,11 @@ async function main(): Promise<BenchResults> {
       for (const [name, target] of baselineHits) pairs.push([name, target, 'thinkgate-cache', cacheTarget]);
       (results.scenarios.paired ??= []).push(...(await measurePaired(pairs, settings)));
     }
+  }
+  if (only.has('responses')) {
+    log('Responses API vs chat: paired CPU per request, streaming time to first byte');
+    const second = await started(startThinkgate({ name: 'thinkgate-responses', reasoningUrl: upstream.url, directUrl: upstream.url }));
+    results.scenarios.responses = await measureResponses(thinkgate, second, upstream, UPSTREAM_KEY, settings);
   }
   if (only.has('gate')) {
     log('gate scoring');

@@ -13,6 +13,7 @@ import { clientErrorHandler, drainRequestBody, installLoadShedding } from './htt
 import { installSecurityHeaders } from './http/security.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
+import { responsesRoute } from './routes/responses.js';
 import { healthRoutes } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
 import { PASSTHROUGH_HEADER, passthroughRoute } from './routes/passthrough.js';
@@ -173,6 +174,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       );
       await installLoadShedding(v1, config);
       await v1.register(chatCompletionsRoute, { ctx });
+      await v1.register(responsesRoute, { ctx });
       await v1.register(routeRoute, { ctx });
       await v1.register(modelsRoute, { ctx });
       await v1.register(statsRoute, { ctx });

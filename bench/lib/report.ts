@@ -6,6 +6,7 @@ import type { CacheResult } from '../scenarios/cache.js';
 import type { PairedResult } from '../scenarios/paired.js';
 import type { GateResult } from '../scenarios/gate.js';
 import type { MemoryResult } from '../scenarios/memory.js';
+import type { ResponsesResult } from '../scenarios/responses.js';
 
 export interface BenchResults {
   date: string;
@@ -20,6 +21,7 @@ export interface BenchResults {
     paired?: PairedResult[];
     gate?: GateResult;
     memory?: MemoryResult;
+    responses?: ResponsesResult;
   };
 }
 
@@ -75,6 +77,13 @@ export function renderSummary(r: BenchResults): string {
       targets.push([`cache hit p99 at ${r.settings.connections} connections`, '< 5 ms at 32', `${fmt(p99, 2)} ms`, at32 ? verdict(p99 < 5) : 'n/a (run with --connections 32)']);
     }
   }
+  if (s.responses) {
+    const p = s.responses.paired;
+    targets.push(['Responses API CPU µs per request ÷ chat, same prompt (paired)', '≤ 1.3', fmt(p.medianCpuRatio), verdict(p.medianCpuRatio <= 1.3)]);
+    const st = s.responses.streaming;
+    const addedCreated = st.responses.median.ttfbP50Ms - st.direct.median.ttfbP50Ms;
+    targets.push(['added p50 time to response.created over the upstream\'s first byte', '< 2 ms', `${fmt(addedCreated, 3)} ms`, verdict(addedCreated < 2)]);
+  }
   if (s.memory) {
     targets.push(['RSS idle (default cache)', '< 120 MB', `${fmt(s.memory.idleMB, 1)} MB`, verdict(s.memory.idleMB < 120)]);
     targets.push([
@@ -124,6 +133,11 @@ export function renderSummary(r: BenchResults): string {
     lines.push('**Paired load** (both loaded at once, half the connections each; CPU µs per request, medians of rounds)', '', row(['a', 'b', 'a µs/req', 'b µs/req', 'b ÷ a CPU', 'per round']), row(['---', '---', '---', '---', '---', '---']));
     for (const p of s.paired) lines.push(row([p.a, p.b, fmt(p.a_cpuUsPerReq, 0), fmt(p.b_cpuUsPerReq, 0), fmt(p.medianCpuRatio), p.cpuRatios.map((x) => fmt(x)).join(' ')]));
     lines.push('');
+  }
+  if (s.responses) {
+    const p = s.responses.paired;
+    lines.push(`**Responses API vs chat** (paired, CPU µs per request): chat ${fmt(p.a_cpuUsPerReq, 0)}, responses ${fmt(p.b_cpuUsPerReq, 0)}, ratio per round ${p.cpuRatios.map((x) => fmt(x)).join(' ')}.`, '');
+    table('Streaming, direct vs chat vs Responses (time to first byte: the first chunk, response.created)', s.responses.streaming);
   }
   if (s.gate) lines.push(`**Gate** \`${s.gate.gate}\`: ${Object.entries(s.gate.microsPerRequest).map(([k, v]) => `${k} ${fmt(v)} µs`).join(', ')} per request.`, '');
   if (s.memory) {

@@ -185,6 +185,21 @@ export const configSchema = z.strictObject({
       modelMap: z.record(z.string(), z.enum(['reasoning', 'direct', 'auto'])).default({}),
       /** Upstream that serves every other `/v1/*` path (embeddings, audio, files…). */
       passthroughTier: tierSchema.default('direct'),
+      /**
+       * A client's reasoning effort (`reasoning_effort`, `reasoning.effort`): `obey` routes by it (`none`/`minimal` →
+       * direct, any other → reasoning); `hint` lets the gate decide and sends the effort only when the request goes to
+       * reasoning (agents send an effort on every request).
+       */
+      clientEffort: z.enum(['obey', 'hint']).default('obey'),
+    })
+    .prefault({}),
+  /** Stored responses of the Responses API (`store: true`): kept in Redis when `cache.store` is `redis`, else in memory. */
+  responses: z
+    .strictObject({
+      /** Bound of the in-memory store (least recently used evicted). */
+      maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      /** How long a stored response is kept (default 30 days, as OpenAI keeps them). */
+      ttlSeconds: z.number().int().positive().default(30 * 24 * 3600),
     })
     .prefault({}),
   reasoning: z

@@ -118,6 +118,9 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   };
 
   try {
+    // What the client's API opens a stream with (Responses: response.created) goes out now, not with the upstream's
+    // first chunk: a reasoning upstream may think for a long time before it sends one.
+    await sink.flush();
     const reads = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (let read = await reads.next(); !read.done; read = await reads.next()) {
       for (const ev of parser.push(decoder.decode(read.value, { stream: true }))) handle(ev.data, ev.event);

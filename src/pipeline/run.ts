@@ -7,6 +7,7 @@ import type { Leader } from '../cache/single-flight.js';
 import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
+import { canonicalToResponsesBody } from '../upstream/responses-body.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { resilientChat, countsAgainstBreaker, type ServedCall } from '../upstream/resilient.js';
 import { GatewayError, toOpenAIError } from '../errors.js';
@@ -156,10 +157,13 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   // The target-share controller learns the score distribution of the traffic the gate decides.
   if (decision.source === 'gate') ctx.controller.observeScore(decision.score);
   const stream = chat.stream === true;
-  const bodyFor = (c: UpstreamClient): Record<string, unknown> =>
-    c.config.api === 'responses' && exchange.nativeBody !== undefined
-      ? exchange.nativeBody(c, decision.effort, stream)
-      : adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream });
+  const bodyFor = (c: UpstreamClient): Record<string, unknown> => {
+    if (c.config.api === 'responses') {
+      // A Responses client's own request goes as it is; any other API's is mapped from the canonical request.
+      return exchange.nativeBody !== undefined ? exchange.nativeBody(c, decision.effort, stream) : canonicalToResponsesBody(chat, c.config, { effort: decision.effort, stream });
+    }
+    return adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream });
+  };
   let client = upstreams[decision.route];
   decisionHeaders(reply, decision, client.model);
   if (exchange.headers !== undefined) reply.headers(exchange.headers);

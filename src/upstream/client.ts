@@ -50,7 +50,8 @@ export class UpstreamClient {
     this.breaker = new CircuitBreaker(config.breaker);
     this.authHeaders = { ...config.headers };
     if (config.apiKey !== undefined) this.authHeaders.authorization = `Bearer ${config.apiKey}`;
-    this.chatPath = `${this.basePath}/chat/completions`;
+    // The one endpoint answers are asked of: Chat Completions, or the Responses API for a native upstream.
+    this.chatPath = `${this.basePath}${config.api === 'responses' ? '/responses' : '/chat/completions'}`;
     this.chatHeaders = { json: { ...JSON_HEADERS, ...this.authHeaders }, stream: { ...STREAM_HEADERS, ...this.authHeaders } };
   }
 

@@ -209,6 +209,42 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
   }
 }
 
+/**
+ * Reads one request into a `RecordedRequest` (body parsed as JSON when it is JSON, `aborted` settled when the
+ * client leaves before the response ends) and hands it to `then` once the body is in. Shared by the fake upstreams.
+ */
+export function recordRequest(req: IncomingMessage, res: ServerResponse, then: (record: RecordedRequest) => void): void {
+  const chunks: Buffer[] = [];
+  let resolveAborted: () => void = () => {};
+  const record: RecordedRequest = {
+    method: req.method ?? '',
+    url: req.url ?? '',
+    headers: req.headers,
+    body: undefined,
+    rawBody: '',
+    aborted: new Promise<void>((r) => (resolveAborted = r)),
+    wasAborted: false,
+    finished: false,
+  };
+  res.on('finish', () => (record.finished = true));
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      record.wasAborted = true;
+      resolveAborted();
+    }
+  });
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    record.rawBody = Buffer.concat(chunks).toString('utf8');
+    try {
+      record.body = record.rawBody === '' ? undefined : JSON.parse(record.rawBody);
+    } catch {
+      record.body = record.rawBody;
+    }
+    then(record);
+  });
+}
+
 export async function startFakeUpstream(opts: { model?: string; dialect?: ReasoningDialect; reasoning?: string } = {}): Promise<FakeUpstream> {
   const model = opts.model ?? 'fake-model';
   const requests: RecordedRequest[] = [];
@@ -229,33 +265,7 @@ export async function startFakeUpstream(opts: { model?: string; dialect?: Reason
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    let resolveAborted: () => void = () => {};
-    const record: RecordedRequest = {
-      method: req.method ?? '',
-      url: req.url ?? '',
-      headers: req.headers,
-      body: undefined,
-      rawBody: '',
-      aborted: new Promise<void>((r) => (resolveAborted = r)),
-      wasAborted: false,
-      finished: false,
-    };
-    res.on('finish', () => (record.finished = true));
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        record.wasAborted = true;
-        resolveAborted();
-      }
-    });
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      record.rawBody = Buffer.concat(chunks).toString('utf8');
-      try {
-        record.body = record.rawBody === '' ? undefined : JSON.parse(record.rawBody);
-      } catch {
-        record.body = record.rawBody;
-      }
+    recordRequest(req, res, (record) => {
       requests.push(record);
       if (req.method === 'POST' && req.url?.endsWith('/chat/completions')) {
         const body = (record.body ?? {}) as Record<string, unknown>;
