@@ -17,12 +17,11 @@ import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../suppo
  * response.completed. Its retries are off (codexHome), so any misframed stream fails the run.
  */
 
-
-/** Codex's error lines (a failed turn prints `ERROR: …`), listed in full when an assertion fails. */
 /** Whether a chat request is a first turn or carries a tool's result. */
 const scriptedTurn = (body: Record<string, unknown>): 'first' | 'result' =>
   ((body.messages as { role: string }[] | undefined) ?? []).some((m) => m.role === 'tool') ? 'result' : 'first';
 
+/** Codex's error lines (a failed turn prints `ERROR: …`), listed in full when an assertion fails. */
 const codexErrors = (stderr: string): string[] => stderr.split('\n').filter((l) => /ERROR|stream disconnected|error sending request/i.test(l));
 
 type JsonMessage = { role: string; content?: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string };
