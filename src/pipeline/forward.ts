@@ -58,12 +58,9 @@ export interface DeltaSink {
  * result; the caller ends the client's stream.
  */
 export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
-  const parser = new SseParser();
   const normaliser = new StreamNormaliser(opts.output);
   const assembler = new CompletionAssembler();
-  const decoder = new TextDecoder();
   let sawDone = false;
-  let error: GatewayError | null = null;
   sink.start();
 
   const handle = (data: string): void => {
@@ -91,9 +88,24 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     sink.delta(typed, changed ? null : data);
   };
 
+  let error = await pumpEvents(res, opts, sink, handle);
+  const finished = assembler.complete;
+  if (error === null && !finished) {
+    error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the answer was complete`, { code: 'upstream_stream_cut' });
+  }
+  return { completion: assembler.result(), complete: error === null && (sawDone || finished), error };
+}
+
+/**
+ * Feeds an upstream's SSE body, event by event, to `handle`, flushing the sink after each read (backpressure). What
+ * the client's API opens a stream with (Responses: response.created) is flushed first, not with the upstream's
+ * first chunk: a reasoning upstream may think for a long time before it sends one. Returns the failure that ended
+ * the stream (null when it ended cleanly); rethrows when the request was aborted. Shared by every upstream reader.
+ */
+export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, handle: (data: string) => void): Promise<GatewayError | null> {
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
   try {
-    // What the client's API opens a stream with (Responses: response.created) goes out now, not with the upstream's
-    // first chunk: a reasoning upstream may think for a long time before it sends one.
     await sink.flush();
     for await (const buf of res.body) {
       for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) handle(ev.data);
@@ -101,15 +113,10 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     }
     for (const ev of parser.end()) handle(ev.data);
     await sink.flush();
+    return null;
   } catch (err) {
     if (opts.signal.aborted) throw err;
-    error = err instanceof GatewayError ? err : (opts.client.transportError(err) as GatewayError);
-    if (!(error instanceof GatewayError)) error = new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
+    const error = err instanceof GatewayError ? err : opts.client.transportError(err);
+    return error instanceof GatewayError ? error : new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
   }
-
-  const finished = assembler.complete;
-  if (error === null && !finished) {
-    error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the answer was complete`, { code: 'upstream_stream_cut' });
-  }
-  return { completion: assembler.result(), complete: error === null && (sawDone || finished), error };
 }
