@@ -129,11 +129,10 @@ const otherTool = z.looseObject({ type: z.string() });
 /** The schema a tool is checked against, chosen by its `type` (validate.ts), so an error names the field. */
 export const TOOL_SCHEMAS = { function: functionTool, custom: customTool, namespace: namespaceTool } as const;
 export const otherToolSchema = otherTool;
-const toolSchema = z.union([functionTool, customTool, namespaceTool, otherTool]);
 export type FunctionToolInput = z.infer<typeof functionTool>;
 export type CustomToolInput = z.infer<typeof customTool>;
 export type NamespaceToolInput = z.infer<typeof namespaceTool>;
-export type ToolInput = z.infer<typeof toolSchema>;
+export type ToolInput = FunctionToolInput | CustomToolInput | NamespaceToolInput | z.infer<typeof otherTool>;
 
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
