@@ -128,7 +128,6 @@ const namespaceTool = z.looseObject({
 const otherTool = z.looseObject({ type: z.string() });
 /** The schema a tool is checked against, chosen by its `type` (validate.ts), so an error names the field. */
 export const TOOL_SCHEMAS = { function: functionTool, custom: customTool, namespace: namespaceTool } as const;
-export const otherToolSchema = otherTool;
 export type FunctionToolInput = z.infer<typeof functionTool>;
 export type CustomToolInput = z.infer<typeof customTool>;
 export type NamespaceToolInput = z.infer<typeof namespaceTool>;
