@@ -1,5 +1,7 @@
 import { isTrivialArithmetic } from './cues.js';
+import { type DifficultyWeights, scoreDifficulty } from './difficulty.js';
 import type { StructuralContext } from './features.js';
+import { DEFAULT_FOLD, type DifficultyFold, foldScore } from './fold.js';
 import { DEFAULT_TEXT_BOUNDS, type TextBounds, viewConversation } from './text.js';
 import type { GateDecision, GateInput } from './types.js';
 
@@ -20,7 +22,15 @@ export type ThresholdSource = number | (() => number);
 
 export interface DecideOptions {
   threshold: ThresholdSource;
-  bounds?: TextBounds;
+  bounds?: TextBounds | undefined;
+  /** Difficulty weights (default: the shipped ones); `false` turns difficulty and the fold off (score = need). */
+  difficulty?: DifficultyWeights | false | undefined;
+  fold?: DifficultyFold | undefined;
+}
+
+/** Difficulty band named in `reasons`, e.g. "difficulty_high". */
+export function difficultyBand(difficulty: number): 'difficulty_low' | 'difficulty_medium' | 'difficulty_high' {
+  return difficulty >= 0.65 ? 'difficulty_high' : difficulty < 0.35 ? 'difficulty_low' : 'difficulty_medium';
 }
 
 const SHORT_TURN_CHARS = 60;
@@ -46,12 +56,14 @@ export function decide(scoreTurn: TurnScorer, input: GateInput, options: DecideO
   const text = view.lastUserText;
   const trimmed = text.trim();
   const context: StructuralContext = { chars: view.lastUserChars, userTurns: view.userTurns, hasSystem: view.hasSystem, hasTools: view.hasTools };
-  if (trimmed.length === 0) return { score: 0, route: 'direct', reasons: ['empty_prompt'] };
+  if (trimmed.length === 0) return { score: 0, route: 'direct', reasons: ['empty_prompt'], need: 0, difficulty: 0 };
 
   const own = scoreTurn(text, context);
   let score = clamp01(own.score);
   const reasons = [...own.reasons];
   const short = trimmed.length <= SHORT_TURN_CHARS;
+  const weights = options.difficulty;
+  let difficulty = weights === false ? 0 : scoreDifficulty(text, view.lastUserChars, weights);
 
   if (short && view.userTurns > 1 && FOLLOW_UP.test(trimmed)) {
     const previousContext: StructuralContext = { ...context, chars: view.previousUserText.length, userTurns: view.userTurns - 1 };
@@ -59,6 +71,8 @@ export function decide(scoreTurn: TurnScorer, input: GateInput, options: DecideO
     if (view.previousAssistantReasoned || previous >= threshold) {
       // Stay on the model that holds the line of thought: bouncing to a direct model mid-derivation loses it.
       score = Math.max(score, previous, threshold + (1 - threshold) * 0.1);
+      // "Go on" is as hard as what it continues.
+      if (weights !== false) difficulty = Math.max(difficulty, scoreDifficulty(view.previousUserText, view.previousUserText.length, weights));
       reasons.unshift('followup_after_reasoning');
     } else {
       reasons.unshift('followup_after_direct');
@@ -70,5 +84,9 @@ export function decide(scoreTurn: TurnScorer, input: GateInput, options: DecideO
     score = Math.min(score, threshold * 0.5);
     reasons.unshift('trivial_arithmetic');
   }
-  return { score, route: score >= threshold ? 'reasoning' : 'direct', reasons: [...new Set(reasons)].slice(0, 5) };
+  const route = score >= threshold ? 'reasoning' : 'direct';
+  const kept = [...new Set(reasons)].slice(0, 5);
+  if (weights === false) return { score, route, reasons: kept, need: score, difficulty };
+  kept.push(difficultyBand(difficulty));
+  return { score: foldScore(score, difficulty, threshold, options.fold ?? DEFAULT_FOLD), route, reasons: kept, need: score, difficulty };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { decide, type ThresholdSource, type TurnScore } from './decide.js';
-import { FEATURE_VERSION, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
+import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
 import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
 
@@ -16,6 +16,8 @@ export const gateModelFileSchema = z
     format: z.literal(MODEL_FORMAT),
     featureVersion: z.literal(FEATURE_VERSION),
     bucketBits: z.number().int().min(8).max(22),
+    ngramOrders: z.strictObject({ min: z.number().int().min(1).max(5), max: z.number().int().min(1).max(5) }).refine((o) => o.min <= o.max, 'min must not exceed max').default(DEFAULT_NGRAM_ORDERS),
+    framedNgramFactor: finite.min(0).max(1).default(1),
     bias: finite,
     structural: z.strictObject({ names: z.array(z.string()), weights: z.array(finite) }),
     ngrams: z.strictObject({ indices: z.array(z.number().int().nonnegative()), weights: z.array(finite) }),
@@ -39,6 +41,8 @@ export type GateModelFile = z.infer<typeof gateModelFileSchema>;
 /** The in-memory form: dense arrays ready for scoring. */
 export interface GateModel {
   bucketBits: number;
+  ngramOrders: NgramOrders;
+  framedNgramFactor: number;
   bias: number;
   structuralWeights: Float64Array;
   ngramWeights: Float32Array;
@@ -49,7 +53,7 @@ export function modelFromFile(file: GateModelFile): GateModel {
   file.ngrams.indices.forEach((bucket, k) => {
     ngramWeights[bucket] = file.ngrams.weights[k] ?? 0;
   });
-  return { bucketBits: file.bucketBits, bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
+  return { bucketBits: file.bucketBits, ngramOrders: file.ngramOrders, framedNgramFactor: file.framedNgramFactor, bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
 }
 
 /** Reads and validates a weights file; every failure names the file. */
@@ -91,7 +95,8 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
     structural[i] = contribution;
     logit += contribution;
   }
-  const ngram = ngramScore(text, model.ngramWeights, model.bucketBits);
+  const framed = features[INTENT_FRAME_INDEX] === 1;
+  const ngram = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders) * (framed ? model.framedNgramFactor : 1);
   return { logit: logit + ngram, structural, ngram };
 }
 

@@ -1,5 +1,5 @@
 import { AUGMENT_SOURCE_PREFIX, TRAIN_FRAMES, framedCopies, type LabelledPrompt } from './augment.js';
-import { FEATURE_VERSION, HEURISTIC_FEATURE_INDEX, HEURISTIC_IDENTITY_WEIGHT, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, ngramVector, structuralFeatures } from './features.js';
+import { FEATURE_VERSION, HEURISTIC_FEATURE_INDEX, INTENT_FRAME_INDEX, HEURISTIC_IDENTITY_WEIGHT, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, ngramVector, structuralFeatures } from './features.js';
 import { MODEL_FORMAT, type GateModelFile } from './learned.js';
 
 /**
@@ -21,6 +21,13 @@ export interface TrainOptions {
   /** Relative weight of the framed copies against the direct class. */
   frameWeight: number;
   seed: number;
+  /** Shortest and longest hashed character n-gram. */
+  ngramMin: number;
+  ngramMax: number;
+  /** Scale of the n-gram part when a direct-task frame is present: the wording inside "translate this: …" is material. */
+  framedNgramFactor: number;
+  /** false: n-grams only (structural features and the heuristic prior off), the plain reference model. */
+  structural: boolean;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -33,6 +40,10 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   frameShare: 0.35,
   frameWeight: 0.6,
   seed: 20240611,
+  ngramMin: 2,
+  ngramMax: 4,
+  framedNgramFactor: 1,
+  structural: true,
 };
 
 export const TRAINING_SCRIPT_VERSION = '1.0.0';
@@ -71,9 +82,13 @@ export function exampleWeights(rows: readonly LabelledPrompt[], frameWeight: num
 function toExamples(rows: readonly LabelledPrompt[], options: TrainOptions): Example[] {
   const weights = exampleWeights(rows, options.frameWeight);
   return rows.map((row, i) => {
-    const { indices, values } = ngramVector(row.prompt, options.bucketBits);
+    const { indices, values } = ngramVector(row.prompt, options.bucketBits, { min: options.ngramMin, max: options.ngramMax });
     const context = { chars: row.prompt.length, userTurns: 1, hasSystem: false, hasTools: false };
-    return { structural: structuralFeatures(row.prompt, context), indices, values, target: row.label === 'reasoning' ? 1 : 0, weight: weights[i] ?? 1 };
+    const structural = options.structural ? structuralFeatures(row.prompt, context) : new Float64Array(STRUCTURAL_SIZE);
+    if (options.structural && options.framedNgramFactor !== 1 && structural[INTENT_FRAME_INDEX] === 1) {
+      for (let k = 0; k < values.length; k++) values[k] = (values[k] ?? 0) * options.framedNgramFactor;
+    }
+    return { structural, indices, values, target: row.label === 'reasoning' ? 1 : 0, weight: weights[i] ?? 1 };
   });
 }
 
@@ -129,7 +144,8 @@ export function trainWeights(rows: readonly LabelledPrompt[], options: TrainOpti
   const gradient = new Float64Array(size);
   const optimiser = new Adam(size, options.learningRate);
   const priorIndex = 1 + HEURISTIC_FEATURE_INDEX;
-  params[priorIndex] = HEURISTIC_IDENTITY_WEIGHT;
+  const prior = options.structural ? HEURISTIC_IDENTITY_WEIGHT : 0;
+  params[priorIndex] = prior;
   const totalWeight = examples.reduce((s, e) => s + e.weight, 0) || 1;
   for (let iteration = 0; iteration < options.iterations; iteration++) {
     gradient.fill(0);
@@ -146,7 +162,7 @@ export function trainWeights(rows: readonly LabelledPrompt[], options: TrainOpti
       }
     }
     for (let j = 1; j < size; j++) {
-      if (j === priorIndex) gradient[j] = (gradient[j] ?? 0) + options.heuristicPriorL2 * ((params[j] ?? 0) - HEURISTIC_IDENTITY_WEIGHT);
+      if (j === priorIndex) gradient[j] = (gradient[j] ?? 0) + options.heuristicPriorL2 * ((params[j] ?? 0) - prior);
       else gradient[j] = (gradient[j] ?? 0) + (j <= STRUCTURAL_SIZE ? options.structuralL2 : options.ngramL2) * (params[j] ?? 0);
     }
     optimiser.apply(params, gradient);
@@ -168,6 +184,8 @@ export function modelFileFromWeights(weights: TrainedWeights, options: TrainOpti
     format: MODEL_FORMAT,
     featureVersion: FEATURE_VERSION,
     bucketBits: options.bucketBits,
+    ngramOrders: { min: options.ngramMin, max: options.ngramMax },
+    framedNgramFactor: options.framedNgramFactor,
     bias: weights.bias,
     structural: { names: [...STRUCTURAL_FEATURE_NAMES], weights: weights.structural },
     ngrams: { indices: weights.ngramIndices, weights: weights.ngramWeights },

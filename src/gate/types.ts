@@ -9,9 +9,16 @@ export interface GateInput {
 }
 
 export interface GateDecision {
-  /** Estimated need to think, 0..1. */
+  /**
+   * The ranking score, 0..1: `score >= threshold` ⇔ route `reasoning`. Within each side of the threshold, prompts are
+   * ordered by need and difficulty together (above it, a higher score means a harder prompt); see fold.ts.
+   */
   score: number;
   route: Route;
+  /** Estimated need to think, 0..1, before the difficulty fold (the same threshold applies). Absent: equal to score. */
+  need?: number;
+  /** Difficulty within the prompt's domain, 0..1 (1 = hardest); see difficulty.ts. Absent when the gate has none. */
+  difficulty?: number;
   /** Short codes of the features that pushed the score most, strongest first (e.g. "math_expression", "intent_translate"). */
   reasons: string[];
 }

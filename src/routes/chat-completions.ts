@@ -153,7 +153,8 @@ export const chatCompletionsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> =
     const threshold = remembered?.threshold ?? ctx.controller.effectiveThreshold();
     const decision = remembered?.decision ?? decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate, ctx.tiers);
     // The target-share controller learns the score distribution of the traffic the gate decides.
-    if (decision.source === 'gate') ctx.controller.observeScore(decision.score);
+    // The controller tracks the need (the threshold's own scale), not the difficulty-folded score.
+    if (decision.source === 'gate') ctx.controller.observeScore(decision.need ?? decision.score);
     const stream = chat.stream === true;
     const includeUsage = chat.stream_options?.include_usage === true;
     const bodyFor = (c: UpstreamClient): Record<string, unknown> =>

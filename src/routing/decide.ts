@@ -12,6 +12,10 @@ export interface RouteDecision {
   source: DecisionSource;
   /** The gate's score, computed even when an override decides (for headers, stats and tuning). */
   score: number;
+  /** The gate's need to reason before its difficulty fold (what the threshold controller tracks). */
+  need?: number | undefined;
+  /** The gate's difficulty within the prompt's domain, 0..1. */
+  difficulty?: number | undefined;
   reasons: string[];
   /** Effort to request from a reasoning upstream, when the client or the gate's tier named one. */
   effort?: ReasoningEffort | undefined;
@@ -43,7 +47,7 @@ export function decideRoute(
   const gated = gate.score({ messages: request.messages, tools: request.tools });
   const effort = request.reasoning_effort ?? undefined;
   const passEffort = reasoningEffortToPass(request);
-  const base = { score: gated.score, reasons: gated.reasons };
+  const base = { score: gated.score, need: gated.need ?? gated.score, difficulty: gated.difficulty, reasons: gated.reasons };
 
   if (headerRoute !== undefined && headerRoute !== '') {
     const value = headerRoute.trim().toLowerCase();
