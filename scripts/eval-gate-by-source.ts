@@ -1,6 +1,6 @@
 /**
  * npm run eval:gate [-- DATA.jsonl] [--difficulty DIFFICULTY.jsonl] [--options '{"ngramL2":0.01}'] [--fold '{…}']
- *                   [--threshold 0.35] [--by-source]
+ *                   [--threshold 0.35] [--by-source] [--dump held-out-needs.jsonl]
  *
  * 1. Leave-one-source-out on DATA: for every source, the learned gate is trained on all other sources (their framed
  *    copies included, the held-out source's excluded) and scores the held-out prompts. The heuristic and the length
@@ -12,7 +12,7 @@
  *    printed score of the default (heuristic) and of the learned gate ranks the source's prompts. APGR with proxy
  *    outcomes (the strong model always right, the weak one right with probability 1 − the source's difficulty).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../src/cli/commands/io.js';
 import { DEFAULT_TRAINING_DATA } from '../src/cli/commands/train.js';
@@ -26,7 +26,7 @@ import { type GateModel, modelFromFile, scoreTurnWithModel } from '../src/gate/l
 import { computeMetrics, type GateMetrics } from '../src/gate/metrics.js';
 import type { LabelledPrompt } from '../src/gate/augment.js';
 import type { TurnScorer } from '../src/gate/decide.js';
-import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainWeights, trainingRows, type TrainOptions } from '../src/gate/training.js';
+import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows, type TrainOptions } from '../src/gate/training.js';
 
 const FRAME_SEED = 7;
 const LENGTH_FULL_CHARS = 4000;
@@ -55,7 +55,7 @@ function scoreWith(scorer: TurnScorer, prompts: readonly LabelledPrompt[], diffi
 const lengthScorer: TurnScorer = (_text, context) => ({ score: Math.min(1, Math.log1p(context.chars) / Math.log1p(LENGTH_FULL_CHARS)), reasons: ['length'] });
 const modelScorer = (model: GateModel): TurnScorer => (text, context) => scoreTurnWithModel(model, text, context);
 const trainModel = (train: readonly LabelledPrompt[], trainOptions: TrainOptions): GateModel =>
-  modelFromFile(modelFileFromWeights(trainWeights(trainingRows(train, trainOptions), trainOptions), trainOptions, {}));
+  modelFromFile(modelFileFromWeights(trainGateWeights(trainingRows(train, trainOptions), trainOptions), trainOptions, {}));
 
 const learned: Scored[] = [];
 const learnedFramed: Scored[] = [];
@@ -65,6 +65,12 @@ for (const source of sourcesOf(rows)) {
   learned.push(...scoreWith(scorer, heldOut));
   learnedFramed.push(...scoreWith(scorer, heldOutFramedRows(heldOut, FRAME_SEED)));
   process.stderr.write(`fold ${source} done\n`);
+}
+const dumpPath = stringFlag(parsed, 'dump');
+if (dumpPath !== undefined) {
+  // Per-prompt held-out needs, for comparing combinations offline.
+  const line = (s: Scored): string => JSON.stringify({ id: s.row.id, source: s.row.source, lang: s.row.lang, label: s.row.label, need: s.need, difficulty: s.difficulty });
+  writeFileSync(dumpPath, [...learned, ...learnedFramed].map(line).join('\n') + '\n');
 }
 const framedAll = heldOutFramedRows(rows, FRAME_SEED);
 const gates: Array<[string, Scored[], Scored[], boolean]> = [

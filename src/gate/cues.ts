@@ -173,6 +173,26 @@ export function isDirectTaskFrame(counts: Float64Array): boolean {
   return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming));
 }
 
+const FRAME_DEFINITIONS = FRAME_INTENT_CUES.map((name) => CUES[CUE_INDEX[name] ?? -1]).filter((d): d is CueDefinition => d !== undefined);
+
+/**
+ * A cheap, conservative probe for the two-stage gate: true when any direct-task frame cue (translate, summarise,
+ * rewrite, …, "don't solve it") matches where it counts — a superset of isDirectTaskFrame, without the other cues.
+ * A prompt that may be framed is never decided by n-grams alone: their wording is the material's.
+ */
+export function mayBeDirectTaskFrame(text: string): boolean {
+  const lower = text.toLowerCase();
+  const lowerEdges = edgeText(lower);
+  const cjk = HAS_CJK.test(text);
+  for (const definition of FRAME_DEFINITIONS) {
+    const scoped = definition.scope === 'edges' ? lowerEdges : lower;
+    // search() ignores and keeps lastIndex, so the shared global patterns carry no state between calls.
+    for (const pattern of definition.patterns) if (scoped.search(pattern) >= 0) return true;
+    if (cjk) for (const pattern of definition.cjkPatterns) if (scoped.search(pattern) >= 0) return true;
+  }
+  return false;
+}
+
 /** In estimated tokens, not characters: a Chinese passage says as much in ~⅓ of the characters of an English one. */
 const LOOKUP_MIN_TOKENS = 75;
 const LOOKUP_MAX_QUESTION_CHARS = 80;

@@ -55,7 +55,7 @@ export function decide(scoreTurn: TurnScorer, input: GateInput, options: DecideO
   const view = viewConversation(input, options.bounds ?? DEFAULT_TEXT_BOUNDS);
   const text = view.lastUserText;
   const trimmed = text.trim();
-  const context: StructuralContext = { chars: view.lastUserChars, userTurns: view.userTurns, hasSystem: view.hasSystem, hasTools: view.hasTools };
+  const context: StructuralContext = { chars: view.lastUserChars, userTurns: view.userTurns, hasSystem: view.hasSystem, hasTools: view.hasTools, threshold };
   if (trimmed.length === 0) return { score: 0, route: 'direct', reasons: ['empty_prompt'], need: 0, difficulty: 0 };
 
   const own = scoreTurn(text, context);

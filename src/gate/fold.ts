@@ -39,6 +39,8 @@ function sigmoid(x: number): number {
 export function foldScore(need: number, difficulty: number, threshold: number, fold: DifficultyFold = DEFAULT_FOLD): number {
   const z = logit(need) - logit(threshold);
   const d = logit(difficulty);
-  if (need >= threshold) return threshold + (1 - threshold) * sigmoid(fold.needAbove * z + fold.difficultyAbove * d);
-  return threshold * sigmoid(fold.shiftBelow + z + fold.difficultyBelow * d);
+  if (need >= threshold) return Math.min(1, threshold + (1 - threshold) * sigmoid(fold.needAbove * z + fold.difficultyAbove * d));
+  const below = threshold * sigmoid(fold.shiftBelow + z + fold.difficultyBelow * d);
+  // Rounding can land a product on t itself when t is tiny (subnormal): stay strictly below it.
+  return below < threshold ? below : threshold / 2;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { mayBeDirectTaskFrame } from './cues.js';
 import { z } from 'zod';
 import { decide, type ThresholdSource, type TurnScore } from './decide.js';
 import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
@@ -18,6 +19,9 @@ export const gateModelFileSchema = z
     bucketBits: z.number().int().min(8).max(22),
     ngramOrders: z.strictObject({ min: z.number().int().min(1).max(5), max: z.number().int().min(1).max(5) }).refine((o) => o.min <= o.max, 'min must not exceed max').default(DEFAULT_NGRAM_ORDERS),
     framedNgramFactor: finite.min(0).max(1).default(1),
+    ngramScale: finite.default(1),
+    ngramBias: finite.default(0),
+    firstStageMargin: finite.min(0).optional(),
     bias: finite,
     structural: z.strictObject({ names: z.array(z.string()), weights: z.array(finite) }),
     ngrams: z.strictObject({ indices: z.array(z.number().int().nonnegative()), weights: z.array(finite) }),
@@ -43,6 +47,12 @@ export interface GateModel {
   bucketBits: number;
   ngramOrders: NgramOrders;
   framedNgramFactor: number;
+  /** Weight of the n-gram part in the full model (a blend's n-gram weight; 1 for a jointly trained model). */
+  ngramScale: number;
+  /** The n-gram model's own bias: its logit alone is ngramBias + n-gram score (the first stage). */
+  ngramBias: number;
+  /** Two-stage: decide by n-grams alone when their logit is at least this far from the threshold's and no frame may be present. */
+  firstStageMargin?: number | undefined;
   bias: number;
   structuralWeights: Float64Array;
   ngramWeights: Float32Array;
@@ -53,7 +63,14 @@ export function modelFromFile(file: GateModelFile): GateModel {
   file.ngrams.indices.forEach((bucket, k) => {
     ngramWeights[bucket] = file.ngrams.weights[k] ?? 0;
   });
-  return { bucketBits: file.bucketBits, ngramOrders: file.ngramOrders, framedNgramFactor: file.framedNgramFactor, bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
+  return {
+    bucketBits: file.bucketBits,
+    ngramOrders: file.ngramOrders,
+    framedNgramFactor: file.framedNgramFactor,
+    ngramScale: file.ngramScale,
+    ngramBias: file.ngramBias,
+    firstStageMargin: file.firstStageMargin,
+    bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
 }
 
 /** Reads and validates a weights file; every failure names the file. */
@@ -85,8 +102,8 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** Raw logit parts, exposed for training diagnostics and explanations. */
-export function modelLogit(model: GateModel, text: string, context: StructuralContext): { logit: number; structural: Float64Array; ngram: number } {
+/** Raw logit parts, exposed for training diagnostics and explanations. `rawNgram`: the n-gram score when already computed. */
+export function modelLogit(model: GateModel, text: string, context: StructuralContext, rawNgram?: number): { logit: number; structural: Float64Array; ngram: number } {
   const features = structuralFeatures(text, context);
   const structural = new Float64Array(STRUCTURAL_SIZE);
   let logit = model.bias;
@@ -96,12 +113,29 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
     logit += contribution;
   }
   const framed = features[INTENT_FRAME_INDEX] === 1;
-  const ngram = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders) * (framed ? model.framedNgramFactor : 1);
+  const raw = rawNgram ?? ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+  const ngram = raw * model.ngramScale * (framed ? model.framedNgramFactor : 1);
   return { logit: logit + ngram, structural, ngram };
 }
 
+function logitOf(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+}
+
 export function scoreTurnWithModel(model: GateModel, text: string, context: StructuralContext): TurnScore {
-  const { logit, structural, ngram } = modelLogit(model, text, context);
+  let rawNgram: number | undefined;
+  if (model.firstStageMargin !== undefined && context.threshold !== undefined) {
+    // First stage: the n-gram model alone (no cue scan) when it is far from the threshold and no direct-task frame may
+    // wrap the text; everything else goes on to the full model.
+    rawNgram = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+    const first = model.ngramBias + rawNgram;
+    const distance = first - logitOf(context.threshold);
+    if (Math.abs(distance) >= model.firstStageMargin && !mayBeDirectTaskFrame(text)) {
+      return { score: sigmoid(first), reasons: [distance > 0 ? 'wording_like_reasoning' : 'wording_like_direct', 'first_stage'] };
+    }
+  }
+  const { logit, structural, ngram } = modelLogit(model, text, context, rawNgram);
   const ranked: Array<[string, number]> = [];
   structural.forEach((c, i) => {
     if (Math.abs(c) >= REASON_MIN_CONTRIBUTION) ranked.push([(STRUCTURAL_FEATURE_NAMES[i] ?? 'feature').replace(/^cue_/, ''), c]);

@@ -28,6 +28,15 @@ export interface TrainOptions {
   framedNgramFactor: number;
   /** false: n-grams only (structural features and the heuristic prior off), the plain reference model. */
   structural: boolean;
+  /**
+   * Set: an n-gram model is trained on its own (structural off) and combined with fixed weights with the heuristic:
+   * logit = heuristic·heuristicLogit + ngram·(n-gram logit) + bias. The heuristic's cues were written looking at
+   * every dev source, so a weight fitted on dev would trust them more than new sources warrant; the blend weights are
+   * set by out-of-source results instead (docs/gate.md).
+   */
+  blend?: { heuristic: number; ngram: number; bias: number } | undefined;
+  /** Two-stage gate: prompts whose n-gram logit is this far (logits) from the threshold's are decided by n-grams alone. */
+  firstStageMargin?: number | undefined;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -133,6 +142,26 @@ export interface TrainedWeights {
   structural: number[];
   ngramIndices: number[];
   ngramWeights: number[];
+  /** Blend only: the n-gram model's own bias (first stage) and the n-gram part's weight in the blend. */
+  ngramBias?: number;
+  ngramScale?: number;
+}
+
+/** trainWeights, or for a blend the n-gram model trained alone and set beside the heuristic with fixed weights. */
+export function trainGateWeights(rows: readonly LabelledPrompt[], options: TrainOptions): TrainedWeights {
+  const blend = options.blend;
+  if (blend === undefined) return trainWeights(rows, options);
+  const ngram = trainWeights(rows, { ...options, structural: false });
+  const structural = new Array<number>(STRUCTURAL_SIZE).fill(0);
+  structural[HEURISTIC_FEATURE_INDEX] = round5(blend.heuristic * HEURISTIC_IDENTITY_WEIGHT);
+  return {
+    bias: round5(blend.bias + blend.ngram * ngram.bias),
+    structural,
+    ngramIndices: ngram.ngramIndices,
+    ngramWeights: ngram.ngramWeights,
+    ngramBias: ngram.bias,
+    ngramScale: blend.ngram,
+  };
 }
 
 export function trainWeights(rows: readonly LabelledPrompt[], options: TrainOptions): TrainedWeights {
@@ -186,6 +215,9 @@ export function modelFileFromWeights(weights: TrainedWeights, options: TrainOpti
     bucketBits: options.bucketBits,
     ngramOrders: { min: options.ngramMin, max: options.ngramMax },
     framedNgramFactor: options.framedNgramFactor,
+    ngramScale: weights.ngramScale ?? 1,
+    ngramBias: weights.ngramBias ?? 0,
+    ...(options.firstStageMargin !== undefined && weights.ngramScale !== undefined ? { firstStageMargin: options.firstStageMargin } : {}),
     bias: weights.bias,
     structural: { names: [...STRUCTURAL_FEATURE_NAMES], weights: weights.structural },
     ngrams: { indices: weights.ngramIndices, weights: weights.ngramWeights },

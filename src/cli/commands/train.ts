@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseLabelledJsonl } from '../../gate/evaluation.js';
-import { DEFAULT_TRAIN_OPTIONS, TRAINING_SCRIPT_VERSION, isPermissiveLicense, modelFileFromWeights, trainWeights, trainingRows } from '../../gate/training.js';
+import { DEFAULT_TRAIN_OPTIONS, TRAINING_SCRIPT_VERSION, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../../gate/training.js';
 import { type CommandIo, parseArgs, stringFlag, writeLine } from './io.js';
 
 /**
@@ -42,7 +42,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   }
   const options = DEFAULT_TRAIN_OPTIONS;
   const train = trainingRows(rows, options);
-  const weights = trainWeights(train, options);
+  const weights = trainGateWeights(train, options);
   const model = modelFileFromWeights(weights, options, {
     provenance: {
       file: basename(dataPath),
