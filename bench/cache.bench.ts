@@ -15,7 +15,7 @@ import { buildApp } from '../src/app.js';
 import { ResultCache } from '../src/cache/result-cache.js';
 import { MemoryStore } from '../src/cache/store.js';
 import { parseConfig } from '../src/config/load.js';
-import type { ChatCompletion } from '../src/chat/types.js';
+import type { ChatCompletion } from '../src/core/types.js';
 import { startFakeUpstream } from '../test/support/fake-upstream.js';
 
 const CONNECTIONS = 32;

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { pino } from 'pino';
-import type { RequestRecord } from '../src/chat/record.js';
+import type { RequestRecord } from '../src/core/record.js';
 import { parseConfig } from '../src/config/load.js';
 import { createSavings } from '../src/savings/index.js';
 
@@ -13,7 +13,7 @@ const N = 200_000;
 const savings = createSavings(parseConfig({}), 'deepseek-reasoner', pino({ level: 'silent' }));
 const observe = savings.observer();
 const records: RequestRecord[] = Array.from({ length: 1000 }, (_, i) => ({
-  requestId: `r${i}`, tenant: `t_${i % 7}`, route: i % 3 === 0 ? 'reasoning' : 'direct', decisionSource: 'gate', score: (i % 100) / 100,
+  requestId: `r${i}`, tenant: `t_${i % 7}`, api: 'chat', route: i % 3 === 0 ? 'reasoning' : 'direct', decisionSource: 'gate', score: (i % 100) / 100,
   reasons: ['length'], upstreamModel: i % 3 === 0 ? 'deepseek-reasoner' : 'deepseek-chat', requestedModel: 'auto', stream: i % 2 === 0,
   cache: i % 10 === 0 ? 'hit' : 'miss', status: 200, outcome: 'completed', errorCode: null,
   usage: { prompt_tokens: 50 + i, completion_tokens: 200, total_tokens: 250 + i, completion_tokens_details: { reasoning_tokens: i % 3 === 0 ? 150 : 0 } },

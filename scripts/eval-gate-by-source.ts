@@ -14,8 +14,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs, stringFlag } from '../src/cli/commands/io.js';
-import { DEFAULT_TRAINING_DATA } from '../src/cli/commands/train.js';
+import { parseArgs } from 'node:util';
 import { decide } from '../src/gate/decide.js';
 import { calibrateDifficulty, difficultySources, fitDifficulty, parseDifficultyJsonl, rankingReport, type DifficultyRow } from '../src/gate/difficulty-training.js';
 import { DIFFICULTY_FEATURE_NAMES, type DifficultyWeights } from '../src/gate/difficulty.js';
@@ -30,12 +29,26 @@ import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, train
 
 const FRAME_SEED = 7;
 const LENGTH_FULL_CHARS = 4000;
-const parsed = parseArgs(process.argv.slice(2), ['by-source']);
-const dataPath = resolve(parsed.positional[0] ?? DEFAULT_TRAINING_DATA);
-const difficultyPath = resolve(stringFlag(parsed, 'difficulty') ?? resolve(dataPath, '..', 'difficulty.jsonl'));
-const threshold = Number(stringFlag(parsed, 'threshold') ?? '0.35');
-const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...(JSON.parse(stringFlag(parsed, 'options') ?? '{}') as Partial<TrainOptions>) };
-const fold: DifficultyFold = { ...DEFAULT_FOLD, ...(JSON.parse(stringFlag(parsed, 'fold') ?? '{}') as Partial<DifficultyFold>) };
+/** The maintainers' training data: outside the repository (the shipped weights name it in their provenance). */
+const DEFAULT_TRAINING_DATA = '../shared/gate-data/dev.jsonl';
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    'by-source': { type: 'boolean' },
+    options: { type: 'string' },
+    fold: { type: 'string' },
+    threshold: { type: 'string' },
+    difficulty: { type: 'string' },
+    dump: { type: 'string' },
+  },
+  allowPositionals: true,
+  strict: true,
+});
+const dataPath = resolve(positionals[0] ?? DEFAULT_TRAINING_DATA);
+const difficultyPath = resolve(values.difficulty ?? resolve(dataPath, '..', 'difficulty.jsonl'));
+const threshold = Number(values.threshold ?? '0.35');
+const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...(JSON.parse(values.options ?? '{}') as Partial<TrainOptions>) };
+const fold: DifficultyFold = { ...DEFAULT_FOLD, ...(JSON.parse(values.fold ?? '{}') as Partial<DifficultyFold>) };
 const rows = parseLabelledJsonl(readFileSync(dataPath, 'utf8')).filter((r) => isPermissiveLicense(r.license));
 
 /** Need and difficulty of one prompt under one scorer (the route rules of decide.ts included, fold off). */
@@ -66,7 +79,7 @@ for (const source of sourcesOf(rows)) {
   learnedFramed.push(...scoreWith(scorer, heldOutFramedRows(heldOut, FRAME_SEED)));
   process.stderr.write(`fold ${source} done\n`);
 }
-const dumpPath = stringFlag(parsed, 'dump');
+const dumpPath = values.dump;
 if (dumpPath !== undefined) {
   // Per-prompt held-out needs, for comparing combinations offline.
   const line = (s: Scored): string => JSON.stringify({ id: s.row.id, source: s.row.source, lang: s.row.lang, label: s.row.label, need: s.need, difficulty: s.difficulty });
@@ -103,7 +116,7 @@ for (const [name, scored, framed, folded] of gates) {
     console.log(`| ${name} | ${slice} | ${pct(m.auc)} | ${pct(aucOfNeed(group))} | ${pct(m.savingsAt95)} | ${pct(m.reasoningRecall)} | ${pct(m.directKept)} | ${pct(kept)} |`);
   }
 }
-if (parsed.flags.has('by-source')) {
+if (values['by-source'] === true) {
   console.log('\n| source | ' + gates.map(([name]) => `${name} recall / kept`).join(' | ') + ' |');
   console.log('|---|' + gates.map(() => '---').join('|') + '|');
   for (const source of sourcesOf(rows)) {

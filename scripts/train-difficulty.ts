@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from '../src/cli/commands/io.js';
+import { parseArgs } from 'node:util';
 import { DIFFICULTY_FEATURE_NAMES, difficultyFeatures, difficultyLogit } from '../src/gate/difficulty.js';
 import { calibrateDifficulty, difficultySources, fitDifficulty, parseDifficultyJsonl, rankingReport, type DifficultyFitOptions } from '../src/gate/difficulty-training.js';
 import { isPermissiveLicense } from '../src/gate/training.js';
@@ -20,8 +20,8 @@ const DEFAULT_DIFFICULTY_DATA = '../shared/gate-data/difficulty.jsonl';
  */
 const SHIPPED_FIT: DifficultyFitOptions = { l2: 1, use: [0, 1, 5, 7, 8, 9] };
 
-const parsed = parseArgs(process.argv.slice(2), ['write']);
-const dataPath = resolve(parsed.positional[0] ?? DEFAULT_DIFFICULTY_DATA);
+const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { write: { type: 'boolean' } }, allowPositionals: true, strict: true });
+const dataPath = resolve(positionals[0] ?? DEFAULT_DIFFICULTY_DATA);
 const rows = parseDifficultyJsonl(readFileSync(dataPath, 'utf8'), dataPath).filter((r) => isPermissiveLicense(r.license));
 const sources = difficultySources(rows);
 
@@ -57,7 +57,7 @@ for (const [name, candidate] of candidates) {
   console.log(`| ${name} | ${cells.join(' | ')} | ${fmt(sum / sources.length)} |`);
 }
 
-if (parsed.flags.has('write')) {
+if (values.write === true) {
   const model = calibrateDifficulty(fitDifficulty(rows, SHIPPED_FIT), rows.map((r) => r.prompt));
   const round = (x: number): number => Number(x.toPrecision(5));
   const body = `import type { DifficultyWeights } from './difficulty.js';

@@ -3,7 +3,7 @@ import type { Gate } from './gate/types.js';
 import type { ThresholdController } from './gate/controller.js';
 import type { TiersConfig } from './gate/tiers.js';
 import type { UpstreamClient } from './upstream/client.js';
-import type { RequestObserver } from './chat/record.js';
+import type { RequestObserver } from './core/record.js';
 import type { KeyRing } from './http/auth.js';
 import type { ResultCache } from './cache/result-cache.js';
 import type { Savings } from './savings/index.js';

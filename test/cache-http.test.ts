@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { startGateway, type TestGateway } from './support/gateway.js';
 import { lastUserContent, type FakeUpstream, type Scenario } from './support/fake-upstream.js';
-import { CompletionAssembler } from '../src/chat/assemble.js';
-import type { ChatCompletion, ChatCompletionChunk } from '../src/chat/types.js';
+import { CompletionAssembler } from '../src/core/fold.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../src/core/types.js';
 
 type Params = OpenAI.ChatCompletionCreateParamsNonStreaming;
 const ask = (content: string, extra: Partial<Params> = {}): Params => ({

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startGateway, type TestGateway } from './support/gateway.js';
 import { redisServerBinary, startRedis, type TestRedis } from './support/redis.js';
-import { CompletionAssembler } from '../src/chat/assemble.js';
-import type { ChatCompletionChunk } from '../src/chat/types.js';
+import { CompletionAssembler } from '../src/core/fold.js';
+import type { ChatCompletionChunk } from '../src/core/types.js';
 
 const haveRedis = redisServerBinary() !== undefined;
 if (!haveRedis) console.warn('cache-redis tests skipped: redis-server is not installed (apt-get install redis-server; CI installs it)');

@@ -36,7 +36,9 @@ describe('thinkgate CLI (compiled)', () => {
       JSON.stringify({ id: 'c', prompt: '你好' }),
     ].join('\n');
     const r = await runCli(['score'], { input });
-    expect(r.code).toBe(0);
+    // A line that could not be scored makes the run's exit code 2 (bad input), after every line has its answer.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('1 line(s) could not be scored');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.id)).toEqual(['a', 'b', null, 'c']);
     for (const l of [lines[0], lines[1], lines[3]]) {
@@ -59,6 +61,23 @@ describe('thinkgate CLI (compiled)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('PORT: expected a number');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['score', 'score', Array.from({ length: 50_000 }, (_, i) => JSON.stringify({ id: i, prompt: `question ${i}` })).join('\n')],
+    ['eval', 'eval test/gate/fresh-eval.jsonl', ''],
+  ])('%s: a reader that closes the pipe early (| head -1) ends it quietly', async (_name, command, input) => {
+    const child = spawn(process.execPath, [CLI, ...command.split(' ')], { env: { PATH: process.env.PATH ?? '' }, stdio: 'pipe' });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on('error', () => {}); // the child may exit before taking all of stdin
+    child.stdin.end(input);
+    // Like `head -1`: read the first chunk, then close the read end of the pipe.
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(0);
   });
 
   it('unknown command → usage and exit 2', async () => {

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw, constants as zlibConstants } from 'node:zlib';
-import type { Usage } from '../chat/types.js';
+import type { Usage } from '../core/types.js';
 import type { Tier } from '../config/schema.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ChatCompletion } from '../chat/types.js';
+import type { ChatCompletion } from '../core/types.js';
 import type { CacheConfig } from '../config/schema.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ChatCompletion } from '../chat/types.js';
+import type { ChatCompletion } from '../core/types.js';
 import type { CacheConfig, Config, Tier } from '../config/schema.js';
 import type { CacheEntry } from './entry.js';
 import { cacheControlDirectives, isCacheableCompletion, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
 import { RedisStore } from './redis-store.js';
 import { SingleFlight } from './single-flight.js';
-import { PreparedChatMemo } from '../chat/prepared.js';
+import { PreparedMemo } from '../pipeline/prepared.js';
 import { MemoryStore, type CacheStore, type StoreStats } from './store.js';
 
 /** A completed answer shared by a single-flight leader with its followers. */
@@ -42,7 +42,7 @@ export interface CacheStats extends StoreStats {
 export class ResultCache {
   readonly flights = new SingleFlight<SharedAnswer>();
   /** Prepared requests by their bytes (with tenant and route header): a repeat goes straight to the lookup (null when off). */
-  readonly memo: PreparedChatMemo | null;
+  readonly memo: PreparedMemo | null;
   private hits = 0;
   private crossTierHits = 0;
   private misses = 0;
@@ -53,7 +53,7 @@ export class ResultCache {
     readonly config: CacheConfig,
     private readonly store: CacheStore,
   ) {
-    this.memo = config.enabled && config.memoMaxBytes > 0 ? new PreparedChatMemo(config.memoMaxBytes) : null;
+    this.memo = config.enabled && config.memoMaxBytes > 0 ? new PreparedMemo(config.memoMaxBytes) : null;
   }
 
   /**

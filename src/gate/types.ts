@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../chat/schema.js';
+import type { ChatMessage } from '../core/conversation.js';
 
 export type Route = 'reasoning' | 'direct';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import { validateChatRequest } from '../chat/validate.js';
+import { validateChatRequest } from '../apis/chat/validate.js';
 import { decideRoute } from '../routing/decide.js';
 
 /** `POST /v1/route`: dry run. The decision, score and reasons for a chat request; no upstream call. */

@@ -1,4 +1,4 @@
-import type { ChatRequest, ReasoningEffort } from '../chat/schema.js';
+import type { CanonicalRequest, ReasoningEffort } from '../core/conversation.js';
 import type { Config } from '../config/schema.js';
 import { badRequest } from '../errors.js';
 import type { Gate, Route } from '../gate/types.js';
@@ -27,7 +27,7 @@ const ROUTE_HEADER_VALUES: ReadonlySet<string> = new Set(['reasoning', 'direct',
 const DIRECT_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal']);
 
 /** The client's `reasoning_effort` as sent to a reasoning upstream: `none` / `minimal` ask for no thinking at all. */
-export function reasoningEffortToPass(request: ChatRequest): ReasoningEffort | undefined {
+export function reasoningEffortToPass(request: CanonicalRequest): ReasoningEffort | undefined {
   const effort = request.reasoning_effort ?? undefined;
   return effort !== undefined && !DIRECT_EFFORTS.has(effort) ? effort : undefined;
 }
@@ -37,7 +37,7 @@ export function reasoningEffortToPass(request: ChatRequest): ReasoningEffort | u
  * A `model` that is no alias counts as `auto` unless `routing.modelMap` maps it, so hard-coded model names still work.
  */
 export function decideRoute(
-  request: ChatRequest,
+  request: CanonicalRequest,
   headerRoute: string | undefined,
   routing: Config['routing'],
   gate: Gate,

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../chat/record.js';
+import type { RequestRecord } from '../core/record.js';
 import type { ExpansionModel } from './expansion.js';
 import { costNano, tokenCounts, type PriceBook, type TokenCounts } from './prices.js';
 

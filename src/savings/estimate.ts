@@ -1,6 +1,6 @@
-import type { RequestRecord } from '../chat/record.js';
-import type { ChatMessage } from '../chat/schema.js';
-import type { ChatCompletion } from '../chat/types.js';
+import type { RequestRecord } from '../core/record.js';
+import type { ChatMessage } from '../core/conversation.js';
+import type { ChatCompletion } from '../core/types.js';
 import { estimateUsage } from './tokens.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { DeferredCounter, DeferredHistogram, type CounterCell, type HistogramCell } from './deferred-metrics.js';
-import type { RequestRecord } from '../chat/record.js';
+import type { RequestRecord } from '../core/record.js';
 import type { Accounting } from './accounting.js';
 import type { BreakerState, CircuitBreaker } from '../upstream/breaker.js';
 import { nanoToUsd } from './prices.js';

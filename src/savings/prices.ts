@@ -1,5 +1,5 @@
 import type { ModelPrice } from '../config/schema.js';
-import type { Usage } from '../chat/types.js';
+import type { Usage } from '../core/types.js';
 
 /**
  * Built-in list prices in USD per million tokens, as published by the providers in late 2025. They are defaults

@@ -1,6 +1,6 @@
-import type { ChatMessage } from '../chat/schema.js';
-import { messageText } from '../chat/prompt-text.js';
-import type { ChatCompletion, Usage } from '../chat/types.js';
+import type { ChatMessage } from '../core/conversation.js';
+import { messageText } from '../core/prompt-text.js';
+import type { ChatCompletion, Usage } from '../core/types.js';
 
 /**
  * Token counts for answers whose upstream reported no usage (a stream without a usage chunk, a cut stream).

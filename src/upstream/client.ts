@@ -2,7 +2,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { GatewayError, UpstreamHttpError } from '../errors.js';
 import type { Tier, UpstreamConfig } from '../config/schema.js';
-import { isRecord } from '../chat/types.js';
+import { isRecord } from '../core/types.js';
 import { CircuitBreaker } from './breaker.js';
 
 /** Reasoning models think before their first byte: they get a longer default wait. */

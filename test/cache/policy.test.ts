@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cacheControlDirectives, isCacheableCompletion, requestPolicy } from '../../src/cache/policy.js';
 import { configSchema } from '../../src/config/schema.js';
-import type { ChatCompletion } from '../../src/chat/types.js';
+import type { ChatCompletion } from '../../src/core/types.js';
 
 const cfg = (over: Record<string, unknown> = {}) => configSchema.parse({ cache: over }).cache;
 

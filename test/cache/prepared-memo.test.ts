@@ -1,31 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { PreparedChatMemo, type PreparedChat } from '../../src/chat/prepared.js';
+import { PreparedMemo, type PreparedRequest } from '../../src/pipeline/prepared.js';
 import { startGateway } from '../support/gateway.js';
 
-const prepared = (threshold: number, content = 'q'): PreparedChat => ({
-  chat: { model: 'auto', messages: [{ role: 'user', content }] },
+const prepared = (threshold: number, content = 'q'): PreparedRequest => ({
+  validated: { model: 'auto', messages: [{ role: 'user', content }] },
   decision: { route: 'direct', source: 'gate', score: 0.1, reasons: [] },
   threshold,
   cacheKeys: { key: 'direct:k', lookupKeys: ['direct:k'] },
 });
 
-describe('PreparedChatMemo (pure)', () => {
+describe('PreparedMemo (pure)', () => {
   it.each([
     ['short body (the key itself)', 'hi'],
     ['body past V8’s string-hash limit (a SHA-256 digest)', 'x'.repeat(20_000)],
   ])('keys scope, route header and bytes together: %s', (_, content) => {
     const body = `{"model":"auto","messages":[{"role":"user","content":"${content}"}]}`;
-    const base = PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '' }, body);
-    expect(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '' }, body)).toBe(base);
-    expect(PreparedChatMemo.keyOf({ scope: 't_b', routeHeader: '' }, body)).not.toBe(base);
-    expect(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: 'reasoning' }, body)).not.toBe(base);
-    expect(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '' }, `${body} `)).not.toBe(base);
+    const base = PreparedMemo.keyOf({ api: 'chat', scope: 't_a', routeHeader: '' }, body);
+    expect(PreparedMemo.keyOf({ api: 'chat', scope: 't_a', routeHeader: '' }, body)).toBe(base);
+    expect(PreparedMemo.keyOf({ api: 'chat', scope: 't_b', routeHeader: '' }, body)).not.toBe(base);
+    // The same bytes sent to another wire API are another request (its answer is encoded differently).
+    expect(PreparedMemo.keyOf({ api: 'responses', scope: 't_a', routeHeader: '' }, body)).not.toBe(base);
+    expect(PreparedMemo.keyOf({ api: 'chat', scope: 't_a', routeHeader: 'reasoning' }, body)).not.toBe(base);
+    expect(PreparedMemo.keyOf({ api: 'chat', scope: 't_a', routeHeader: '' }, `${body} `)).not.toBe(base);
     // The separator keeps fields apart: moving a character across the boundary changes the key.
-    expect(PreparedChatMemo.keyOf({ scope: 't_a\n', routeHeader: '' }, body)).not.toBe(PreparedChatMemo.keyOf({ scope: 't_a', routeHeader: '\n' }, body));
+    expect(PreparedMemo.keyOf({ api: 'chat', scope: 't_a\n', routeHeader: '' }, body)).not.toBe(PreparedMemo.keyOf({ api: 'chat', scope: 't_a', routeHeader: '\n' }, body));
   });
 
   it('holds an entry only while the threshold it was decided at holds', () => {
-    const memo = new PreparedChatMemo(1 << 20);
+    const memo = new PreparedMemo(1 << 20);
     memo.set('d', prepared(0.35), 100);
     expect(memo.get('d', 0.35)?.threshold).toBe(0.35);
     expect(memo.get('d', 0.36)).toBeUndefined();
@@ -33,7 +35,7 @@ describe('PreparedChatMemo (pure)', () => {
   });
 
   it('stays within its byte bound and refuses an entry larger than a sixteenth of it', () => {
-    const memo = new PreparedChatMemo(64 * 1024);
+    const memo = new PreparedMemo(64 * 1024);
     for (let i = 0; i < 1000; i++) memo.set(`d${i}`, prepared(0.35, `q${i}`), 500);
     expect(memo.bytes).toBeLessThanOrEqual(64 * 1024);
     expect(memo.size).toBeGreaterThan(10);

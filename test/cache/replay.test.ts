@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { replayCompletion, splitText } from '../../src/cache/replay.js';
-import { CompletionAssembler } from '../../src/chat/assemble.js';
-import type { ChatCompletion, ChatCompletionChunk } from '../../src/chat/types.js';
+import { replayCompletion, splitText } from '../../src/apis/chat/replay.js';
+import { CompletionAssembler } from '../../src/core/fold.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../../src/core/types.js';
 import { SseParser } from '../../src/upstream/sse.js';
 
 function parse(sse: string): { chunks: ChatCompletionChunk[]; done: boolean } {

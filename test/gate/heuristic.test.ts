@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/chat/schema.js';
+import type { ChatMessage } from '../../src/core/conversation.js';
 import { createHeuristicGate } from '../../src/gate/heuristic.js';
 import { CHINESE_CASES, ENGLISH_CASES } from './prompts.js';
 

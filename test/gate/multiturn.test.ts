@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/chat/schema.js';
+import type { ChatMessage } from '../../src/core/conversation.js';
 import { createHeuristicGate } from '../../src/gate/heuristic.js';
 import { createLearnedGate, loadGateModel } from '../../src/gate/learned.js';
 import type { Gate } from '../../src/gate/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/chat/schema.js';
+import type { ChatMessage } from '../../src/core/conversation.js';
 import { DEFAULT_TEXT_BOUNDS, boundText, contentText, viewConversation } from '../../src/gate/text.js';
 
 describe('boundText', () => {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { lastUserContent } from '../support/fake-upstream.js';
-import type { RequestRecord } from '../../src/chat/record.js';
+import type { RequestRecord } from '../../src/core/record.js';
 import { chatBody, fastUpstreams, isOpenAIError, post } from './support.js';
 
 const answerEcho = (tag: string) => (body: Record<string, unknown>) => ({ kind: 'answer' as const, answer: { content: `${tag}: ${lastUserContent(body)}` } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../src/chat/record.js';
-import type { Usage } from '../../src/chat/types.js';
+import type { RequestRecord } from '../../src/core/record.js';
+import type { Usage } from '../../src/core/types.js';
 import { accountRequest, learnFrom } from '../../src/savings/accounting.js';
 import { aggregate } from '../../src/savings/aggregate.js';
 import { incrementsOf, addInto, fieldIncrements } from '../../src/savings/cells.js';
@@ -21,7 +21,7 @@ const usage = (prompt: number, completion: number, reasoning = 0, cached = 0): U
 
 function record(over: Partial<RequestRecord>): RequestRecord {
   return {
-    requestId: 'req-1', tenant: 'anonymous', route: 'direct', decisionSource: 'gate', score: 0.2, reasons: ['length'],
+    requestId: 'req-1', tenant: 'anonymous', api: 'chat', route: 'direct', decisionSource: 'gate', score: 0.2, reasons: ['length'],
     upstreamModel: 'd', requestedModel: 'auto', stream: false, cache: 'bypass', status: 200, outcome: 'completed',
     errorCode: null, usage: usage(100, 50), startedAt: 0, ttfbMs: 100, latencyMs: 1000, fallback: false, ...over,
   };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { adaptRequest } from '../../src/upstream/adapt.js';
 import { upstreamSchema } from '../../src/config/schema.js';
-import type { ChatRequest } from '../../src/chat/schema.js';
+import type { CanonicalRequest } from '../../src/core/conversation.js';
 
 const upstream = (extra: Record<string, unknown> = {}) => upstreamSchema.parse({ baseUrl: 'http://127.0.0.1:1/v1', model: 'up-model', ...extra });
-const request: ChatRequest = {
+const request: CanonicalRequest = {
   model: 'auto',
   messages: [
     { role: 'user', content: 'q' },

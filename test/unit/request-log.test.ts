@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../src/app.js';
-import type { RequestRecord } from '../../src/chat/record.js';
+import type { RequestRecord } from '../../src/core/record.js';
 import { createLogger } from '../../src/http/logger.js';
 import { requestLogObserver } from '../../src/http/request-log.js';
 import type { Accounting } from '../../src/savings/accounting.js';
@@ -11,6 +11,7 @@ import type { Accounting } from '../../src/savings/accounting.js';
 const record = (over: Partial<RequestRecord> = {}): RequestRecord => ({
   requestId: 'req-1',
   tenant: 't_0123456789abcdef',
+  api: 'chat',
   route: 'direct',
   decisionSource: 'gate',
   score: 0.123456,
@@ -48,6 +49,7 @@ const cases: [string, RequestRecord, Accounting, boolean][] = [
   ['plain miss', record(), accounting(), false],
   ['hit, fallback, unpriced, no usage', record({ cache: 'hit', fallback: true, usage: null, ttfbMs: null, errorCode: 'x' }), accounting({ priced: false, counterfactual: null }), false],
   ['prompt logged, unicode', record({ prompt: '证明 √2 是无理数 — "quoted"\n' }), accounting(), true],
+  ['a Responses request with dropped tools', record({ api: 'responses', droppedTools: ['web_search', 'mcp'] }), accounting(), false],
   ['NaN (compiled serializer refuses; pino prints null)', record({ latencyMs: Number.NaN }), accounting(), false],
 ];
 
@@ -80,7 +82,8 @@ describe('request log line', () => {
     expect(typeof t1).toBe('number');
     expect(typeof t2).toBe('number');
     expect(restCompiled).toEqual(restPino);
-    expect(restCompiled).toMatchObject({ level: 30, pid: process.pid, msg: 'chat request', requestId: 'req-1' });
+    expect(restCompiled).toMatchObject({ level: 30, pid: process.pid, msg: 'chat request', requestId: 'req-1', api: r.api });
+    expect(restCompiled.droppedTools).toEqual(r.droppedTools);
     // Same key order as pino's own framing: level, time, pid, hostname first; msg last.
     const raw = readFileSync(file, 'utf8').trim().split('\n')[1]!;
     expect(raw.startsWith('{"level":30,"time":')).toBe(true);

@@ -1,6 +1,8 @@
 import { buildApp } from '../../app.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
-import { flagString, parseFlags, type CommandIO } from '../io.js';
+import { type CommandIO, UsageError, parseCommandArgs, writeLine } from '../io.js';
+
+const USAGE = 'usage: thinkgate serve [--config PATH]';
 
 function demoBanner(port: number): string {
   const line = '='.repeat(78);
@@ -21,11 +23,19 @@ function demoBanner(port: number): string {
 
 /** `thinkgate serve [--config PATH]`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const { flags } = parseFlags(args);
   let loaded;
   try {
-    loaded = loadConfig({ path: flagString(flags, 'config') });
+    const { values } = parseCommandArgs(args, {});
+    if (values.help === true) {
+      writeLine(io.stdout, USAGE);
+      return 0;
+    }
+    loaded = loadConfig({ path: values.config });
   } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`thinkgate serve: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       io.stderr.write(`thinkgate: ${err.message}\n`);
       return 1;

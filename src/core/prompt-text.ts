@@ -1,4 +1,4 @@
-import type { ChatMessage } from './schema.js';
+import type { ChatMessage } from './conversation.js';
 
 /** The text of a message's content (text parts joined; images and audio have none). */
 export function messageText(message: ChatMessage): string {

@@ -1,16 +1,16 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RouteDecision } from '../routing/decide.js';
-import type { ChatRequest } from './schema.js';
 
 /**
- * A chat request worked out as far as it can be without the upstream: validated, routed, and (when the cache
- * may hold its answer) keyed. Working it out costs more than serving a cache hit (zod, the gate's cue scan, the
+ * A request worked out as far as it can be without the upstream: validated by its adapter, routed, and (when the
+ * cache may hold its answer) keyed. Working it out costs more than serving a cache hit (zod, the gate's cue scan, the
  * adapted bodies and a SHA-256 over their canonical JSON), so the route remembers it by the request's exact bytes
  * (with its tenant and route header): a repeat — the one request a cache can answer — skips straight to the lookup.
  */
-export interface PreparedChat {
-  chat: ChatRequest;
+export interface PreparedRequest {
+  /** The adapter's validated request (for chat, the canonical request itself); the adapter rebuilds its exchange from it. */
+  validated: unknown;
   decision: RouteDecision;
   /** The gate threshold the decision was made at: a remembered decision holds only while the threshold does. */
   threshold: number;
@@ -28,6 +28,8 @@ export interface CacheKeys {
  * The memo key covers them with the body, so two tenants sending the same bytes never share an entry.
  */
 export interface PrepareContext {
+  /** The wire API (its bodies differ, and so do its answers). */
+  api: string;
   scope: string;
   routeHeader: string;
 }
@@ -43,11 +45,11 @@ const MAX_RAW_KEY_CHARS = 16_383;
 const HEAP_PER_BODY_CHAR = 3;
 
 /** A bounded memo of prepared requests, keyed by `keyOf(scope, route header, body bytes)`. Pure: no I/O. */
-export class PreparedChatMemo {
-  private readonly lru: LRUCache<string, PreparedChat>;
+export class PreparedMemo {
+  private readonly lru: LRUCache<string, PreparedRequest>;
 
   constructor(readonly maxBytes: number) {
-    this.lru = new LRUCache<string, PreparedChat>({
+    this.lru = new LRUCache<string, PreparedRequest>({
       maxSize: maxBytes,
       // One huge prompt must not flush the memo of every small repeated one.
       maxEntrySize: Math.max(1, Math.floor(maxBytes / 16)),
@@ -61,19 +63,19 @@ export class PreparedChatMemo {
    * a raw key has a `:` after its leading digits, which base64 never has, so the two kinds never meet.
    */
   static keyOf(context: PrepareContext, raw: string): string {
-    const { scope, routeHeader } = context;
-    const key = `${scope.length}:${scope}${routeHeader.length}:${routeHeader}${raw}`;
+    const { api, scope, routeHeader } = context;
+    const key = `${api.length}:${api}${scope.length}:${scope}${routeHeader.length}:${routeHeader}${raw}`;
     return key.length <= MAX_RAW_KEY_CHARS ? key : hash('sha256', key, 'base64');
   }
 
   /** The remembered request, if it was prepared at this same threshold. */
-  get(key: string, threshold: number): PreparedChat | undefined {
+  get(key: string, threshold: number): PreparedRequest | undefined {
     const entry = this.lru.get(key);
     return entry !== undefined && entry.threshold === threshold ? entry : undefined;
   }
 
   /** `bodyLength`: the raw body's length in characters, what the parsed entry's heap is charged from. */
-  set(key: string, entry: PreparedChat, bodyLength: number): void {
+  set(key: string, entry: PreparedRequest, bodyLength: number): void {
     // The key is kept too: up to 2 bytes a character (V8 stores non-Latin-1 text as UTF-16).
     this.lru.set(key, entry, { size: HEAP_PER_BODY_CHAR * bodyLength + 2 * key.length + ENTRY_OVERHEAD_BYTES });
   }

@@ -1,14 +1,14 @@
-import { CompletionAssembler } from './assemble.js';
-import type { ChatCompletion, ChatCompletionChunk } from './types.js';
-import { isRecord } from './types.js';
+import { CompletionAssembler } from '../core/fold.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../core/types.js';
+import { isRecord } from '../core/types.js';
 import { GatewayError } from '../errors.js';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/client.js';
 import { normaliseCompletion, StreamNormaliser, type ReasoningOutput } from '../upstream/normalise.js';
-import { SSE_DONE, SseParser, sseData } from '../upstream/sse.js';
+import { SseParser } from '../upstream/sse.js';
 
 /**
- * The last step of a chat request, in its two forms. Both end with the same completion object
- * (a stream is folded as it passes), so caching and accounting see one shape.
+ * Reading a chat upstream's answer, in its two forms. Both end with the same canonical answer (a stream is folded
+ * as it passes), so caching and accounting see one shape whichever wire API the client speaks.
  */
 
 export interface ForwardOptions {
@@ -30,48 +30,49 @@ export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }
-  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output);
+  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output, opts.client.config.thinkTags);
 }
 
 export interface StreamResult {
   completion: ChatCompletion;
   /** Every choice finished and the upstream said [DONE] (or closed cleanly after the finish): safe to cache. */
   complete: boolean;
-  /** Set when the stream failed after it began; the client got an SSE error event. */
+  /** Set when the stream failed after it began; the caller tells the client through its encoder. */
   error: GatewayError | null;
 }
 
-export interface StreamSink {
-  /** Called once, before the first write: the upstream accepted the request. */
+/** Where a stream's canonical deltas go: the pipeline encodes them for the client's wire API. */
+export interface DeltaSink {
+  /** Called once, before the first delta: the upstream accepted the request. */
   start(): void;
-  write(text: string): Promise<void>;
+  /** One normalised canonical delta; `raw` is the upstream's own JSON text when the delta was not changed. */
+  delta(chunk: ChatCompletionChunk, raw: string | null): void;
+  /** Called after each upstream read: write out what the deltas since the last flush encoded (backpressure). */
+  flush(): Promise<void>;
 }
 
-const errorEvent = (err: GatewayError): string => sseData(JSON.stringify(err.toJSON()));
-
 /**
- * Pipes an upstream stream that has already answered 200 (errors before that are thrown by `client.chat`, while
- * the caller can still send a JSON error, retry or fall back). From here on, failures are reported through the
- * result and, to the client, as a final SSE error event.
+ * Reads a chat upstream's stream that has already answered 200 (errors before that are thrown by `client.chat`,
+ * while the caller can still send a JSON error, retry or fall back): parses the SSE, normalises each chunk and folds
+ * it into the canonical answer, handing each delta to the sink. From here on, failures are reported through the
+ * result; the caller ends the client's stream.
  */
-export async function pipeStream(
-  res: UpstreamResponse,
-  opts: ForwardOptions & { includeUsage: boolean },
-  sink: StreamSink,
-): Promise<StreamResult> {
+export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
   const parser = new SseParser();
-  const normaliser = new StreamNormaliser(opts.output);
+  const normaliser = new StreamNormaliser(opts.output, opts.client.config.thinkTags);
   const assembler = new CompletionAssembler();
   const decoder = new TextDecoder();
   let sawDone = false;
   let error: GatewayError | null = null;
   sink.start();
 
-  const handle = (data: string): string => {
+  const handle = (data: string): void => {
     if (data === '[DONE]') {
       sawDone = true;
-      return '';
+      return;
     }
+    // An empty `data:` (a keep-alive some relays send) carries no chunk.
+    if (data.trim() === '') return;
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -88,20 +89,17 @@ export async function pipeStream(
     const typed = chunk as unknown as ChatCompletionChunk;
     const changed = normaliser.apply(typed);
     assembler.add(typed);
-    if (!opts.includeUsage && typed.usage && Array.isArray(typed.choices) && typed.choices.length === 0) return '';
-    // Unchanged chunks go out as the upstream's own bytes: no re-serialisation on the hot path.
-    return changed ? sseData(JSON.stringify(typed)) : sseData(data);
+    // Unchanged chunks keep the upstream's own text: an adapter that speaks the upstream's format sends it as is.
+    sink.delta(typed, changed ? null : data);
   };
 
   try {
     for await (const buf of res.body) {
-      let out = '';
-      for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) out += handle(ev.data);
-      await sink.write(out);
+      for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) handle(ev.data);
+      await sink.flush();
     }
-    let tail = '';
-    for (const ev of parser.end()) tail += handle(ev.data);
-    await sink.write(tail);
+    for (const ev of parser.end()) handle(ev.data);
+    await sink.flush();
   } catch (err) {
     if (opts.signal.aborted) throw err;
     error = err instanceof GatewayError ? err : (opts.client.transportError(err) as GatewayError);
@@ -112,6 +110,5 @@ export async function pipeStream(
   if (error === null && !finished) {
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the answer was complete`, { code: 'upstream_stream_cut' });
   }
-  await sink.write(error === null ? SSE_DONE : errorEvent(error));
-  return { completion: assembler.result(), complete: error === null && (sawDone || finished), error };
+  return { completion: normaliser.finish(assembler.result()), complete: error === null && (sawDone || finished), error };
 }

@@ -1,16 +1,19 @@
 import type { Route } from '../gate/types.js';
 import type { DecisionSource } from '../routing/decide.js';
+import type { Api } from './conversation.js';
 import type { Usage } from './types.js';
 
 export type CacheStatus = 'hit' | 'miss' | 'bypass';
 
 /**
  * Everything known about one chat request once it is over: what the log line, the ledger and the metrics read.
- * Built by the chat route, handed to every `RequestObserver`.
+ * Built by the request pipeline, handed to every `RequestObserver`.
  */
 export interface RequestRecord {
   requestId: string;
   tenant: string;
+  /** The wire API the client spoke. */
+  api: Api;
   route: Route;
   decisionSource: DecisionSource;
   score: number;
@@ -34,7 +37,9 @@ export interface RequestRecord {
   /** True when `usage` was counted by the gateway's tokenizer (the upstream reported none): an estimate. */
   usageEstimated?: boolean;
   /** Prompt text, only when `log.prompts` is on. */
-  prompt?: string;
+  prompt?: string | undefined;
+  /** Tools the client offered that the upstream's API cannot express, dropped by the adapter (named, never silent). */
+  droppedTools?: string[] | undefined;
   startedAt: number;
   /** ms from request start to the first byte sent to the client (null if none was sent). */
   ttfbMs: number | null;

@@ -1,5 +1,5 @@
-import { badRequest } from '../errors.js';
-import { isRecord } from './types.js';
+import { badRequest } from '../../errors.js';
+import { isRecord } from '../../core/types.js';
 import { chatRequestSchema, type ChatRequest } from './schema.js';
 
 /** Validates a chat request body; the first problem becomes a 400 naming the field (`param`), as OpenAI does. */

@@ -1,22 +1,18 @@
-import type { FastifyReply } from 'fastify';
 import type { CacheEntry } from '../cache/entry.js';
 import { cacheKey, SHARED_SCOPE } from '../cache/key.js';
 import type { CachePolicy } from '../cache/policy.js';
-import { replayCompletion } from '../cache/replay.js';
 import type { ResultCache, SharedAnswer } from '../cache/result-cache.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { Config, Tier, UpstreamConfig } from '../config/schema.js';
 import { reasoningEffortToPass, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
-import type { ReasoningOutput } from '../upstream/normalise.js';
 import type { CacheKeys } from './prepared.js';
-import type { ChatRequest } from './schema.js';
-import type { ChatCompletion, Usage } from './types.js';
+import type { CanonicalRequest } from '../core/conversation.js';
+import type { ChatCompletion, Usage } from '../core/types.js';
 
 /**
- * The chat route's side of the result cache: which keys a request has, serving a stored or coalesced answer
- * (JSON or replayed SSE), and taking the lead of an in-flight group. Kept out of the route file so the route
- * stays a composition of steps.
+ * The pipeline's side of the result cache: which keys a request has, finding a stored or coalesced answer, and
+ * taking the lead of an in-flight group. Sending a found answer is the adapter's (its JSON or its events).
  */
 
 export interface CachePlan extends CacheKeys {
@@ -31,7 +27,7 @@ export function cacheKeysFor(
   config: Config,
   /** Config of the reasoning upstream (demo or configured), for the cross-tier key. */
   reasoningUpstream: UpstreamConfig,
-  chat: ChatRequest,
+  chat: CanonicalRequest,
   decision: RouteDecision,
   /** The body as the routed tier's upstream receives it. */
   upstreamBody: Record<string, unknown>,
@@ -55,7 +51,7 @@ export function cacheKeysFor(
 export const cacheScope = (config: Config, tenant: string): string => (config.cache.shareAcrossTenants ? SHARED_SCOPE : tenant);
 
 /** null when the cache is bypassed for this request (disabled, no-store, not deterministic); keys are made only when needed. */
-export function planCache(cache: ResultCache, chat: ChatRequest, cacheControl: string | string[] | undefined, keys: () => CacheKeys): CachePlan | null {
+export function planCache(cache: ResultCache, chat: CanonicalRequest, cacheControl: string | string[] | undefined, keys: () => CacheKeys): CachePlan | null {
   const policy = cache.policy({ temperature: chat.temperature, seed: chat.seed, cacheControl });
   if (!policy.read && !policy.write) return null;
   return { policy, ...keys() };
@@ -155,25 +151,4 @@ export async function resolveFromCache(cache: ResultCache, plan: CachePlan | nul
     if (clientGone()) return { kind: 'gone' };
     // The leader failed or was aborted: try to lead (or follow whoever leads now).
   }
-}
-
-export interface SendOptions {
-  stream: boolean;
-  includeUsage: boolean;
-  output: ReasoningOutput;
-}
-
-/** Sends a cached answer in the form the client asked for; returns its usage for the request record. */
-export function sendCachedAnswer(reply: FastifyReply, answer: CachedAnswer, opts: SendOptions): Usage | null {
-  reply.header('x-thinkgate-cache', 'hit');
-  reply.header('x-thinkgate-cache-tier', answer.tier);
-  if (opts.stream) {
-    reply
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send(replayCompletion(answer.completion(), { includeUsage: opts.includeUsage, output: opts.output }));
-  } else {
-    reply.header('content-type', 'application/json; charset=utf-8').send(answer.json ?? JSON.stringify(answer.completion()));
-  }
-  return answer.usage();
 }

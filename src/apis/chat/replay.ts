@@ -1,5 +1,5 @@
-import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, CompletionChoice } from '../chat/types.js';
-import type { ReasoningOutput } from '../upstream/normalise.js';
+import { reasoningOf, type ChatCompletion, type ChatCompletionChunk, type ChunkDelta } from '../../core/types.js';
+import type { ReasoningOutput } from '../../upstream/normalise.js';
 
 /**
  * Replays a stored completion as the SSE stream an upstream would have sent: per choice a role chunk, reasoning
@@ -34,12 +34,6 @@ export function splitText(text: string, size: number): string[] {
 
 const sse = (chunk: ChatCompletionChunk): string => `data: ${JSON.stringify(chunk)}\n\n`;
 
-function reasoningText(message: CompletionChoice['message']): string {
-  const a = typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
-  const b = typeof message.reasoning === 'string' ? message.reasoning : '';
-  return a + b;
-}
-
 /** Message fields replay emits itself; anything else an upstream added goes out on the role chunk. */
 const HANDLED_MESSAGE_FIELDS: ReadonlySet<string> = new Set(['role', 'content', 'reasoning_content', 'reasoning', 'tool_calls', 'refusal']);
 
@@ -63,7 +57,7 @@ export function replayCompletion(completion: ChatCompletion, opts: ReplayOptions
     // A tool-call-only answer has `content: null`; a live stream says so on its role chunk too.
     out += chunk(index, { role: 'assistant', content: typeof message.content === 'string' ? '' : null, ...extra });
 
-    const reasoning = reasoningText(message);
+    const reasoning = reasoningOf(message);
     if (reasoning !== '' && opts.output !== 'strip') {
       for (const piece of splitText(reasoning, size)) out += chunk(index, { [opts.output]: piece });
     }

@@ -2,7 +2,9 @@ import type { ChatCompletion, ChatCompletionChunk, CompletionChoice, ToolCall, U
 
 /**
  * Folds stream chunks into the completion the non-stream path would have produced, so that caching and
- * accounting see one shape whichever way the answer travelled.
+ * accounting see one shape whichever way the answer travelled. Folding follows the official openai SDK's
+ * ChatCompletionStream accumulation: `id`, `type`, `function.name` and `role` are set; `content`, `refusal`,
+ * reasoning and `function.arguments` are appended.
  */
 export class CompletionAssembler {
   private id = '';
@@ -25,10 +27,13 @@ export class CompletionAssembler {
       const choice = this.choiceAt(c.index ?? 0);
       const d = c.delta ?? {};
       const m = choice.message;
-      if (typeof d.content === 'string') m.content = (m.content ?? '') + d.content;
-      if (typeof d.reasoning_content === 'string') m.reasoning_content = (m.reasoning_content ?? '') + d.reasoning_content;
-      if (typeof d.reasoning === 'string') m.reasoning = (m.reasoning ?? '') + d.reasoning;
-      if (typeof d.refusal === 'string') m.refusal = (m.refusal ?? '') + d.refusal;
+      // The official SDK's rules (ChatCompletionStream): identifying fields are set, text and arguments appended;
+      // empty strings change nothing (a role chunk's `content: ""` leaves a tool-call answer's content null).
+      if (typeof d.role === 'string' && d.role !== '') m.role = d.role as 'assistant';
+      if (typeof d.content === 'string' && d.content !== '') m.content = (m.content ?? '') + d.content;
+      if (typeof d.reasoning_content === 'string' && d.reasoning_content !== '') m.reasoning_content = (m.reasoning_content ?? '') + d.reasoning_content;
+      if (typeof d.reasoning === 'string' && d.reasoning !== '') m.reasoning = (m.reasoning ?? '') + d.reasoning;
+      if (typeof d.refusal === 'string' && d.refusal !== '') m.refusal = (m.refusal ?? '') + d.refusal;
       if (Array.isArray(d.tool_calls)) {
         for (const t of d.tool_calls) {
           const idx = t.index ?? 0;
@@ -37,9 +42,10 @@ export class CompletionAssembler {
             call = { id: '', type: 'function', function: { name: '', arguments: '' } };
             choice.toolCalls.set(idx, call);
           }
+          // Some providers resend id, type and name in every delta: set, never appended.
           if (t.id) call.id = t.id;
           if (t.type) call.type = t.type;
-          if (t.function?.name) call.function.name += t.function.name;
+          if (t.function?.name) call.function.name = t.function.name;
           if (t.function?.arguments) call.function.arguments += t.function.arguments;
         }
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASONING_EFFORTS, type CanonicalRequest } from '../../core/conversation.js';
 
 /**
  * The parts of an OpenAI chat-completions request the gateway reads or validates.
@@ -47,7 +48,7 @@ export const chatMessageSchema = z.discriminatedUnion('role', [
   functionMessage,
 ]);
 
-export const reasoningEffortSchema = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+export const reasoningEffortSchema = z.enum(REASONING_EFFORTS);
 
 export const chatRequestSchema = z.looseObject({
   model: z.string().optional(),
@@ -65,5 +66,7 @@ export const chatRequestSchema = z.looseObject({
 
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
-export type ReasoningEffort = z.infer<typeof reasoningEffortSchema>;
 export type ContentPart = z.infer<typeof contentPart>;
+
+/** Compile-time check: a validated chat request is a canonical request. */
+export const asCanonical = (request: ChatRequest): CanonicalRequest => request;

@@ -1,0 +1,301 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context.js';
+import type { RequestRecord } from '../core/record.js';
+import type { ChatCompletion } from '../core/types.js';
+import { promptText } from '../core/prompt-text.js';
+import type { Leader } from '../cache/single-flight.js';
+import type { SharedAnswer } from '../cache/result-cache.js';
+import { decideRoute, type RouteDecision } from '../routing/decide.js';
+import { adaptRequest } from '../upstream/adapt.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import { resilientChat, countsAgainstBreaker, type ServedCall } from '../upstream/resilient.js';
+import { GatewayError, toOpenAIError } from '../errors.js';
+import { fillEstimatedUsage } from '../savings/estimate.js';
+import type { AnswerMeta, Exchange, StreamEncoder } from './adapter.js';
+import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveHeldAnswer, type CachedAnswer } from './cache-flow.js';
+import { readUpstreamAnswer, readUpstreamStream } from './read.js';
+import type { PreparedRequest } from './prepared.js';
+import { SseWriter } from './stream-writer.js';
+
+/**
+ * The request path, written once for every wire API: decide → cache (hit, or lead/join a single-flight group) →
+ * resilient upstream call (retries, breaker, fallback) → JSON or stream, encoded by the adapter's exchange → store,
+ * settle followers, observe. Each step lives in its own module; this file composes them and keeps the record.
+ */
+
+function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
+  reply.header('x-thinkgate-route', decision.route);
+  reply.header('x-thinkgate-score', decision.score.toFixed(4));
+  reply.header('x-thinkgate-cache', 'bypass');
+  reply.header('x-thinkgate-upstream-model', model);
+}
+
+interface UpstreamSignal {
+  signal: AbortSignal;
+  clientGone: () => boolean;
+  timedOut: () => boolean;
+}
+
+/**
+ * Aborts the upstream call when the client goes away (unfinished thinking is wasted compute) or the upstream's
+ * total time runs out. Created only when a request goes upstream: a cache hit never needs it.
+ */
+function upstreamSignal(request: FastifyRequest, reply: FastifyReply, totalMs: number): UpstreamSignal {
+  const controller = new AbortController();
+  let gone = false;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new GatewayError(504, `upstream did not finish within ${totalMs} ms`, { code: 'upstream_timeout' }));
+  }, totalMs);
+  timer.unref();
+  reply.raw.once('close', () => {
+    clearTimeout(timer);
+    if (!reply.raw.writableFinished) {
+      gone = true;
+      controller.abort();
+    }
+  });
+  if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
+    gone = true;
+    controller.abort();
+  }
+  return { signal: controller.signal, clientGone: () => gone, timedOut: () => timedOut };
+}
+
+function newRecord(request: FastifyRequest, exchange: Exchange, decision: RouteDecision, client: UpstreamClient, logPrompts: boolean): RequestRecord {
+  const { canonical } = exchange;
+  const record: RequestRecord = {
+    requestId: request.id,
+    tenant: request.tenant,
+    api: exchange.api,
+    route: decision.route,
+    decisionSource: decision.source,
+    score: decision.score,
+    reasons: decision.reasons,
+    upstreamModel: client.model,
+    fallback: false,
+    requestedModel: canonical.model,
+    stream: canonical.stream === true,
+    cache: 'bypass',
+    status: 200,
+    outcome: 'completed',
+    errorCode: null,
+    usage: null,
+    // Optional fields present from the start (perf): records of hits, misses and streams share one object shape.
+    cacheTier: undefined,
+    usageEstimated: undefined,
+    prompt: logPrompts ? promptText(canonical.messages) : undefined,
+    droppedTools: exchange.droppedTools,
+    startedAt: Date.now(),
+    ttfbMs: null,
+    latencyMs: 0,
+  };
+  return record;
+}
+
+function markFallback(reply: FastifyReply, record: RequestRecord, served: ServedCall): void {
+  record.fallback = true;
+  record.route = served.client.tier;
+  record.upstreamModel = served.client.model;
+  reply.header('x-thinkgate-fallback', 'true');
+  reply.header('x-thinkgate-route', served.client.tier);
+  reply.header('x-thinkgate-upstream-model', served.client.model);
+}
+
+/** Headers of an event stream, sent with the status line once the upstream has answered. */
+function streamHead(request: FastifyRequest, reply: FastifyReply): Record<string, string> {
+  return {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': request.id,
+  };
+}
+
+/** Sends a cached answer in the form the client asked for; returns its usage for the request record. */
+async function sendCached(reply: FastifyReply, exchange: Exchange, answer: CachedAnswer, meta: AnswerMeta): Promise<RequestRecord['usage']> {
+  reply.header('x-thinkgate-cache', 'hit');
+  reply.header('x-thinkgate-cache-tier', answer.tier);
+  if (exchange.canonical.stream === true) {
+    const text = await exchange.replay(answer.completion(), meta);
+    reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send(text);
+  } else {
+    const body = answer.json !== null && exchange.storedJson !== undefined
+      ? exchange.storedJson(answer.json, () => answer.completion(), meta)
+      : await exchange.json(answer.completion(), meta);
+    if (typeof body === 'string') reply.header('content-type', 'application/json; charset=utf-8');
+    reply.send(body);
+  }
+  return answer.usage();
+}
+
+/** What the route found out before handing over: a remembered preparation and where to remember a new one. */
+export interface PipelineInput {
+  prepared: PreparedRequest | null;
+  memoKey: { key: string; bodyLength: number } | null;
+  /** The adapter's validated request, remembered with the decision so a repeat skips validation. */
+  validated: unknown;
+}
+
+/**
+ * Serves one request end to end. Resolves with the JSON body to send (fastify serialises it) or the reply itself
+ * when the pipeline sent it (streams, cache hits). Throws a `GatewayError` for an error the client should get as
+ * JSON; after a stream has begun, errors end the stream through the exchange's encoder instead.
+ */
+export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply, exchange: Exchange, input: PipelineInput): Promise<unknown> {
+  const { config, gate, upstreams, observers } = ctx;
+  const memo = ctx.cache.memo;
+  const startedAt = performance.now();
+  const chat = exchange.canonical;
+  const remembered = input.prepared ?? undefined;
+  const headerRoute = request.headers['x-thinkgate-route'];
+  const threshold = remembered?.threshold ?? ctx.controller.effectiveThreshold();
+  const decision = remembered?.decision ?? decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate, ctx.tiers);
+  // The target-share controller learns the score distribution of the traffic the gate decides.
+  // The controller tracks the need (the threshold's own scale), not the difficulty-folded score.
+  if (decision.source === 'gate') ctx.controller.observeScore(decision.need ?? decision.score);
+  const stream = chat.stream === true;
+  const bodyFor = (c: UpstreamClient): Record<string, unknown> =>
+    c.config.api === 'responses' && exchange.nativeBody !== undefined
+      ? exchange.nativeBody(c, decision.effort, stream)
+      : adaptRequest(chat, c.config, { history: c.config.reasoningHistory ?? config.reasoning.history, effort: decision.effort, stream });
+  let client = upstreams[decision.route];
+  decisionHeaders(reply, decision, client.model);
+  if (exchange.headers !== undefined) reply.headers(exchange.headers);
+  const record = newRecord(request, exchange, decision, client, config.log.prompts);
+  const meta: AnswerMeta = { requestId: request.id, tenant: request.tenant, decision, upstreamModel: client.model, createdAt: Math.floor(Date.now() / 1000) };
+
+  let upstream: UpstreamSignal | undefined;
+  const clientGone = (): boolean => upstream?.clientGone() ?? request.raw.socket?.destroyed === true;
+  const cachePlan = planCache(
+    ctx.cache,
+    chat,
+    request.headers['cache-control'],
+    () => remembered?.cacheKeys ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
+  );
+  if (memo !== null && cachePlan !== null && remembered === undefined && input.memoKey !== null) {
+    memo.set(input.memoKey.key, { validated: input.validated, decision, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, input.memoKey.bodyLength);
+  }
+  let leader: Leader<SharedAnswer> | null = null;
+  /** The complete answer, once there is one: stored and handed to single-flight followers. */
+  let answer: ChatCompletion | undefined;
+  /** What the upstream produced (maybe partial): tokens are counted from it when the upstream reported no usage. */
+  let produced: ChatCompletion | undefined;
+  /** The live stream's encoder, once the stream has begun (a failure after that ends the stream through it). */
+  let encoder: StreamEncoder | undefined;
+
+  try {
+    const cached = resolveHeldAnswer(ctx.cache, cachePlan) ?? (await resolveFromCache(ctx.cache, cachePlan, clientGone));
+    if (cached.kind === 'gone') {
+      record.outcome = 'aborted';
+      record.status = 499;
+      return reply;
+    }
+    if (cached.kind === 'served') {
+      record.cache = 'hit';
+      record.cacheTier = cached.answer.tier;
+      record.usage = await sendCached(reply, exchange, cached.answer, meta);
+      record.ttfbMs = performance.now() - startedAt;
+      return reply;
+    }
+    leader = cached.leader;
+    record.cache = cached.status;
+    reply.header('x-thinkgate-cache', cached.status);
+
+    upstream = upstreamSignal(request, reply, client.config.timeouts.totalMs);
+    const { signal } = upstream;
+    const served = await resilientChat({ route: decision.route, upstreams, fallback: config.fallback, signal, bodyFor });
+    client = served.client;
+    meta.upstreamModel = client.model;
+    if (served.fallback) markFallback(reply, record, served);
+    const forward = { client, body: served.body, output: config.reasoning.output, signal };
+
+    if (!stream) {
+      const completion = await readUpstreamAnswer(served.res, forward);
+      record.usage = completion.usage ?? null;
+      produced = completion;
+      const body = await exchange.json(completion, meta);
+      record.ttfbMs = performance.now() - startedAt;
+      answer = completion;
+      return body;
+    }
+
+    reply.hijack();
+    const writer = new SseWriter(reply.raw);
+    const streamEncoder = exchange.stream();
+    encoder = streamEncoder;
+    let pending = '';
+    const result = await readUpstreamStream(served.res, forward, {
+      start: () => {
+        reply.raw.writeHead(200, streamHead(request, reply));
+        pending += streamEncoder.start(meta);
+      },
+      delta: (chunk, raw) => {
+        pending += streamEncoder.chunk(chunk, raw);
+      },
+      flush: async () => {
+        const text = pending;
+        pending = '';
+        await writer.write(text);
+      },
+    });
+    record.usage = result.completion.usage ?? null;
+    produced = result.completion;
+    if (result.error !== null) {
+      if (countsAgainstBreaker(result.error)) client.breaker.onFailure();
+      record.outcome = 'error';
+      record.errorCode = result.error.code;
+      record.status = result.error.status;
+      writer.end(pending + streamEncoder.fail(result.error, result.completion, meta));
+    } else {
+      // The adapter may persist the answer (stored responses) before announcing completion.
+      writer.end(pending + (await streamEncoder.end(result.completion, meta)));
+      if (result.complete) answer = result.completion;
+    }
+    record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
+    return reply;
+  } catch (err) {
+    const aborted = clientGone();
+    record.outcome = aborted ? 'aborted' : 'error';
+    const mapped = upstream?.timedOut() === true && !aborted
+      ? new GatewayError(504, `${client.tier} upstream did not finish within ${client.config.timeouts.totalMs} ms`, { code: 'upstream_timeout' })
+      : err;
+    const { status, body: errBody } = toOpenAIError(mapped);
+    record.status = aborted ? 499 : status;
+    record.errorCode = errBody.error.code;
+    if (reply.sent || reply.raw.headersSent) {
+      // Mid-stream: the status line is gone; the client gets the API's final error event and a clean end.
+      if (!reply.raw.destroyed) {
+        const failure = mapped instanceof GatewayError ? mapped : new GatewayError(status, errBody.error.message, { code: errBody.error.code ?? 'server_error' });
+        reply.raw.end((encoder ?? exchange.stream()).fail(failure, produced ?? emptyAnswer(meta), meta));
+      }
+      return reply;
+    }
+    if (aborted) return reply;
+    throw mapped;
+  } finally {
+    // Store first, so a request arriving after the group settles finds the entry. A fallback answer came from the
+    // other tier: it is handed to waiting followers but never stored under this tier's key. An answer the adapter
+    // cannot represent in full is served, never stored.
+    const storable = answer !== undefined && (exchange.cacheable === undefined || exchange.cacheable(answer));
+    if (answer !== undefined && storable && !record.fallback && cachePlan?.policy.write === true) void ctx.cache.save(cachePlan.key, decision.route, answer);
+    leader?.settle(answer === undefined || !storable ? undefined : { tier: client.tier, completion: answer });
+    record.latencyMs = performance.now() - startedAt;
+    const observe = (): void => {
+      for (const observer of observers) observer(record);
+    };
+    // Counting tokens (the tokenizer loads on first need) happens after the answer went out, never before it.
+    if (record.usage === null && produced !== undefined) void fillEstimatedUsage(record, chat.messages, produced).then(observe);
+    else observe();
+  }
+}
+
+/** The answer so far when a stream failed before anything was folded. */
+const emptyAnswer = (meta: AnswerMeta): ChatCompletion => ({
+  id: `chatcmpl-${meta.requestId}`,
+  object: 'chat.completion',
+  created: meta.createdAt,
+  model: meta.upstreamModel,
+  choices: [],
+});
