@@ -197,7 +197,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   gate: z
     .strictObject({
-      kind: z.enum(['learned', 'heuristic']).default('heuristic'),
+      kind: z.enum(['learned', 'heuristic']).default('learned'),
       /** Score at or above which a request goes to reasoning. */
       threshold: z.number().min(0).max(1).default(0.35),
       /** Weights file of the learned gate, relative to the working directory. */

@@ -99,7 +99,7 @@ export const CUES: readonly CueDefinition[] = [
   cue('proof', /\bprove\b|\bproof\b|\bshow that\b|\bderive\b|证明|求证|推导|论证/gi),
   cue('unknown_to_find', /how many|how much|how long|how far|how old|what(?:'s| is) the (?:value|probability|number of|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解(?:方程|不等式)|找规律|规律是|填数|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b|what percent(?:age)?|by how much|what fraction|at what (?:time|rate|speed|age)|how fast|\bderivative|\bintegral\b|antiderivative|\blimit of\b|\bmedian\b|导数|求导|积分|极限|what (?:current|distance|speed|velocity|force|acceleration|mass|energy|power|voltage|pressure|move|colou?r)\b|on (?:which|what) day|when will|\bsum of\b|what(?:'s| is) the (?:chance|likelihood|expected)|\bchance that|on average|\bestimate\b|guarantee|how (?:should|can|do) (?:i|we|you|he|she) (?:split|allocate|divide|measure|determine|arrange|seat)|多久|几点|星期几|第几|几段|各(?:有)?(?:几|多少)|几何(?![体图学])|可能性有多大|才能(?:保证|确定|必胜)|必胜|怎样才能|应该怎么(?:取|分|问|安排|走)/gi),
   cue('constraint_cue', /at least|at most|exactly|no more than|no fewer than|\beach\b|\bevery\b|remaining|\bleft over\b|twice|\bhalf\b|times as|more than|fewer than|less than|\bper\b|in total|altogether|至少|最多|最少|恰好|恰有|每(?:个|人|天|只|本|次|小时|分钟|千克|米|条|组|行|面|辆|瓶|箱|盒|位)|剩下|剩余|还剩|一共|共有|总共|倍|平均|比.{1,8}(?:多|少|快|慢|大|小|高|矮|重|轻|早|晚)|\bnext to\b|\b(?:left|right) of\b|\badjacent|\bimmediately (?:before|after|after)\b|\bnot (?:be )?(?:first|last)\b|either end|紧挨|相邻|左边|右边|两端|隔了|第一名|最后一名|不超过|不少于|满足|各有|\b(?:taller|shorter|older|younger|heavier|lighter|faster|slower|richer|poorer|larger|smaller|bigger) than\b/gi),
-  cue('logic_cue', /\bif\b[^.?\n]{0,80}\bthen\b|\bsuppose\b|\bassume\b|\bassuming\b|\beither\b|\bneither\b|tell(?:s|ing)? the truth|\blies\b|\blying\b|how (?:is|was) (?:that|this|it) possible|是真是假|真假|\btrue or false\b|which of the following|\blogically\b|\bdeduce\b|\bconsistent\b|\bcontradict|\bimplies\b|\bnecessarily\b|\b(?:true|false)\s+(?:and|or)\b|\bnot\s+(?:not\s+)*(?:true|false)\b|\bdeductively\b|\bvalid\b|\bpremises?\b|如果.{0,40}(?:那么|则|就)|假设|假如|若|则|推理|推断|真话|假话|说谎|下列|以下.{0,8}(?:正确|错误|成立)|必然|一定(?:是|不是|为)|是否(?:成立|正确|合理|可能)|判断|分别是|各是什么|各(?:自)?是哪|充分|必要|矛盾|甲.{0,4}乙.{0,4}丙|[A-E]、[A-E]、[A-E]|must be (?:true|false)|can be (?:concluded|inferred|deduced)|can we conclude|what can (?:we|you|be) (?:conclude|infer)|does it follow|\bknights?\b|\bknaves?\b|tautolog|syllogism|best explains|\bweaken|\bstrengthen|\bnobody\b|\bno one\b|\beveryone who\b|\bonly if\b|who (?:is|are) (?:telling|lying)|哪项|哪一项|可以推出|能推出|可以得出|得出什么结论|由此可|据此|能否断定|为真|为假|削弱|加强|凡是|所有的|只有.{0,20}才|要么.{0,20}要么|不是.{0,8}就是|谁是|谁说|说的都是真|说的是真|贴错|推断|逻辑关系|最为相似|符合要求/gi),
+  cue('logic_cue', /\bif\b[^.?\n]{0,80}\bthen\b|\bsuppose\b|\bassume\b|\bassuming\b|\beither\b|\bneither\b|tell(?:s|ing)? the truth|\blies\b|\blying\b|how (?:is|was) (?:that|this|it) possible|是真是假|真假|\btrue or false\b|which of the following|\blogically\b|\bdeduce\b|\bconsistent\b|\bcontradict|\bimplies\b|\bnecessarily\b|\b(?:true|false)\s+(?:and|or)\b|\bnot\s+(?:not\s+)*(?:true|false)\b|\bdeductively\b|\bvalid\b|\bpremises?\b|如果.{0,40}(?:那么|则|就)|假设|假如|若|则|推理|推断|真话|假话|说谎|下列|以下.{0,8}(?:正确|错误|成立)|必然|一定(?:是|不是|为)|是否(?:成立|正确|合理|可能)|判断|分别是|各是什么|各(?:自)?是哪|充分|必要|矛盾|甲.{0,4}乙.{0,4}丙|[A-E]、[A-E]、[A-E]|must be (?:true|false)|can be (?:concluded|inferred|deduced)|can we conclude|what can (?:we|you|be) (?:conclude|infer)|does it follow|\bknights?\b|\bknaves?\b|tautolog|syllogism|best explains|\bweaken|\bstrengthen|\bnobody\b|\bno one\b|\beveryone who\b|\bonly if\b|who (?:is|are) (?:telling|lying)|哪项|哪一项|可以推出|能推出|可以得出|得出什么结论|由此可|据此|能否断定|为真|为假|削弱|加强|凡是|所有的|只有.{0,20}才|要么.{0,20}要么|不是.{0,8}就是|谁是|谁说|说的都是真|说的是真|贴错|推断|逻辑关系|最为相似|符合要求|\b(?:all|every|no|some) [a-z]+ (?:are|is)\b[^.?!\n]{0,60}\b(?:all|every|no|some) [a-z]+ (?:are|is)\b/gi),
   cue('multi_step', /\b(?:minimum|maximum|fewest|shortest) (?:number|time|cost|amount|distance)|critical path|(?:怎样|怎么|如何)安排|排好|排成|step by step|step-by-step|\bplan\b|\bschedule\b|optimi[sz]|minimi[sz]|maximi[sz]|trade-?offs?|\bstrategy\b|\bfirst\b[^.\n]{0,100}\bthen\b|\bin order\b|\bsequence\b|\bshuffl|\bswap|\btake \d+ steps?|\bstarting point\b|步骤|规划|最优|最短|最长|最小|最大|方案数|策略|先.{0,30}再|依次|顺序|交换|排列|排序|从高到低|从低到高|从大到小|从小到大/gi),
   cue('options_mc', /(?:^|\n)\s*\(?[A-E][.)）．、:：]\s?|\boptions?:|选项/g),
   cue('numbers', /\d+(?:[.,]\d+)?|(?:[一二三四五六七八九十百千万两]{2,}|[二三四五六七八九十百千万两])(?:个|只|本|人|元|天|次|倍|米|岁|辆|条|块|张|分|小时|千米|公里|克|升|斤|年|周|头|足|位|道|件|页|度|秒|成|折|点)/g),
@@ -119,6 +119,8 @@ export const CUES: readonly CueDefinition[] = [
   cue('intent_as_material', /\b(?:don'?t|do not|no need to|without) (?:solve|solving|answer|answering|calculate|calculating|change|changing)\b|keep (?:the )?(?:numbers|formulas|code|questions|facts)\b[^.\n]{0,30}(?:unchanged|as (?:they|it) (?:are|is))|\bunchanged\b|不用解|不要解|不需要解|无需解|不用算|不用计算|不要计算|不用做|不要改动|不改动|不要动|保持不变|原样/gi),
   // Reading comprehension frame: the answer is looked up in the given passage, not derived.
   cue('intent_lookup', /read the (?:passage|text|following)|according to the (?:text|passage|article|paragraph|material)|based on the (?:text|passage|article)|\bpassage:|阅读(?:下面|以下|下列|材料|短文|这段)|根据(?:材料|上文|短文|文章|以上|下面|这段)|阅读理解/gi, 'edges'),
+  // (logic_cue, v9: two quantified clauses in a row — "all bloops are razzies and all razzies are lazzies" — is a
+  // categorical syllogism; one alone, "all tickets are sold out", is not.)
   // The task asks for a justified answer (the reasoning itself is the deliverable), not a fact or a text.
   cue('justify_request', /explain (?:your|the) (?:reasoning|answer|logic|steps)|explain why\b|\bshow (?:your |the |all )?(?:work|steps|calculation|reasoning)\b|\bjustify|walk (?:me )?through|reason (?:it )?out|think (?:it )?through|\brigorous|how did you (?:get|arrive)|\bsketch (?:a|the) (?:proof|reduction|argument)|careful argument|convince me|why it works|identify (?:possible |the )?(?:confounders|flaws|assumptions)|design (?:a|an) (?:study|experiment)|\bsignificant at|check (?:the|my) (?:math|logic|reasoning)|说明理由|说明原因|推理过程|解题过程|计算过程|写出.{0,6}过程|请分析|分析一下|并分析|分析.{0,8}(?:原因|影响|利弊|优缺点|机制)|论证|严谨|说明为什么|错在哪|算算|帮我算|推理链|如何验证|用数据验证/gi),
   // Vocabulary of maths and science problems: the objects reasoning tasks are about (not "what is X" definitions on
@@ -171,26 +173,6 @@ export function isDirectTaskFrame(counts: Float64Array): boolean {
   const refactoring = (counts[CODE_SYNTAX_INDEX] ?? 0) > 0;
   const programming = refactoring || (counts[CODE_REQUEST_INDEX] ?? 0) > 0;
   return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming));
-}
-
-const FRAME_DEFINITIONS = FRAME_INTENT_CUES.map((name) => CUES[CUE_INDEX[name] ?? -1]).filter((d): d is CueDefinition => d !== undefined);
-
-/**
- * A cheap, conservative probe for the two-stage gate: true when any direct-task frame cue (translate, summarise,
- * rewrite, …, "don't solve it") matches where it counts — a superset of isDirectTaskFrame, without the other cues.
- * A prompt that may be framed is never decided by n-grams alone: their wording is the material's.
- */
-export function mayBeDirectTaskFrame(text: string): boolean {
-  const lower = text.toLowerCase();
-  const lowerEdges = edgeText(lower);
-  const cjk = HAS_CJK.test(text);
-  for (const definition of FRAME_DEFINITIONS) {
-    const scoped = definition.scope === 'edges' ? lowerEdges : lower;
-    // search() ignores and keeps lastIndex, so the shared global patterns carry no state between calls.
-    for (const pattern of definition.patterns) if (scoped.search(pattern) >= 0) return true;
-    if (cjk) for (const pattern of definition.cjkPatterns) if (scoped.search(pattern) >= 0) return true;
-  }
-  return false;
 }
 
 /** In estimated tokens, not characters: a Chinese passage says as much in ~⅓ of the characters of an English one. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { mayBeDirectTaskFrame } from './cues.js';
+import { cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
+import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { z } from 'zod';
 import { decide, type ThresholdSource, type TurnScore } from './decide.js';
 import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
@@ -19,9 +20,8 @@ export const gateModelFileSchema = z
     bucketBits: z.number().int().min(8).max(22),
     ngramOrders: z.strictObject({ min: z.number().int().min(1).max(5), max: z.number().int().min(1).max(5) }).refine((o) => o.min <= o.max, 'min must not exceed max').default(DEFAULT_NGRAM_ORDERS),
     framedNgramFactor: finite.min(0).max(1).default(1),
-    ngramScale: finite.default(1),
     ngramBias: finite.default(0),
-    firstStageMargin: finite.min(0).optional(),
+    blend: z.strictObject({ heuristic: finite, ngram: finite }).optional(),
     bias: finite,
     structural: z.strictObject({ names: z.array(z.string()), weights: z.array(finite) }),
     ngrams: z.strictObject({ indices: z.array(z.number().int().nonnegative()), weights: z.array(finite) }),
@@ -47,12 +47,13 @@ export interface GateModel {
   bucketBits: number;
   ngramOrders: NgramOrders;
   framedNgramFactor: number;
-  /** Weight of the n-gram part in the full model (a blend's n-gram weight; 1 for a jointly trained model). */
-  ngramScale: number;
-  /** The n-gram model's own bias: its logit alone is ngramBias + n-gram score (the first stage). */
+  /** The n-gram model's own bias: its logit alone is ngramBias + n-gram score. */
   ngramBias: number;
-  /** Two-stage: decide by n-grams alone when their logit is at least this far from the threshold's and no frame may be present. */
-  firstStageMargin?: number | undefined;
+  /**
+   * A blend: logit = bias + heuristic·(the heuristic's logit) + ngram·(n-gram score); a prompt with a direct-task
+   * frame is scored by the heuristic alone (its frame logic discounts the material, the n-grams cannot).
+   */
+  blend?: { heuristic: number; ngram: number } | undefined;
   bias: number;
   structuralWeights: Float64Array;
   ngramWeights: Float32Array;
@@ -67,9 +68,8 @@ export function modelFromFile(file: GateModelFile): GateModel {
     bucketBits: file.bucketBits,
     ngramOrders: file.ngramOrders,
     framedNgramFactor: file.framedNgramFactor,
-    ngramScale: file.ngramScale,
     ngramBias: file.ngramBias,
-    firstStageMargin: file.firstStageMargin,
+    blend: file.blend,
     bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
 }
 
@@ -102,8 +102,8 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** Raw logit parts, exposed for training diagnostics and explanations. `rawNgram`: the n-gram score when already computed. */
-export function modelLogit(model: GateModel, text: string, context: StructuralContext, rawNgram?: number): { logit: number; structural: Float64Array; ngram: number } {
+/** Raw logit parts of a jointly trained model, exposed for training diagnostics and explanations. */
+export function modelLogit(model: GateModel, text: string, context: StructuralContext): { logit: number; structural: Float64Array; ngram: number } {
   const features = structuralFeatures(text, context);
   const structural = new Float64Array(STRUCTURAL_SIZE);
   let logit = model.bias;
@@ -113,29 +113,34 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
     logit += contribution;
   }
   const framed = features[INTENT_FRAME_INDEX] === 1;
-  const raw = rawNgram ?? ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
-  const ngram = raw * model.ngramScale * (framed ? model.framedNgramFactor : 1);
+  const raw = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+  const ngram = raw * (framed ? model.framedNgramFactor : 1);
   return { logit: logit + ngram, structural, ngram };
 }
 
-function logitOf(p: number): number {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
-  return Math.log(q / (1 - q));
+/** The blend's score: the heuristic's named cues as reasons, plus the wording's pull when it is strong. */
+function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number }, text: string, context: StructuralContext): TurnScore {
+  const counts = cueCounts(text);
+  const contributions = heuristicContributions(counts, Math.max(context.chars, text.trim().length), isPassageLookup(text));
+  const heuristic = heuristicLogit(contributions);
+  const ranked = contributions.filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION).map(([name, c]): [string, number] => [name, c * blend.heuristic]);
+  let logit: number;
+  if (isDirectTaskFrame(counts)) {
+    // "Translate this problem…": the material's wording says maths, the frame says direct; the frame decides.
+    logit = heuristic;
+  } else {
+    const ngram = blend.ngram * ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+    logit = model.bias + blend.heuristic * heuristic + ngram;
+    if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
+  }
+  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  const reasons = ranked.slice(0, MAX_REASONS).map(([name]) => name);
+  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
 }
 
 export function scoreTurnWithModel(model: GateModel, text: string, context: StructuralContext): TurnScore {
-  let rawNgram: number | undefined;
-  if (model.firstStageMargin !== undefined && context.threshold !== undefined) {
-    // First stage: the n-gram model alone (no cue scan) when it is far from the threshold and no direct-task frame may
-    // wrap the text; everything else goes on to the full model.
-    rawNgram = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
-    const first = model.ngramBias + rawNgram;
-    const distance = first - logitOf(context.threshold);
-    if (Math.abs(distance) >= model.firstStageMargin && !mayBeDirectTaskFrame(text)) {
-      return { score: sigmoid(first), reasons: [distance > 0 ? 'wording_like_reasoning' : 'wording_like_direct', 'first_stage'] };
-    }
-  }
-  const { logit, structural, ngram } = modelLogit(model, text, context, rawNgram);
+  if (model.blend !== undefined) return scoreBlend(model, model.blend, text, context);
+  const { logit, structural, ngram } = modelLogit(model, text, context);
   const ranked: Array<[string, number]> = [];
   structural.forEach((c, i) => {
     if (Math.abs(c) >= REASON_MIN_CONTRIBUTION) ranked.push([(STRUCTURAL_FEATURE_NAMES[i] ?? 'feature').replace(/^cue_/, ''), c]);

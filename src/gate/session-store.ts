@@ -26,6 +26,8 @@ export interface SessionStore {
   /** Remembers the state and restarts the session's TTL. Never throws. */
   set(key: string, state: SessionState): void | Promise<void>;
   stats(): SessionStoreStats;
+  /** Resolves true once the store can answer (at once for memory), false after `timeoutMs`. */
+  waitReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,10 @@ export class MemorySessionStore implements SessionStore {
 
   stats(): SessionStoreStats {
     return { kind: 'memory', entries: this.cache.size, errors: 0 };
+  }
+
+  async waitReady(): Promise<boolean> {
+    return true;
   }
 
   async close(): Promise<void> {
@@ -204,14 +210,15 @@ export interface SessionResult extends SessionOutcome {
   state?: SessionState | undefined;
 }
 
-function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome): SessionResult {
+function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome, write: boolean): SessionResult {
   // Not awaited: writing the state is off the request's path (a failed write only loses affinity).
-  if (outcome.next !== undefined) void store.set(key.key, outcome.next);
+  if (write && outcome.next !== undefined) void store.set(key.key, outcome.next);
   return { ...outcome, policy, keySource: key.source, state: outcome.next };
 }
 
 /**
- * Session affinity for one request: derive the key, read the state, apply the policy, remember the result.
+ * Session affinity for one request: derive the key, read the state, apply the policy, remember the result
+ * (`write: false` for a dry run such as `/v1/route`: the state is read, never changed).
  * Synchronous with the memory store (a hit is one LRU lookup); a promise with Redis.
  */
 export function resolveSession(
@@ -219,6 +226,7 @@ export function resolveSession(
   store: SessionStore | undefined,
   input: SessionKeyInput,
   fresh: FreshDecision,
+  write = true,
 ): SessionResult | Promise<SessionResult> {
   const plain: SessionResult = { route: fresh.route, effort: fresh.route === 'reasoning' ? fresh.effort : undefined, effect: 'none', policy };
   if (policy === 'off' || store === undefined) return plain;
@@ -226,7 +234,7 @@ export function resolveSession(
   if (key === undefined) return plain;
   const turns = userTurnCount(input.messages);
   const decideWith = (state: SessionState | undefined): SessionResult =>
-    finish(policy, store, key, applySession(policy, state, fresh, isNewConversation(turns, state, key.opening), key.opening));
+    finish(policy, store, key, applySession(policy, state, fresh, isNewConversation(turns, state, key.opening), key.opening), write);
   const stored = store.get(key.key);
   return stored instanceof Promise ? stored.then(decideWith) : decideWith(stored);
 }

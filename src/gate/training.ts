@@ -35,13 +35,15 @@ export interface TrainOptions {
    * set by out-of-source results instead (docs/gate.md).
    */
   blend?: { heuristic: number; ngram: number; bias: number } | undefined;
-  /** Two-stage gate: prompts whose n-gram logit is this far (logits) from the threshold's are decided by n-grams alone. */
-  firstStageMargin?: number | undefined;
 }
 
+/**
+ * The shipped configuration: an n-gram model (char 1–4-grams, light L2) trained alone on every permitted source, set
+ * beside the heuristic with equal weights (chosen by held-out results: docs/gate.md).
+ */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   bucketBits: 16,
-  ngramL2: 0.1,
+  ngramL2: 0.001,
   structuralL2: 0.3,
   heuristicPriorL2: 0.1,
   iterations: 150,
@@ -49,13 +51,14 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   frameShare: 0.35,
   frameWeight: 0.6,
   seed: 20240611,
-  ngramMin: 2,
+  ngramMin: 1,
   ngramMax: 4,
   framedNgramFactor: 1,
-  structural: true,
+  structural: false,
+  blend: { heuristic: 0.5, ngram: 0.5, bias: 0 },
 };
 
-export const TRAINING_SCRIPT_VERSION = '1.0.0';
+export const TRAINING_SCRIPT_VERSION = '2.0.0';
 
 interface Example {
   structural: Float64Array;
@@ -142,9 +145,9 @@ export interface TrainedWeights {
   structural: number[];
   ngramIndices: number[];
   ngramWeights: number[];
-  /** Blend only: the n-gram model's own bias (first stage) and the n-gram part's weight in the blend. */
+  /** Blend only: the n-gram model's own bias and the blend's weights. */
   ngramBias?: number;
-  ngramScale?: number;
+  blend?: { heuristic: number; ngram: number };
 }
 
 /** trainWeights, or for a blend the n-gram model trained alone and set beside the heuristic with fixed weights. */
@@ -152,15 +155,14 @@ export function trainGateWeights(rows: readonly LabelledPrompt[], options: Train
   const blend = options.blend;
   if (blend === undefined) return trainWeights(rows, options);
   const ngram = trainWeights(rows, { ...options, structural: false });
-  const structural = new Array<number>(STRUCTURAL_SIZE).fill(0);
-  structural[HEURISTIC_FEATURE_INDEX] = round5(blend.heuristic * HEURISTIC_IDENTITY_WEIGHT);
   return {
     bias: round5(blend.bias + blend.ngram * ngram.bias),
-    structural,
+    // Unused by a blend (it reads the heuristic directly); kept so the file has one layout.
+    structural: new Array<number>(STRUCTURAL_SIZE).fill(0),
     ngramIndices: ngram.ngramIndices,
     ngramWeights: ngram.ngramWeights,
     ngramBias: ngram.bias,
-    ngramScale: blend.ngram,
+    blend: { heuristic: blend.heuristic, ngram: blend.ngram },
   };
 }
 
@@ -215,9 +217,8 @@ export function modelFileFromWeights(weights: TrainedWeights, options: TrainOpti
     bucketBits: options.bucketBits,
     ngramOrders: { min: options.ngramMin, max: options.ngramMax },
     framedNgramFactor: options.framedNgramFactor,
-    ngramScale: weights.ngramScale ?? 1,
     ngramBias: weights.ngramBias ?? 0,
-    ...(options.firstStageMargin !== undefined && weights.ngramScale !== undefined ? { firstStageMargin: options.firstStageMargin } : {}),
+    ...(weights.blend !== undefined ? { blend: weights.blend } : {}),
     bias: weights.bias,
     structural: { names: [...STRUCTURAL_FEATURE_NAMES], weights: weights.structural },
     ngrams: { indices: weights.ngramIndices, weights: weights.ngramWeights },

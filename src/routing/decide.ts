@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { badRequest } from '../errors.js';
 import type { Gate, Route } from '../gate/types.js';
 import { tierForScore, type TiersConfig } from '../gate/tiers.js';
+import type { SessionEffect, SessionKeySource, SessionPolicy } from '../gate/session.js';
 
 export type DecisionSource = 'header' | 'model' | 'effort' | 'gate';
 
@@ -19,6 +20,20 @@ export interface RouteDecision {
   reasons: string[];
   /** Effort to request from a reasoning upstream, when the client or the gate's tier named one. */
   effort?: ReasoningEffort | undefined;
+  /** What session affinity did to the gate's decision (absent: no session applied). */
+  session?: SessionInfo | undefined;
+}
+
+/** Session affinity's part in a decision, for `/v1/route`, the log line and the record. */
+export interface SessionInfo {
+  policy: SessionPolicy;
+  effect: SessionEffect;
+  /** Where the session key came from (`header`, `prompt_cache_key`, `user`, `safety_identifier`, `conversation`). */
+  key?: SessionKeySource | undefined;
+  /** Requests seen in the session, this one included. */
+  turns?: number | undefined;
+  /** The route the gate chose on its own, before the session. */
+  gateRoute: Route;
 }
 
 type RouteChoice = Route | 'auto';
