@@ -51,7 +51,8 @@ export interface GateModel {
   ngramBias: number;
   /**
    * A blend: logit = bias + heuristic·(the heuristic's logit) + ngram·(n-gram score); a prompt with a direct-task
-   * frame is scored by the heuristic alone (its frame logic discounts the material, the n-grams cannot).
+   * frame or a passage-lookup question is scored by the heuristic alone (its frame logic discounts the material, the
+   * n-grams cannot).
    */
   blend?: { heuristic: number; ngram: number } | undefined;
   bias: number;
@@ -121,12 +122,14 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
 /** The blend's score: the heuristic's named cues as reasons, plus the wording's pull when it is strong. */
 function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number }, text: string, context: StructuralContext): TurnScore {
   const counts = cueCounts(text);
-  const contributions = heuristicContributions(counts, Math.max(context.chars, text.trim().length), isPassageLookup(text));
+  const passageLookup = isPassageLookup(text);
+  const contributions = heuristicContributions(counts, Math.max(context.chars, text.trim().length), passageLookup);
   const heuristic = heuristicLogit(contributions);
   const ranked = contributions.filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION).map(([name, c]): [string, number] => [name, c * blend.heuristic]);
   let logit: number;
-  if (isDirectTaskFrame(counts)) {
-    // "Translate this problem…": the material's wording says maths, the frame says direct; the frame decides.
+  if (isDirectTaskFrame(counts) || passageLookup) {
+    // "Translate this problem…" or a passage followed by a lookup question: the material's wording says maths, the
+    // frame says direct; the frame decides (the heuristic discounts the material, the n-grams cannot).
     logit = heuristic;
   } else {
     const ngram = blend.ngram * ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
