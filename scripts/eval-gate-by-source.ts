@@ -15,7 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decide } from '../src/gate/decide.js';
+import { DEFAULT_FIRST_STAGE, decide } from '../src/gate/decide.js';
 import { calibrateDifficulty, difficultySources, fitDifficulty, parseDifficultyJsonl, rankingReport, type DifficultyRow } from '../src/gate/difficulty-training.js';
 import { DIFFICULTY_FEATURE_NAMES, type DifficultyWeights } from '../src/gate/difficulty.js';
 import { heldOutFramedRows, parseLabelledJsonl, sourcesOf } from '../src/gate/evaluation.js';
@@ -60,7 +60,7 @@ interface Scored {
 
 function scoreWith(scorer: TurnScorer, prompts: readonly LabelledPrompt[], difficulty?: DifficultyWeights | false): Scored[] {
   return prompts.map((row) => {
-    const d = decide(scorer, { messages: [{ role: 'user', content: row.prompt }] }, { threshold, difficulty: difficulty ?? undefined });
+    const d = decide(scorer, { messages: [{ role: 'user', content: row.prompt }] }, { threshold, difficulty: difficulty ?? undefined, firstStage: DEFAULT_FIRST_STAGE });
     return { row, need: d.need ?? d.score, difficulty: d.difficulty ?? 0 };
   });
 }

@@ -50,7 +50,7 @@ function measureStages(gate: Gate): GateResult['stages'] {
       const decision = gate.score(input);
       const micros = (performance.now() - started) * 1000;
       if (round === 0) continue; // warm-up
-      (decision.reasons.includes('first_stage') ? first : second).push(micros);
+      (decision.stage === 2 ? second : first).push(micros);
     }
   }
   first.sort((a, b) => a - b);

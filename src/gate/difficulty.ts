@@ -118,7 +118,9 @@ export function difficultyFeatures(text: string, chars = text.length, weights?: 
   // A feature the model gives no weight is not computed (its regex is the cost).
   const used = (i: number): boolean => weights === undefined || (weights[i] ?? 0) !== 0;
   const read = text.length > COUNTED_CHARS ? text.slice(0, COUNTED_CHARS) : text;
-  const scale = text.length > COUNTED_CHARS ? text.length / COUNTED_CHARS : 1;
+  // Counts stand for the whole turn: scaled up when only a part of it (a window, a bounded head) was read.
+  const whole = Math.max(chars, text.length);
+  const scale = read.length > 0 && whole > read.length ? whole / read.length : 1;
   const lower = read.toLowerCase();
   const s = scan(read);
   const values = [

@@ -26,8 +26,6 @@ export interface StructuralContext {
   userTurns: number;
   hasSystem: boolean;
   hasTools: boolean;
-  /** The threshold in force (a two-stage gate decides early only when far from it); absent in training. */
-  threshold?: number | undefined;
 }
 
 const EXTRA_FEATURES = [

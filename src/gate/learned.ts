@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
 import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { z } from 'zod';
-import { decide, type ThresholdSource, type TurnScore } from './decide.js';
+import { DEFAULT_FIRST_STAGE, decide, type FirstStage, type ThresholdSource, type TurnScore } from './decide.js';
 import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
 import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
@@ -158,6 +158,8 @@ export interface LearnedGateOptions {
   model: GateModel;
   threshold: ThresholdSource;
   bounds?: TextBounds;
+  /** Default DEFAULT_FIRST_STAGE; `null` reads every turn whole. */
+  firstStage?: FirstStage | null;
 }
 
 export function createLearnedGate(options: LearnedGateOptions): Gate {
@@ -165,7 +167,7 @@ export function createLearnedGate(options: LearnedGateOptions): Gate {
   return {
     name: 'learned',
     score(input: GateInput): GateDecision {
-      return decide(scoreTurn, input, { threshold: options.threshold, bounds: options.bounds });
+      return decide(scoreTurn, input, { threshold: options.threshold, bounds: options.bounds, firstStage: options.firstStage === null ? undefined : (options.firstStage ?? DEFAULT_FIRST_STAGE) });
     },
   };
 }

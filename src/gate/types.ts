@@ -19,6 +19,8 @@ export interface GateDecision {
   need?: number;
   /** Difficulty within the prompt's domain, 0..1 (1 = hardest); see difficulty.ts. Absent when the gate has none. */
   difficulty?: number;
+  /** 1: decided on a window of a long turn (or the whole of a short one); 2: the whole turn had to be read. */
+  stage?: 1 | 2;
   /** Short codes of the features that pushed the score most, strongest first (e.g. "math_expression", "intent_translate"). */
   reasons: string[];
 }

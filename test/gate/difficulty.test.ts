@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DIFFICULTY_SIZE, difficultyFeatures, scan, scoreDifficulty } from '../../src/gate/difficulty.js';
 import { calibrateDifficulty, fitDifficulty, parseDifficultyJsonl, type DifficultyRow } from '../../src/gate/difficulty-training.js';
 import { foldScore } from '../../src/gate/fold.js';
+import { DEFAULT_FIRST_STAGE, decide } from '../../src/gate/decide.js';
 import { createHeuristicGate } from '../../src/gate/heuristic.js';
 import { apgr, spearman } from '../../src/gate/metrics.js';
 
@@ -112,5 +113,25 @@ describe('APGR and Spearman', () => {
     expect(spearman([1, 2, 3], [10, 20, 30])).toBeCloseTo(1, 10);
     expect(spearman([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 10);
     expect(spearman([1, 1, 1], [1, 2, 3])).toBeNaN();
+  });
+});
+
+describe('two stages for long turns', () => {
+  const long = `${'Background material that is long. '.repeat(60)}What is asked?`;
+  const scripted = (windowScore: number, fullScore: number) => (text: string) => ({ score: text.length < long.length ? windowScore : fullScore, reasons: ['scripted'] });
+
+  it('decides on the window when it is far from the threshold', () => {
+    const d = decide(scripted(0.95, 0.1), { messages: [{ role: 'user', content: long }] }, { threshold: 0.35, firstStage: DEFAULT_FIRST_STAGE });
+    expect(d).toMatchObject({ stage: 1, route: 'reasoning' });
+  });
+
+  it('reads the whole turn when the window leaves it close to the threshold', () => {
+    const d = decide(scripted(0.4, 0.05), { messages: [{ role: 'user', content: long }] }, { threshold: 0.35, firstStage: DEFAULT_FIRST_STAGE });
+    expect(d).toMatchObject({ stage: 2, route: 'direct' });
+  });
+
+  it('reads a short turn whole in the first stage, and a gate without a first stage always whole', () => {
+    expect(decide(scripted(0.4, 0.4), { messages: [{ role: 'user', content: 'short' }] }, { threshold: 0.35, firstStage: DEFAULT_FIRST_STAGE }).stage).toBe(1);
+    expect(decide(scripted(0.95, 0.1), { messages: [{ role: 'user', content: long }] }, { threshold: 0.35 })).toMatchObject({ stage: 1, route: 'direct' });
   });
 });
