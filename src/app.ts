@@ -25,6 +25,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings, reasoningSpendObserver } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
+import { createSessionStore } from './gate/session-store.js';
 import { registerCacheMetrics } from './cache/metrics.js';
 import { startDemoUpstreams } from './upstream/demo.js';
 
@@ -116,6 +117,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerCacheMetrics(savings.metrics.registry, cache);
 
   const controller = createControllerFromConfig(config.gate);
+  const sessions = createSessionStore(config.gate, config.redis, config.cache.redisTimeoutMs);
+  if (sessions !== undefined) app.addHook('onClose', () => sessions.close());
   const ctx: GatewayContext = {
     config,
     mode,
@@ -127,6 +130,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     observers: [],
     cache,
     savings,
+    sessions,
   };
   app.decorate('thinkgate', ctx);
   app.decorateRequest('tenant', 'anonymous');

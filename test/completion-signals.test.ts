@@ -93,3 +93,23 @@ describe('completion signals', () => {
     expect((JSON.parse(empty.data.at(-1)!) as { error: { message: string } }).error.message).toBe('reasoning upstream ended the stream without an answer');
   });
 });
+
+describe('after [DONE]', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // The default idle timeout (minutes): only [DONE] itself can end the client's stream before the server lets go.
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('[DONE] ends the client\'s stream at once, even when the server holds its connection open after it', async () => {
+    gw.reasoning.scenario = () => ({ kind: 'sse', events: [[...ANSWER, chunk({}, 'stop'), 'data: [DONE]\n\n'].join('')], raw: true, chunkDelayMs: 1_500 });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'thinkgate-reasoning', stream: true, messages: [{ role: 'user', content: 'held open' }] }),
+    });
+    expect(dataOf(await res.text()).at(-1)).toBe('[DONE]');
+    expect(gw.reasoning.chatRequests().at(-1)?.finished).toBe(false);
+  });
+});

@@ -160,6 +160,10 @@ export class UpstreamClient {
       return new GatewayError(504, `${this.tier} upstream sent nothing for ${this.config.timeouts.idleMs} ms`, { code: 'upstream_timeout', cause: err });
     }
     if (err instanceof undiciErrors.RequestAbortedError) return err;
+    if (isConnectionLoss(err)) {
+      // Reached, then closed before any answer: most often a pooled keep-alive connection the server had let go.
+      return new GatewayError(502, `${this.tier} upstream closed the connection before answering`, { code: 'upstream_connection_closed', cause: err });
+    }
     return new GatewayError(502, `${this.tier} upstream unreachable`, { code: 'upstream_unreachable', cause: err });
   }
 

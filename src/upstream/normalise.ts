@@ -30,6 +30,8 @@ export class StreamNormaliser {
   /** Choices whose reasoning came in a reasoning field (not tags). */
   private readonly fieldReasoning = new Set<number>();
   private readonly toolCalls = new ToolCallDeltaRepair();
+  /** Choices seen: the first delta of each carries the role (the SDK's fold refuses a choice without one). */
+  private readonly started = new Set<number>();
 
   constructor(
     private readonly output: ReasoningOutput,
@@ -43,6 +45,13 @@ export class StreamNormaliser {
     for (const choice of chunk.choices) {
       const delta = choice.delta;
       if (delta === undefined || delta === null) continue;
+      if (!this.started.has(choice.index)) {
+        this.started.add(choice.index);
+        if (typeof delta.role !== 'string' || delta.role === '') {
+          delta.role = 'assistant';
+          changed = true;
+        }
+      }
       if ('reasoning' in delta || 'reasoning_content' in delta) {
         if (carriesReasoning(delta)) this.fieldReasoning.add(choice.index);
         changed = placeReasoning(delta, '', this.output) || changed;
@@ -60,7 +69,8 @@ export class StreamNormaliser {
         }
       }
       if (Array.isArray(delta.tool_calls)) changed = this.toolCalls.apply(choice.index, delta.tool_calls) || changed;
-      if (choice.finish_reason !== null && choice.finish_reason !== undefined) changed = this.flushInto(choice.index, delta) || changed;
+      // Some servers send finish_reason "" on every chunk: only a real one ends the choice (as the SDK reads it).
+      if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') changed = this.flushInto(choice.index, delta) || changed;
     }
     return changed;
   }

@@ -14,8 +14,11 @@ export interface RetryPolicy {
   budgetMs: number;
 }
 
-/** Transport failures where the request surely or probably never reached the model: safe to send again. */
-const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_connect_timeout']);
+/**
+ * Transport failures before any answer, where the request surely or probably never reached the model: safe to send
+ * again. A connection closed before answering is most often a stale keep-alive connection the server had closed.
+ */
+const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_connect_timeout', 'upstream_connection_closed']);
 
 /**
  * Connection errors, 429 and 5xx. Not: a first-byte or idle timeout (a reasoning model that thought for minutes

@@ -91,6 +91,22 @@ describe('over-limit bodies get a 413 the client can read', () => {
     expect(gw.direct.requests.at(-1)?.rawBody.length).toBeGreaterThan(MiB);
   });
 
+  it('a chunked chat body (no content-length) over the limit: the rest is read, then the 413', async () => {
+    const piece = new Uint8Array(64 * 1024).fill(0x78);
+    const body = new ReadableStream<Uint8Array>({
+      async start(c) {
+        for (let i = 0; i < 16; i++) {
+          c.enqueue(piece);
+          await sleep(2);
+        }
+        c.close();
+      },
+    });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
+  });
+
   it('a chunked pass-through body (no content-length) is counted as it streams: over the limit it is a 413', async () => {
     const piece = new Uint8Array(256 * 1024).fill(0x78);
     const body = new ReadableStream<Uint8Array>({

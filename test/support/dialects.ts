@@ -327,4 +327,25 @@ export const DIALECTS: Dialect[] = [
       expected: { content: ANSWER, finish_reason: 'stop' },
     };
   })(),
+  (() => {
+    const c = chunker();
+    const raw = `<think>\n${REASONING}\n</think>\n\n${ANSWER}`;
+    return {
+      name: 'empty-finish-reason',
+      server: 'Servers that send finish_reason "" on unfinished chunks (and "[DONE] " with a trailing space), with think tags split across them',
+      sse: [...[c({ role: 'assistant', content: '' }, ''), ...pieces(raw, 3).map((p) => c({ content: p }, '')), c({}, 'stop'), usageChunk()].map(data), 'data: [DONE] \n\n'],
+      json: completion({ content: raw }),
+      expected: { content: ANSWER, reasoning_content: `${REASONING}\n`, finish_reason: 'stop' },
+    };
+  })(),
+  (() => {
+    const c = chunker({ noLogprobs: true });
+    return {
+      name: 'no-role',
+      server: 'Minimal servers that never send a role in their deltas (the SDK refuses to fold a choice without one)',
+      sse: [...pieces(ANSWER).map((p) => c({ content: p })), c({}, 'stop'), '[DONE]'].map(data),
+      json: completion({ content: ANSWER }),
+      expected: { content: ANSWER, finish_reason: 'stop' },
+    };
+  })(),
 ];

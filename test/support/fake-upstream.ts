@@ -29,7 +29,7 @@ export type Scenario =
   /** Accepts the request and never answers (until the connection closes). */
   | { kind: 'hang' }
   /** Answers as one server dialect does: `json` for non-stream requests, `sse` (the exact bytes, in these writes) for streams. */
-  | { kind: 'dialect'; json: unknown; sse: string[]; cut?: boolean }
+  | { kind: 'dialect'; json: unknown; sse: string[]; cut?: boolean; beforeHeaders?: boolean }
   /** Streams these SSE `data:` payloads as given, then ends (or cuts the connection). */
   | { kind: 'sse'; events: string[]; chunkDelayMs?: number; cut?: boolean; raw?: boolean };
 
@@ -42,6 +42,8 @@ export interface RecordedRequest {
   /** Resolves when the client closed the connection before the response ended. */
   aborted: Promise<void>;
   wasAborted: boolean;
+  /** The fake finished writing its response. */
+  finished: boolean;
 }
 
 export interface FakeUpstream {
@@ -143,6 +145,11 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
     case 'hang':
       return;
     case 'dialect': {
+      if (scenario.beforeHeaders) {
+        // The request was read; the connection closes before a status line.
+        res.destroy();
+        return;
+      }
       if (body.stream !== true) {
         res.writeHead(200, { 'content-type': 'application/json' });
         const text = JSON.stringify(scenario.json);
@@ -217,7 +224,9 @@ export function recordRequest(req: IncomingMessage, res: ServerResponse, then: (
     rawBody: '',
     aborted: new Promise<void>((r) => (resolveAborted = r)),
     wasAborted: false,
+    finished: false,
   };
+  res.on('finish', () => (record.finished = true));
   res.on('close', () => {
     if (!res.writableFinished) {
       record.wasAborted = true;
