@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.js';
 import { MemoryStore, type CacheStore, type StoreLookup, type StoreStats } from './store.js';
@@ -37,7 +38,7 @@ export class RedisStore implements CacheStore {
     this.near = new MemoryStore(opts.nearCacheMaxBytes, Math.min(opts.nearCacheTtlSeconds, opts.ttlSeconds));
     this.ttlMs = opts.ttlSeconds * 1000;
     this.warnIntervalMs = opts.warnIntervalMs ?? 30_000;
-    this.redis = new Redis(opts.url, {
+    this.redis = newRedis(opts.url, {
       // Fail fast instead of queueing: a request must not wait for a reconnect to get its answer.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

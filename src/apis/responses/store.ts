@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
@@ -109,7 +110,7 @@ export class RedisResponsesStore implements ResponsesStore {
   private readonly redis: Redis;
 
   constructor(private readonly opts: RedisResponsesStoreOptions) {
-    this.redis = new Redis(opts.url, {
+    this.redis = newRedis(opts.url, {
       // Fail fast: a request must not wait for a reconnect.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
