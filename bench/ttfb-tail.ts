@@ -13,12 +13,14 @@ import { STREAM_BODY, targetFor } from './scenarios/requests.js';
 const { values } = parseArgs({
   options: {
     pin: { type: 'boolean', default: false },
+    /** With --pin: the gateway on the harness's and upstream's CPU too (no cross-CPU wake-ups). */
+    'same-cpu': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     ms: { type: 'string', default: '3000' },
     variant: { type: 'string', multiple: true, default: [] },
   },
 });
-if (values.pin) process.stderr.write(`pinned: ${pinMeasuredServers()}\n`);
+if (values.pin) process.stderr.write(`pinned: ${pinMeasuredServers({ sameCpu: values['same-cpu'] })}\n`);
 const upstream = await startUpstream();
 const procs: ServerProcess[] = [];
 try {

@@ -32,15 +32,33 @@ export async function freePort(): Promise<number> {
  */
 let measuredCpus: string | null = null;
 
-/** Pins this process (the harness) to CPUs 1..n-1 and the measured servers started after this to CPU 0; says so. */
-export function pinMeasuredServers(): string {
+/**
+ * Pins this process (the harness) to CPUs 1..n-1 and the measured servers started after this to CPU 0; says so.
+ * `sameCpu`: the measured servers go on the harness's first CPU instead (1), so no request needs a wake-up across
+ * virtual CPUs (the first-byte tail test: on this VM an idle vCPU can take milliseconds to wake).
+ */
+export function pinMeasuredServers(opts: { sameCpu?: boolean } = {}): string {
   const n = cpus().length;
   if (n < 2) throw new Error('--pin needs at least 2 CPUs');
   // -a: every thread of the harness (autocannon's sockets are served by this process's event loop).
   execFileSync('taskset', ['-a', '-p', '-c', `1-${n - 1}`, String(process.pid)], { stdio: 'ignore' });
-  measuredCpus = '0';
+  measuredCpus = opts.sameCpu === true ? '1' : '0';
+  if (opts.sameCpu === true) return 'measured servers, harness (load generator) and fake upstream all on CPU 1';
   return `measured servers on CPU 0; harness (load generator) and fake upstream on CPU${n > 2 ? `s 1-${n - 1}` : ' 1'}`;
 }
+
+/**
+ * Moves running measured servers (every thread) to `cpus`, for the 1-connection latency scenarios, and back. A
+ * request there is a strict chain (harness → gateway → upstream → gateway → harness): one CPU serves it without
+ * waiting, while a hop to another CPU needs that virtual CPU woken, which on this VM (guest halt-polling off)
+ * sometimes takes milliseconds — a tail the direct path, whose two parties share CPU 1, never pays.
+ */
+export function repinMeasured(pids: readonly number[], cpus: string): void {
+  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** The CPU list measured servers start on (`--pin`), or null when unpinned. */
+export const measuredCpuList = (): string | null => measuredCpus;
 
 /** `node ARGS`, under `taskset` when the process is measured and servers are pinned. */
 function measuredCommand(nodeArgs: string[], measured: boolean): [string, string[]] {

@@ -24,19 +24,27 @@ export interface ResponsesResult {
   streaming: Record<'direct' | 'chat' | 'responses', Measured<LatencySample>>;
 }
 
-export async function measureResponses(chat: ServerProcess, responses: ServerProcess, upstream: ServerProcess, upstreamKey: string, s: ProxySettings): Promise<ResponsesResult> {
+export async function measureResponses(
+  chat: ServerProcess,
+  responses: ServerProcess,
+  upstream: ServerProcess,
+  upstreamKey: string,
+  s: ProxySettings,
+  /** Where the 1-connection streaming measurement runs (the bench's `oneCpu`); default: as it is. */
+  latencyOn: <T>(measure: () => Promise<T>) => Promise<T> = (measure) => measure(),
+): Promise<ResponsesResult> {
   const noStore = { 'cache-control': 'no-store' };
   // gcLog: each round knows both processes' GC mode when they run with `--trace-gc-nvp` (fleet's `traceGc`).
   const chatTarget: Target = { url: `${chat.url}/v1/chat/completions`, body: CHAT_BODY, headers: noStore, pid: chat.pid, gcLog: logFileOf(chat.name) };
   const responsesTarget: Target = { url: `${responses.url}/v1/responses`, body: RESPONSES_BODY, headers: noStore, pid: responses.pid, gcLog: logFileOf(responses.name) };
   const [paired] = await measurePaired([['thinkgate-chat', chatTarget, 'thinkgate-responses', responsesTarget]], s);
-  const streaming = await measureLatency(
+  const streaming = await latencyOn(() => measureLatency(
     {
       direct: { url: `${upstream.url}/v1/chat/completions`, body: STREAM_BODY, headers: { authorization: `Bearer ${upstreamKey}` } },
       chat: { url: `${chat.url}/v1/chat/completions`, body: STREAM_BODY, headers: noStore },
       responses: { url: `${responses.url}/v1/responses`, body: RESPONSES_STREAM_BODY, headers: noStore },
     },
     s,
-  );
+  ));
   return { paired: paired as PairedResult, streaming };
 }
