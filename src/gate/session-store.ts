@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
+  conversationDigest,
   isNewConversation,
   sessionKeyFor,
   userTurnCount,
@@ -233,8 +234,10 @@ export function resolveSession(
   const key = sessionKeyFor(input);
   if (key === undefined) return plain;
   const turns = userTurnCount(input.messages);
+  // Only a one-turn request can start a new conversation: only then is the opening needed (when the key is not it).
+  const opening = key.opening ?? (turns <= 1 ? conversationDigest(input.messages) : undefined);
   const decideWith = (state: SessionState | undefined): SessionResult =>
-    finish(policy, store, key, applySession(policy, state, fresh, isNewConversation(turns, state, key.opening), key.opening), write);
+    finish(policy, store, key, applySession(policy, state, fresh, isNewConversation(turns, state, opening), opening), write);
   const stored = store.get(key.key);
   return stored instanceof Promise ? stored.then(decideWith) : decideWith(stored);
 }

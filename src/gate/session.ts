@@ -25,7 +25,7 @@ export interface SessionKey {
   /** Namespaced key: `<tenant>:<source>:<value or digest>`; at most ~300 characters. */
   key: string;
   source: SessionKeySource;
-  /** conversationDigest of the request (undefined without a user turn). */
+  /** conversationDigest of the request, when the key is made from it (computed only where needed: it hashes up to 4 KB). */
   opening?: string | undefined;
 }
 
@@ -120,14 +120,14 @@ export function conversationDigest(messages: readonly unknown[]): string | undef
  */
 export function sessionKeyFor(input: SessionKeyInput): SessionKey | undefined {
   const tenant = input.tenant ?? '-';
-  const opening = conversationDigest(input.messages);
   const candidates: Array<[SessionKeySource, string | undefined]> = [
     ['header', input.header !== undefined && input.header.length > 0 ? input.header : undefined],
     ['prompt_cache_key', usableField(input.prompt_cache_key)],
     ['user', usableField(input.user)],
     ['safety_identifier', usableField(input.safety_identifier)],
   ];
-  for (const [source, value] of candidates) if (value !== undefined) return { key: `${tenant}:${source}:${value}`, source, opening };
+  for (const [source, value] of candidates) if (value !== undefined) return { key: `${tenant}:${source}:${value}`, source };
+  const opening = conversationDigest(input.messages);
   return opening === undefined ? undefined : { key: `${tenant}:conversation:${opening}`, source: 'conversation', opening };
 }
 
