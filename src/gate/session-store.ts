@@ -2,7 +2,6 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
-  conversationDigest,
   isNewConversation,
   sessionKeyFor,
   userTurnCount,
@@ -53,15 +52,14 @@ export function decodeSessionState(text: string | null): SessionState | undefine
     const effort = record['effort'];
     const turns = record['turns'];
     if (!isRoute(record['route']) || (effort !== undefined && effort !== 'low' && effort !== 'high')) return undefined;
-    const opening = typeof record['opening'] === 'string' ? record['opening'] : undefined;
-    return { route: record['route'], effort, turns: typeof turns === 'number' && Number.isFinite(turns) ? turns : 1, opening };
+    return { route: record['route'], effort, turns: typeof turns === 'number' && Number.isFinite(turns) ? turns : 1 };
   } catch {
     return undefined;
   }
 }
 
 export function encodeSessionState(state: SessionState): string {
-  return JSON.stringify({ route: state.route, effort: state.effort, turns: state.turns, opening: state.opening });
+  return JSON.stringify({ route: state.route, effort: state.effort, turns: state.turns });
 }
 
 export interface MemorySessionStoreOptions {
@@ -233,11 +231,9 @@ export function resolveSession(
   if (policy === 'off' || store === undefined) return plain;
   const key = sessionKeyFor(input);
   if (key === undefined) return plain;
-  const turns = userTurnCount(input.messages);
-  // Only a one-turn request can start a new conversation: only then is the opening needed (when the key is not it).
-  const opening = key.opening ?? (turns <= 1 ? conversationDigest(input.messages) : undefined);
-  const decideWith = (state: SessionState | undefined): SessionResult =>
-    finish(policy, store, key, applySession(policy, state, fresh, isNewConversation(turns, state, opening), opening), write);
-  const stored = store.get(key.key);
+  const newConversation = isNewConversation(userTurnCount(input.messages));
+  const decideWith = (state: SessionState | undefined): SessionResult => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write);
+  // A new conversation starts afresh whatever is stored: no read needed.
+  const stored = newConversation ? undefined : store.get(key.key);
   return stored instanceof Promise ? stored.then(decideWith) : decideWith(stored);
 }
