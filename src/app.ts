@@ -142,6 +142,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
     // The connection closes after it: what is left of an unread body cannot be told from a next request.
     if (status === 413) {
+      // fastify's own body-limit error knows no limit: say which one applies.
+      if ((err as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.error.message = `Request body is too large: this endpoint accepts up to ${config.server.bodyLimitBytes} bytes.`;
       reply.header('connection', 'close');
       return drainRequestBody(request.raw, config.server.oversizedBodyDrain).then(send);
     }
