@@ -64,12 +64,9 @@ export interface DeltaSink {
  * result; the caller ends the client's stream.
  */
 export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
-  const parser = new SseParser();
   const normaliser = new StreamNormaliser(opts.output, opts.client.config.thinkTags);
   const assembler = new CompletionAssembler();
-  const decoder = new TextDecoder();
   let sawDone = false;
-  let error: GatewayError | null = null;
   sink.start();
 
   /** Normalises a chunk, folds it and hands it on; `raw` is its text when it may go out unchanged. */
@@ -117,34 +114,17 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     pass(chunk as unknown as ChatCompletionChunk, data);
   };
 
-  try {
-    // What the client's API opens a stream with (Responses: response.created) goes out now, not with the upstream's
-    // first chunk: a reasoning upstream may think for a long time before it sends one.
-    await sink.flush();
-    const reads = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    for (let read = await reads.next(); !read.done; read = await reads.next()) {
-      for (const ev of parser.push(decoder.decode(read.value, { stream: true }))) handle(ev.data, ev.event);
-      await sink.flush();
-      if (sawDone) {
-        // [DONE] ends the answer: the client is not kept waiting for a server that holds the connection open.
-        // The rest is read and dropped in the background, so the connection can still be reused.
-        void drain(reads);
-        break;
-      }
-    }
-    if (!sawDone) for (const ev of parser.end()) handle(ev.data, ev.event);
-  } catch (err) {
-    if (opts.signal.aborted) throw err;
-    error = err instanceof GatewayError ? err : (opts.client.bodyError(err, 'stream') as GatewayError);
-    if (!(error instanceof GatewayError)) error = new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
-    // A transport failure (cut, reset, stall) after the completion signal loses nothing of the answer.
-    if (!(err instanceof GatewayError) && (sawDone || assembler.complete)) error = null;
-  }
+  const error = await pumpEvents(res, opts, sink, {
+    handle,
+    stopped: () => sawDone,
+    complete: () => sawDone || assembler.complete,
+  });
 
   // [DONE] completes the answer: the finish_reason the upstream left out is sent before the client's [DONE], so
   // the live stream and the replay from the cache agree.
   let finishSynthesised = false;
-  if (error === null && sawDone && !assembler.complete) {
+  let failure = error;
+  if (failure === null && sawDone && !assembler.complete) {
     const finish = assembler.finishChunk();
     if (finish !== null) {
       pass(finish, null);
@@ -154,8 +134,8 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   await sink.flush();
 
   const finished = assembler.complete;
-  if (error === null && !finished) {
-    error = new GatewayError(
+  if (failure === null && !finished) {
+    failure = new GatewayError(
       502,
       assembler.chunkCount === 0
         ? `${opts.client.tier} upstream ended the stream without an answer`
@@ -163,7 +143,52 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
       { code: 'upstream_stream_cut' },
     );
   }
-  return { completion: normaliser.finish(assembler.result()), complete: error === null, finishSynthesised, error };
+  return { completion: normaliser.finish(assembler.result()), complete: failure === null, finishSynthesised, error: failure };
+}
+
+/** How an upstream reader takes part in pumping its stream. */
+export interface PumpHooks {
+  /** One SSE event's data (and its `event:` field when the upstream named one). May throw a `GatewayError`. */
+  handle(data: string, event: string | undefined): void;
+  /** True once the answer is complete and nothing more is needed: reading stops, the rest is drained. */
+  stopped(): boolean;
+  /** True once a completion signal has arrived: a transport failure after it loses nothing of the answer. */
+  complete(): boolean;
+}
+
+/**
+ * Feeds an upstream's SSE body, event by event, to `hooks.handle`, flushing the sink after each read
+ * (backpressure). What the client's API opens a stream with (Responses: response.created) is flushed first, not
+ * with the upstream's first chunk: a reasoning upstream may think for a long time before it sends one. Returns the
+ * failure that ended the stream (null when it ended cleanly); rethrows when the request was aborted. Shared by
+ * every upstream reader. SSE framing per the WHATWG HTML "server-sent events" section (src/upstream/sse.ts).
+ */
+export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, hooks: PumpHooks): Promise<GatewayError | null> {
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  try {
+    await sink.flush();
+    const reads = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    for (let read = await reads.next(); !read.done; read = await reads.next()) {
+      for (const ev of parser.push(decoder.decode(read.value, { stream: true }))) hooks.handle(ev.data, ev.event);
+      await sink.flush();
+      if (hooks.stopped()) {
+        // The answer is complete: the client is not kept waiting for a server that holds the connection open.
+        // The rest is read and dropped in the background, so the connection can still be reused.
+        void drain(reads);
+        return null;
+      }
+    }
+    for (const ev of parser.end()) hooks.handle(ev.data, ev.event);
+    await sink.flush();
+    return null;
+  } catch (err) {
+    if (opts.signal.aborted) throw err;
+    // A transport failure (cut, reset, stall) after the completion signal loses nothing of the answer.
+    if (!(err instanceof GatewayError) && hooks.complete()) return null;
+    const error = err instanceof GatewayError ? err : opts.client.bodyError(err, 'stream');
+    return error instanceof GatewayError ? error : new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
+  }
 }
 
 /** Reads what an upstream sends after `[DONE]` and drops it; its failures no longer matter to anyone. */

@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 import { runPipeline } from '../pipeline/run.js';
-import { countInputTokens, createResponsesStore, prepareResponse, type PrepareOptions } from '../apis/responses/service.js';
+import { countInputTokens, createResponsesStore, exchangeFor, memoizable, prepareResponse, type PrepareOptions, type PreparedResponse } from '../apis/responses/service.js';
+import { installPreparedParser } from '../pipeline/prepared-parser.js';
 import { inputItemsPage, loadResponse, type ItemListQuery } from '../apis/responses/state.js';
 
 /**
@@ -19,9 +20,18 @@ export const responsesRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async
   const bridged = upstreams.reasoning.config.api === 'chat' || upstreams.direct.config.api === 'chat';
   const options = (tenant: string, log: PrepareOptions['log']): PrepareOptions => ({ store, tenant, config: ctx.config, bridged, log });
 
-  app.post('/v1/responses', async (request, reply) => {
-    const exchange = await prepareResponse(request.body, options(request.tenant, request.log));
-    return runPipeline(ctx, request, reply, exchange, { prepared: null, memoKey: null, validated: null });
+  // A repeat of a cacheable request (same tenant, route header and bytes) skips validation, mapping, the gate and
+  // key hashing, as a chat one does. Its own scope: the memo's body parser must serve this one route only.
+  await app.register(async (create) => {
+    const memo = ctx.cache.memo;
+    if (memo !== null) installPreparedParser(create, ctx, memo, 'responses');
+    create.post('/v1/responses', async (request, reply) => {
+      const opts = options(request.tenant, request.log);
+      const remembered = request.prepared ?? null;
+      const prepared = remembered === null ? await prepareResponse(request.body, opts) : (remembered.validated as PreparedResponse);
+      const memoKey = memoizable(prepared) ? (request.memoKey ?? null) : null;
+      return runPipeline(ctx, request, reply, exchangeFor(prepared, opts), { prepared: remembered, memoKey, validated: prepared });
+    });
   });
 
   app.get<{ Params: { id: string } }>('/v1/responses/:id', async (request) => (await loadResponse(store, request.tenant, request.params.id)).response);

@@ -2,9 +2,8 @@ import { CompletionAssembler } from '../core/fold.js';
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, ToolCall, Usage } from '../core/types.js';
 import { isRecord } from '../core/types.js';
 import { GatewayError } from '../errors.js';
-import type { DeltaSink, ForwardOptions, StreamResult } from '../pipeline/forward.js';
+import { pumpEvents, type DeltaSink, type ForwardOptions, type StreamResult } from '../pipeline/forward.js';
 import type { UpstreamResponse } from './client.js';
-import { SseParser } from './sse.js';
 import type { ReasoningOutput } from './normalise.js';
 
 /**
@@ -200,11 +199,8 @@ export async function readResponsesAnswer(res: UpstreamResponse, opts: ForwardOp
 
 /** Reads a native upstream's event stream (already 2xx), handing canonical deltas to the sink. */
 export async function readResponsesStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
-  const parser = new SseParser();
   const reader = new ResponsesEventReader(opts.client.tier, opts.output);
   const assembler = new CompletionAssembler();
-  const decoder = new TextDecoder();
-  let error: GatewayError | null = null;
   sink.start();
   const handle = (data: string): void => {
     let event: unknown;
@@ -219,21 +215,7 @@ export async function readResponsesStream(res: UpstreamResponse, opts: ForwardOp
       sink.delta(chunk, null);
     }
   };
-  try {
-    // What the client's API opens a stream with (Responses: response.created) goes out now, not with the upstream's
-    // first chunk: a reasoning upstream may think for a long time before it sends one.
-    await sink.flush();
-    for await (const buf of res.body) {
-      for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) handle(ev.data);
-      await sink.flush();
-    }
-    for (const ev of parser.end()) handle(ev.data);
-    await sink.flush();
-  } catch (err) {
-    if (opts.signal.aborted) throw err;
-    error = err instanceof GatewayError ? err : (opts.client.transportError(err) as GatewayError);
-    if (!(error instanceof GatewayError)) error = new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
-  }
+  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => false, complete: () => reader.finished });
   if (error === null && !reader.finished) {
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the response was complete`, { code: 'upstream_stream_cut' });
   }

@@ -17,6 +17,9 @@ import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../suppo
  * response.completed. Its retries are off (codexHome), so any misframed stream fails the run.
  */
 
+/** Whether a chat request is a first turn or carries a tool's result. */
+const scriptedTurn = (body: Record<string, unknown>): 'first' | 'result' =>
+  ((body.messages as { role: string }[] | undefined) ?? []).some((m) => m.role === 'tool') ? 'result' : 'first';
 
 /** Codex's error lines (a failed turn prints `ERROR: …`), listed in full when an assertion fails. */
 const codexErrors = (stderr: string): string[] => stderr.split('\n').filter((l) => /ERROR|stream disconnected|error sending request/i.test(l));
@@ -143,6 +146,32 @@ describe('Codex CLI through /v1/responses', () => {
     expect(second.find((i) => i.type === 'function_call')).toMatchObject({ call_id: 'call_codex_native', name: 'exec_command' });
     expect(JSON.stringify(second.find((i) => i.type === 'function_call_output' && i.call_id === 'call_codex_native')?.output)).toContain(marker);
     expect(summary(run.records)).toEqual(completed(2, 'direct'));
+  });
+
+  it('finishes a session whose second turn falls back from the chat tier to the native one', { timeout: 120_000 }, async (ctx) => {
+    if (!install.ok) return ctx.skip(install.reason);
+    const marker = `codex-fallback-${randomUUID().slice(0, 8)}`;
+    const trip = {
+      name: 'exec_command',
+      arguments: JSON.stringify({ cmd: `echo ${marker}` }),
+      callId: 'call_codex_fallback',
+      final: (output: string) => (output.includes(marker) ? `After fallback: ${marker}.` : `The tool output lacked the marker: ${output}`),
+      reasoning: 'Run it first.',
+    };
+    // Turn one: the chat tier asks for the tool (its reasoning item has no encrypted_content: a chat upstream has
+    // none). Turn two: the chat tier fails, the gateway falls back to the native tier with Codex's history, which
+    // must not carry that reasoning item by id under store:false (OpenAI, like the fake, would answer 404).
+    scriptToolRoundTrip([gw.reasoning], trip);
+    const scripted = gw.reasoning.scenario;
+    gw.reasoning.scenario = (body, i) => (scriptedTurn(body) === 'result' ? { kind: 'status', status: 500 } : scripted(body, i));
+    scriptNativeToolRoundTrip(native, trip);
+    const run = await codexRun('thinkgate-reasoning', 'Run the echo command and report.');
+    expect(run.stdout).toContain(`After fallback: ${marker}.`);
+    expect(run.native).toHaveLength(1);
+    expect(run.records.map((r) => [r.status, r.route, r.fallback])).toEqual([
+      [200, 'reasoning', false],
+      [200, 'direct', true],
+    ]);
   });
 
   it('reports failures in a form Codex understands: an upstream 400 by its code, a cut stream by response.failed', { timeout: 120_000 }, async (ctx) => {

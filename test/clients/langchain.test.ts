@@ -1,3 +1,4 @@
+import { HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/record.js';
@@ -8,7 +9,7 @@ import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../suppo
 
 /**
  * LangChain JS (`@langchain/openai` ChatOpenAI with `useResponsesApi: true`) through the gateway's
- * POST /v1/responses: invoke, stream, and a bound tool's call, bridged to a fake chat upstream (thinkgate-direct)
+ * POST /v1/responses: invoke, stream, and a bound tool's call and result, bridged to a fake chat upstream (thinkgate-direct)
  * and forwarded to a fake native Responses upstream (thinkgate-reasoning, `api: responses`).
  */
 interface Backend {
@@ -94,13 +95,18 @@ describe('LangChain ChatOpenAI (useResponsesApi) through /v1/responses', () => {
       expect(records.slice(before).map((r) => [r.status, r.stream, r.outcome, r.api, r.route])).toEqual([[200, true, 'completed', 'responses', backend.route]]);
     });
 
-    it('gets a bound tool call back', async () => {
+    it('gets a bound tool call back, then answers with its result', async () => {
       backend.toolCall({ name: 'get_weather', arguments: '{"city":"Oslo"}', callId: 'call_lc_1', final: (o) => o });
       const withTools = model().bindTools([
         { type: 'function', function: { name: 'get_weather', description: 'Weather in a city.', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
       ]);
-      const message = await withTools.invoke('Weather in Oslo?');
+      const question = new HumanMessage('Weather in Oslo?');
+      const message = await withTools.invoke([question]);
       expect(message.tool_calls).toEqual([expect.objectContaining({ name: 'get_weather', args: { city: 'Oslo' }, id: 'call_lc_1' })]);
+      // The tool's result goes back as LangChain sends it (a function_call_output item); the model answers with it.
+      const final = await withTools.invoke([question, message, new ToolMessage({ tool_call_id: 'call_lc_1', content: 'Snow, -3 C' })]);
+      expect(final.text).toBe('Snow, -3 C');
+      expect(final.tool_calls ?? []).toEqual([]);
     });
   });
 });

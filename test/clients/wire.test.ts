@@ -78,6 +78,14 @@ describe('raw /v1/responses output for real clients’ requests', () => {
       expect(final.output.find((o) => o.type === 'function_call')).toMatchObject({ name: 'exec_command', call_id: 'call_wire', arguments: '{"cmd":"echo hi"}' });
     });
 
+    it(`lets the openai SDK's stream helper fold Codex's first turn (finalResponse resolves), over a ${upstream} upstream`, async () => {
+      const params = { ...codexBody(1), model } as unknown as Parameters<ReturnType<TestGateway['client']>['responses']['stream']>[0];
+      const stream = gw.client('sk-wire').responses.stream(params);
+      const final = await stream.finalResponse();
+      expect(final.status).toBe('completed');
+      expect(final.output.find((o) => o.type === 'function_call')).toMatchObject({ name: 'exec_command', call_id: 'call_wire' });
+    });
+
     it(`answers Codex's second turn (history with reasoning, call and output) as JSON too, over a ${upstream} upstream`, async () => {
       const turn2 = codexBody(2);
       // The captured turn answered call_1; the fake model finishes once it sees its own call's output.

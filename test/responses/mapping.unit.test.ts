@@ -28,6 +28,8 @@ describe('validation', () => {
     expect(wrongType.message).toBe("Invalid type for 'max_output_tokens': expected number, but got a string instead.");
     expect(rejects({ input: [{ role: 'user', content: [{ type: 'input_text' }] }] })).toMatchObject({ param: 'input[0].content[0].text' });
     expect(rejects('just text')).toMatchObject({ status: 400, code: 'invalid_body' });
+    expect(rejects({ input: 'x', tools: [{ type: 'function', parameters: {} }] })).toMatchObject({ param: 'tools[0].name', code: 'missing_required_parameter' });
+    expect(rejects({ input: 'x', tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'function' }] }] })).toMatchObject({ param: 'tools[0].tools[0].name' });
     expect(rejects({ input: [{ type: 'item_reference', id: 'msg_1' }] })).toMatchObject({ param: 'input[0].type', code: 'unsupported_parameter' });
   });
 

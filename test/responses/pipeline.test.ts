@@ -67,6 +67,11 @@ describe('Responses API through the pipeline', () => {
     expect(text).toBe('direct: cache me please');
     expect(gw.direct.chatRequests().length).toBe(upstreamCalls);
     // A hit's response is stored too: a follow-up can name it.
+    // The repeat was prepared once: validation, mapping, the gate and key hashing are remembered by its bytes.
+    expect(gw.app.thinkgate.cache.memo?.size).toBeGreaterThan(0);
+    // The memo's body parser serves POST /v1/responses only: the same bytes elsewhere are parsed as JSON.
+    const counted = await post(gw, '/v1/responses/input_tokens', body);
+    expect(counted.json).toMatchObject({ object: 'response.input_tokens' });
     const id = (done.response as Json).id as string;
     const got = await fetch(`${gw.url}/v1/responses/${id}`, { headers: { authorization: 'Bearer sk-client' } });
     expect(got.status).toBe(200);
@@ -167,8 +172,9 @@ describe('Responses API through the pipeline', () => {
     const followUp = await post(gw, '/v1/responses', { model: 'auto', previous_response_id: first.id, input: 'go on' });
     expect(followUp.headers.get('x-thinkgate-route')).toBe('reasoning');
     expect(records.at(-1)?.reasons).toContain('followup_after_reasoning');
-    // The same follow-up to a direct answer stays direct.
-    const direct = await gw.client().responses.create({ model: 'thinkgate-direct', input: 'Name a colour.' });
+    // The same follow-up to a direct answer stays direct (another first turn: the same one would be the same
+    // session, which up-only keeps on reasoning).
+    const direct = await gw.client().responses.create({ model: 'thinkgate-direct', input: 'Name a fruit.' });
     const after = await post(gw, '/v1/responses', { model: 'auto', previous_response_id: direct.id, input: 'go on' });
     expect(after.headers.get('x-thinkgate-route')).toBe('direct');
   });

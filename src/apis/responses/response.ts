@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../../core/types.js';
 import type { ReasoningOutput } from '../../upstream/normalise.js';
-import type { ResponsesRequest } from './schema.js';
+import type { FunctionToolInput, NamespaceToolInput, ResponsesRequest, ToolInput } from './schema.js';
 import type { ToolMapping } from './tools.js';
 import type { OtherItem, OutputItem, ResponseErrorCode, ResponseObject, ResponseStatus, ResponseUsage } from './types.js';
 
@@ -35,9 +35,25 @@ export function newResponseId(): { id: string; seed: string } {
   return { id: `resp_${seed}`, seed };
 }
 
+/**
+ * A tool as the response echoes it: in the shape of the SDK's `Tool` types, whose required fields a client may leave
+ * out of its request (a function tool's `parameters` and `strict`, a namespace's `description`).
+ */
+function echoedTool(tool: ToolInput): unknown {
+  if (tool.type === 'function') {
+    const t = tool as FunctionToolInput;
+    return { ...t, parameters: t.parameters ?? null, strict: t.strict ?? null };
+  }
+  if (tool.type === 'namespace') {
+    const t = tool as NamespaceToolInput;
+    return { ...t, description: t.description ?? '' };
+  }
+  return tool;
+}
+
 export function newContext(request: ResponsesRequest, toolMapping: ToolMapping, reasoningOutput: ReasoningOutput, bridged: boolean): ResponseContext {
   const dropped = new Set(bridged ? toolMapping.dropped : []);
-  const tools = (request.tools ?? []).filter((t) => !dropped.has(t.type));
+  const tools = (request.tools ?? []).filter((t) => !dropped.has(t.type)).map(echoedTool);
   return { ...newResponseId(), request, toolMapping, reasoningOutput, tools };
 }
 

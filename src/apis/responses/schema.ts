@@ -125,12 +125,13 @@ const namespaceTool = z.looseObject({
   tools: z.array(z.union([functionTool, customTool])),
 });
 /** Hosted tools (web_search, file_search, mcp, …): validated for a `type` only; a bridge drops them. */
-const otherTool = z.looseObject({ type: z.string().refine((t) => t !== 'function' && t !== 'custom' && t !== 'namespace') });
-export const toolSchema = z.union([functionTool, customTool, namespaceTool, otherTool]);
+const otherTool = z.looseObject({ type: z.string() });
+/** The schema a tool is checked against, chosen by its `type` (validate.ts), so an error names the field. */
+export const TOOL_SCHEMAS = { function: functionTool, custom: customTool, namespace: namespaceTool } as const;
 export type FunctionToolInput = z.infer<typeof functionTool>;
 export type CustomToolInput = z.infer<typeof customTool>;
 export type NamespaceToolInput = z.infer<typeof namespaceTool>;
-export type ToolInput = z.infer<typeof toolSchema>;
+export type ToolInput = FunctionToolInput | CustomToolInput | NamespaceToolInput | z.infer<typeof otherTool>;
 
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
@@ -175,7 +176,8 @@ const requestFieldsSchema = z.looseObject({
   top_logprobs: nullish(z.number().int().min(0).max(20)),
   text: nullish(z.looseObject({ format: textFormat.optional(), verbosity: nullish(z.enum(['low', 'medium', 'high'])) })),
   tool_choice: toolChoice.optional(),
-  tools: z.array(toolSchema).optional(),
+  /** Each checked by its type in validate.ts. */
+  tools: z.array(otherTool).optional(),
   truncation: nullish(z.enum(['auto', 'disabled'])),
   user: z.string().optional(),
   safety_identifier: nullish(z.string()),

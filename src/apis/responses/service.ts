@@ -4,8 +4,9 @@ import { GatewayError } from '../../errors.js';
 import { estimateUsage } from '../../savings/tokens.js';
 import type { Exchange } from '../../pipeline/adapter.js';
 import { responsesExchange } from './exchange.js';
-import { toCanonical } from './request.js';
-import type { AnyInputItem } from './schema.js';
+import { toCanonical, type MappedRequest } from './request.js';
+import type { AnyInputItem, ResponsesRequest } from './schema.js';
+import type { ResponseContext } from './response.js';
 import { conversationOf, loadResponse } from './state.js';
 import { MemoryResponsesStore, RedisResponsesStore, type ResponsesStore } from './store.js';
 import { validateResponsesRequest } from './validate.js';
@@ -41,8 +42,15 @@ export interface PrepareOptions {
   log: FastifyBaseLogger;
 }
 
-/** Validates a `POST /v1/responses` body, rebuilds its conversation and hands the pipeline its exchange. */
-export async function prepareResponse(body: unknown, opts: PrepareOptions): Promise<Exchange> {
+/** A request validated and mapped, with its conversation rebuilt: what the prepared-request memo may remember. */
+export interface PreparedResponse {
+  request: ResponsesRequest;
+  mapped: MappedRequest;
+  history: AnyInputItem[];
+}
+
+/** Validates a `POST /v1/responses` body and rebuilds its conversation (`previous_response_id`). */
+export async function prepareResponse(body: unknown, opts: PrepareOptions): Promise<PreparedResponse> {
   const request = validateResponsesRequest(body);
   if (request.unknownFields.length > 0) opts.log.debug({ fields: request.unknownFields }, 'responses: unknown request fields ignored');
   let history: AnyInputItem[] = [];
@@ -53,8 +61,18 @@ export async function prepareResponse(body: unknown, opts: PrepareOptions): Prom
     throw new GatewayError(400, "Invalid value for 'input': there is no message to answer.", { param: 'input', code: 'invalid_value' });
   }
   if (mapped.skippedItems.length > 0 && opts.bridged) opts.log.debug({ items: mapped.skippedItems }, 'responses: input items a chat upstream cannot take left out');
-  return responsesExchange({ request, mapped, history, store: opts.store, tenant: opts.tenant, reasoningOutput: opts.config.reasoning.output, bridged: opts.bridged });
+  return { request, mapped, history };
 }
+
+/** A prepared request's exchange with the pipeline: new per request (its response id, its stream state). */
+export const exchangeFor = (prepared: PreparedResponse, opts: PrepareOptions): Exchange & { context: ResponseContext } =>
+  responsesExchange({ ...prepared, store: opts.store, tenant: opts.tenant, reasoningOutput: opts.config.reasoning.output, bridged: opts.bridged });
+
+/**
+ * Whether the prepared request may be remembered by its bytes: not when it continues a stored response (the
+ * conversation it stands for is the store's, which a DELETE can take away).
+ */
+export const memoizable = (prepared: PreparedResponse): boolean => typeof prepared.request.previous_response_id !== 'string';
 
 /** `POST /v1/responses/input_tokens`: the request's input counted with the gateway's tokenizer (an estimate). */
 export async function countInputTokens(body: unknown, opts: PrepareOptions): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {

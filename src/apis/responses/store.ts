@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
+import { waitForRedis } from '../../cache/redis-store.js';
 import type { Tier } from '../../config/schema.js';
 import type { AnyInputItem } from './schema.js';
 import type { ResponseObject } from './types.js';
@@ -151,20 +152,8 @@ export class RedisResponsesStore implements ResponsesStore {
   }
 
   /** Resolves once connected or after `timeoutMs`: startup never blocks on a missing Redis. */
-  async waitReady(timeoutMs: number): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise<boolean>((resolve) => {
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      timer.unref();
-      this.redis.once('ready', onReady);
-    });
+  waitReady(timeoutMs: number): Promise<boolean> {
+    return waitForRedis(this.redis, timeoutMs);
   }
 
   async close(): Promise<void> {

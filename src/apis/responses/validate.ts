@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, type GatewayError } from '../../errors.js';
 import { isRecord } from '../../core/types.js';
-import { ITEM_SCHEMAS, KNOWN_FIELDS, responsesRequestSchema, type AnyInputItem, type CarriedItem, type InputItem, type ItemType, type ResponsesRequest } from './schema.js';
+import { ITEM_SCHEMAS, KNOWN_FIELDS, TOOL_SCHEMAS, responsesRequestSchema, type AnyInputItem, type CarriedItem, type InputItem, type ItemType, type ResponsesRequest, type ToolInput } from './schema.js';
 
 /**
  * Validates a `POST /v1/responses` body. Every problem is an OpenAI-shaped 400 whose `param` names the field the
@@ -125,7 +125,14 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
   } else if (raw !== undefined) {
     raw.forEach((item, index) => input.push(validateItem(item, index)));
   }
+  const tools = data.tools?.map((tool, index) => {
+    const schema = TOOL_SCHEMAS[tool.type as keyof typeof TOOL_SCHEMAS] as (typeof TOOL_SCHEMAS)[keyof typeof TOOL_SCHEMAS] | undefined;
+    if (schema === undefined) return tool as ToolInput;
+    const result = schema.safeParse(tool, { reportInput: true });
+    if (!result.success) throw zodIssueError(result.error, ['tools', index]);
+    return result.data as ToolInput;
+  });
   const unknownFields: string[] = [];
   for (const key of Object.keys(body)) if (!KNOWN_FIELDS.has(key)) unknownFields.push(key);
-  return { ...data, input, inputWasString: typeof raw === 'string', unknownFields };
+  return { ...data, input, tools, inputWasString: typeof raw === 'string', unknownFields };
 }
