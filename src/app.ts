@@ -5,20 +5,22 @@ import type { GatewayContext } from './context.js';
 import { toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
-import { authenticate, KeyRing } from './http/auth.js';
+import { authenticator, KeyRing } from './http/auth.js';
 import { createLogger } from './http/logger.js';
 import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
 import { edgeRequestLog, requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, drainRequestBody, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
+import { installRequestHooks } from './http/request-hooks.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
+import { responsesRoute } from './routes/responses.js';
 import { healthRoutes } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
 import { PASSTHROUGH_HEADER, passthroughRoute } from './routes/passthrough.js';
 import { routeRoute } from './routes/route.js';
 import { statsRoute } from './routes/stats.js';
-import { metricsRoute, trackInFlight } from './routes/metrics.js';
+import { metricsRoute } from './routes/metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings, reasoningSpendObserver } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -107,7 +109,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // ---- savings accounting (ledger, metrics): created here, closed with the app ----
   const savings = createSavings(config, upstreams.reasoning.model, app.log, opts.clock);
   app.addHook('onClose', () => savings.close());
-  trackInFlight(app, savings.metrics.inFlight);
   savings.metrics.watchBreakers(upstreams);
   // ---- end savings accounting ----
 
@@ -145,6 +146,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
     // The connection closes after it: what is left of an unread body cannot be told from a next request.
     if (status === 413) {
+      // fastify's own body-limit error knows no limit: say which one applies.
+      if ((err as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.error.message = `Request body is too large: this endpoint accepts up to ${config.server.bodyLimitBytes} bytes.`;
       reply.header('connection', 'close');
       return drainRequestBody(request.raw, config.server.oversizedBodyDrain).then(send);
     }
@@ -155,28 +158,24 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       error: { message: `Unknown request URL: ${request.method} ${request.url.split('?')[0]}`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
     }),
   );
-  // perf: a callback hook, not an async one (a promise and a microtask hop per request); on the way in, not in
-  // onSend: with no onSend hook fastify skips its onSend hook chain for every reply. Error replies keep it too.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-
-  await installSecurityHeaders(app, config);
+  // Request id, fixed security headers and the in-flight gauge: one callback hook for every request.
+  installRequestHooks(app, config, savings.metrics.inFlight);
+  installSecurityHeaders(app, config);
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoute, { ctx });
   await app.register(dashboardRoutes, { ctx });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authenticate(ctx.keys));
+      // The key check and the in-flight bounds: one onRequest hook (the key check first).
+      await installLoadShedding(v1, config, authenticator(ctx.keys));
       // One log line for each /v1 request that has no request record (refused, forwarded, models, stats); routed
       // requests set x-thinkgate-route once decided, and their line comes from the record, with cost and savings.
       v1.addHook(
         'onResponse',
         edgeRequestLog(app.log, { recordedHeader: 'x-thinkgate-route', forwardedHeader: PASSTHROUGH_HEADER, onRejected: (tenant) => savings.ledger.recordRejected(tenant) }),
       );
-      await installLoadShedding(v1, config);
       await v1.register(chatCompletionsRoute, { ctx });
+      await v1.register(responsesRoute, { ctx });
       await v1.register(routeRoute, { ctx });
       await v1.register(modelsRoute, { ctx });
       await v1.register(statsRoute, { ctx });

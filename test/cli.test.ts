@@ -118,6 +118,8 @@ describe('thinkgate serve: demo mode and graceful shutdown', () => {
     const s = await startServe({});
     try {
       expect(s.stderr()).toContain('DEMO MODE');
+      // No client keys: the banner says every client is one tenant that shares cached answers.
+      expect(s.stderr()).toMatch(/every\s+client is the one tenant "anonymous": cached answers, stored responses/);
       expect(await readJson((await fetch(`${s.url}/healthz`)))).toEqual({ status: 'ok', mode: 'demo' });
       const res = await fetch(`${s.url}/v1/chat/completions`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
@@ -134,13 +136,15 @@ describe('thinkgate serve: demo mode and graceful shutdown', () => {
   it('SIGTERM lets an in-flight stream finish, then exits 0', async () => {
     fakeD.scenario = () => ({ kind: 'answer', answer: { content: 'a fairly long streamed answer', chunkSize: 2 }, chunkDelayMs: 25 });
     const s = await startServe({
+      THINKGATE_API_KEYS: 'sk-a,sk-b',
       THINKGATE_REASONING_BASE_URL: fakeR.url, THINKGATE_REASONING_MODEL: 'r',
       THINKGATE_DIRECT_BASE_URL: fakeD.url, THINKGATE_DIRECT_MODEL: 'd',
     });
     const res = await fetch(`${s.url}/v1/chat/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-a' },
       body: JSON.stringify({ model: 'thinkgate-direct', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
     });
+    expect(s.stderr()).not.toContain('the one tenant');
     const closed = once(s.child, 'close');
     s.child.kill('SIGTERM');
     const text = await res.text();

@@ -60,20 +60,8 @@ export class RedisStore implements CacheStore {
   }
 
   /** Resolves once connected or after `timeoutMs`, whichever first: startup never blocks on a missing Redis. */
-  async waitReady(timeoutMs: number): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise<boolean>((resolve) => {
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      timer.unref();
-      this.redis.once('ready', onReady);
-    });
+  waitReady(timeoutMs: number): Promise<boolean> {
+    return waitForRedis(this.redis, timeoutMs);
   }
 
   get up(): boolean {
@@ -145,4 +133,21 @@ export class RedisStore implements CacheStore {
       this.redis.disconnect();
     }
   }
+}
+
+/** True once `redis` is connected, false after `timeoutMs` without: startup never blocks on a missing Redis. */
+export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    timer.unref();
+    redis.once('ready', onReady);
+  });
 }

@@ -146,7 +146,9 @@ export const configSchema = z.strictObject({
        */
       oversizedBodyDrain: z
         .strictObject({
+          /** Most bytes read and discarded before answering anyway (0 = answer at once). */
           maxBytes: z.number().int().nonnegative().default(64 * 1024 * 1024),
+          /** Longest wait for the rest of the body before answering anyway (0 = answer at once). */
           maxMs: z.number().int().nonnegative().default(10_000),
         })
         .prefault({}),
@@ -183,6 +185,21 @@ export const configSchema = z.strictObject({
       modelMap: z.record(z.string(), z.enum(['reasoning', 'direct', 'auto'])).default({}),
       /** Upstream that serves every other `/v1/*` path (embeddings, audio, files…). */
       passthroughTier: tierSchema.default('direct'),
+      /**
+       * A client's reasoning effort (`reasoning_effort`, `reasoning.effort`): `obey` routes by it (`none`/`minimal` →
+       * direct, any other → reasoning); `hint` lets the gate decide and sends the effort only when the request goes to
+       * reasoning (agents send an effort on every request).
+       */
+      clientEffort: z.enum(['obey', 'hint']).default('obey'),
+    })
+    .prefault({}),
+  /** Stored responses of the Responses API (`store: true`): kept in Redis when `cache.store` is `redis`, else in memory. */
+  responses: z
+    .strictObject({
+      /** Bound of the in-memory store (least recently used evicted). */
+      maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      /** How long a stored response is kept (default 30 days, as OpenAI keeps them). */
+      ttlSeconds: z.number().int().positive().default(30 * 24 * 3600),
     })
     .prefault({}),
   reasoning: z
@@ -191,7 +208,11 @@ export const configSchema = z.strictObject({
       output: z.enum(['reasoning_content', 'reasoning', 'strip']).default('reasoning_content'),
       /** Default for upstreams that do not set `reasoningHistory`. */
       history: z.enum(['strip', 'keep']).default('strip'),
-      /** Reasoning tag pairs recognised in content (matched across stream chunks); `upstreams.<tier>.thinkTags` replaces the list for one upstream. */
+      /**
+       * Reasoning tag pairs recognised in content (matched across stream chunks): `[{open, close, implicitOpen?}]`.
+       * `implicitOpen: true`: the chat template puts the opening tag in the prompt (DeepSeek-R1 distills), so a
+       * stream's text before the closing tag is reasoning. `upstreams.<tier>.thinkTags` replaces the list for one upstream.
+       */
       thinkTags: thinkTagsSchema.default([{ open: '<think>', close: '</think>' }]),
     })
     .prefault({}),

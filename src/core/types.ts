@@ -8,12 +8,14 @@ export interface ToolCallDelta {
   id?: string;
   type?: string;
   function?: { name?: string; arguments?: string };
+  [k: string]: unknown;
 }
 
 export interface ToolCall {
   id: string;
   type: string;
   function: { name: string; arguments: string };
+  [k: string]: unknown;
 }
 
 export interface Usage {

@@ -87,15 +87,25 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
 const rateLimitKey = (request: FastifyRequest): string => (request.tenant !== 'anonymous' ? request.tenant : `ip:${request.ip}`);
 
 /**
- * Installs the limits on a scope whose onRequest hooks already set `request.tenant` (the `/v1` scope, after
- * `authenticate`). Returns the in-flight counter, for metrics.
+ * Installs the limits on the `/v1` scope. `identify` sets `request.tenant` (the key check, `authenticator`) or
+ * returns the error to answer with; it runs first, in the same onRequest hook. Returns the in-flight counter.
  */
-export async function installLoadShedding(scope: FastifyInstance, config: Config): Promise<InFlightLimiter> {
+export async function installLoadShedding(
+  scope: FastifyInstance,
+  config: Config,
+  identify: (request: FastifyRequest) => Error | undefined = () => undefined,
+): Promise<InFlightLimiter> {
   const limits = config.limits;
   const limiter = new InFlightLimiter(limits.maxInFlight, limits.maxInFlightPerTenant);
 
-  // perf: callback hooks (no promise and microtask hop per request); errors go to `done` as a throw would.
+  // perf: one callback hook for the key check and the in-flight bound (each hook is a step of fastify's hook
+  // runner; an async one adds a promise and a microtask hop); errors go to `done` as a throw would.
   scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const refused = identify(request);
+    if (refused !== undefined) {
+      done(refused);
+      return;
+    }
     const tenant = request.tenant;
     const verdict = limiter.acquire(tenant);
     if (verdict !== 'ok') {

@@ -43,6 +43,7 @@ export function requestLogLine(r: RequestRecord, a: Accounting, logPrompts: bool
     savedCostUsd: nanoToUsd(a.savedCostNano),
     savingsEstimated: cf !== null,
     droppedTools: r.droppedTools,
+    finishSynthesised: r.finishSynthesised,
     prompt: logPrompts ? r.prompt : undefined,
   };
 }
@@ -86,6 +87,7 @@ const serializeLine = fastJson({
     savedCostUsd: num,
     savingsEstimated: bool,
     droppedTools: { type: 'array', items: str },
+    finishSynthesised: bool,
     prompt: str,
   },
 });

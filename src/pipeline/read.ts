@@ -1,5 +1,6 @@
 import type { ChatCompletion } from '../core/types.js';
 import type { UpstreamResponse } from '../upstream/client.js';
+import { readResponsesAnswer, readResponsesStream } from '../upstream/responses-reader.js';
 import { readChatStream, readCompletion, type DeltaSink, type ForwardOptions, type StreamResult } from './forward.js';
 
 /**
@@ -13,8 +14,9 @@ export interface UpstreamReader {
 
 const chatReader: UpstreamReader = { answer: readCompletion, stream: readChatStream };
 
-// Upstreams with `api: responses` get their own reader beside this one.
-const readerFor = (_opts: ForwardOptions): UpstreamReader => chatReader;
+const responsesReader: UpstreamReader = { answer: readResponsesAnswer, stream: readResponsesStream };
+
+const readerFor = (opts: ForwardOptions): UpstreamReader => (opts.client.config.api === 'responses' ? responsesReader : chatReader);
 
 /** A non-stream answer that has answered 2xx, as the canonical answer. */
 export const readUpstreamAnswer = (res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> => readerFor(opts).answer(res, opts);

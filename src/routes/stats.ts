@@ -20,6 +20,8 @@ export interface StatsBody {
   byRoute: Record<string, Totals>;
   byTenant: Record<string, Totals>;
   byModel: Record<string, Totals>;
+  /** By wire API: `chat` (Chat Completions), `responses` (the Responses API). */
+  byApi: Record<string, Totals>;
   windows: Record<string, Breakdown & { seconds: number }>;
   recent: RecentRequest[];
   gate: { kind: string; threshold: number; controller: ControllerState };
@@ -64,6 +66,7 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
       byRoute: c.byRoute,
       byTenant: c.byTenant,
       byModel: c.byModel,
+      byApi: c.byApi,
       windows: snap.windows,
       recent: snap.recent,
       gate: { kind: ctx.gate.name, threshold: ctx.controller.effectiveThreshold(), controller: ctx.controller.state() },

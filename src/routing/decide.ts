@@ -48,7 +48,8 @@ export function reasoningEffortToPass(request: CanonicalRequest): ReasoningEffor
 }
 
 /**
- * Precedence: header `x-thinkgate-route` > `model` alias > `reasoning_effort` > the gate.
+ * Precedence: header `x-thinkgate-route` > `model` alias > `reasoning_effort` (unless `routing.clientEffort` is
+ * `hint`) > the gate.
  * A `model` that is no alias counts as `auto` unless `routing.modelMap` maps it, so hard-coded model names still work.
  */
 export function decideRoute(
@@ -78,7 +79,9 @@ export function decideRoute(
     return { ...base, route: byModel, source: 'model', effort: byModel === 'reasoning' ? passEffort : undefined };
   }
 
-  if (effort !== undefined) {
+  // `hint`: the client's effort does not pick the route; it is what a reasoning route is asked for.
+  const hint = routing.clientEffort === 'hint';
+  if (effort !== undefined && !hint) {
     return DIRECT_EFFORTS.has(effort)
       ? { ...base, route: 'direct', source: 'effort' }
       : { ...base, route: 'reasoning', source: 'effort', effort };
@@ -86,7 +89,7 @@ export function decideRoute(
 
   if (tiers !== undefined) {
     const tier = tierForScore(gated.score, tiers);
-    return { ...base, route: tier.route, source: 'gate', effort: tier.effort };
+    return { ...base, route: tier.route, source: 'gate', effort: tier.route === 'reasoning' && hint && effort !== undefined ? passEffort : tier.effort };
   }
-  return { ...base, route: gated.route, source: 'gate' };
+  return { ...base, route: gated.route, source: 'gate', effort: gated.route === 'reasoning' && hint ? passEffort : undefined };
 }

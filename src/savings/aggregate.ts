@@ -35,6 +35,8 @@ export interface Breakdown {
   byRoute: Record<string, Totals>;
   byTenant: Record<string, Totals>;
   byModel: Record<string, Totals>;
+  /** By the wire API the client spoke: `chat`, `responses`. */
+  byApi: Record<string, Totals>;
 }
 
 interface Acc {
@@ -97,10 +99,10 @@ function addField(acc: Acc, field: string, value: number): void {
   }
 }
 
-/** Folds flat ledger fields into totals per route, tenant and model; `tenant` keeps only that tenant's cells. */
+/** Folds flat ledger fields into totals per route, tenant, model and API; `tenant` keeps only that tenant's cells. */
 export function aggregate(fields: ReadonlyMap<string, number>, tenant?: string): Breakdown {
   const total = emptyAcc();
-  const groups = { byRoute: new Map<string, Acc>(), byTenant: new Map<string, Acc>(), byModel: new Map<string, Acc>() };
+  const groups = { byRoute: new Map<string, Acc>(), byTenant: new Map<string, Acc>(), byModel: new Map<string, Acc>(), byApi: new Map<string, Acc>() };
   const groupAcc = (map: Map<string, Acc>, key: string): Acc => {
     let acc = map.get(key);
     if (acc === undefined) map.set(key, (acc = emptyAcc()));
@@ -108,8 +110,11 @@ export function aggregate(fields: ReadonlyMap<string, number>, tenant?: string):
   };
   for (const [key, value] of fields) {
     const parts = key.split(SEP);
-    if (parts.length !== 4) continue;
-    const [t, route, model, field] = parts as [string, string, string, string];
+    // Four parts: a ledger written before the API was recorded, when Chat Completions was the only one.
+    if (parts.length !== 5 && parts.length !== 4) continue;
+    const [t, route, model] = parts as [string, string, string];
+    const api = parts.length === 5 ? (parts[3] as string) : 'chat';
+    const field = parts[parts.length - 1] as string;
     if (tenant !== undefined && t !== tenant) continue;
     addField(total, field, value);
     addField(groupAcc(groups.byTenant, t), field, value);
@@ -117,8 +122,9 @@ export function aggregate(fields: ReadonlyMap<string, number>, tenant?: string):
     if (route === '') continue;
     addField(groupAcc(groups.byRoute, route), field, value);
     addField(groupAcc(groups.byModel, model), field, value);
+    addField(groupAcc(groups.byApi, api), field, value);
   }
   const out = (m: Map<string, Acc>): Record<string, Totals> =>
     Object.fromEntries([...m.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([k, acc]) => [k, totalsOf(acc)]));
-  return { totals: totalsOf(total), byRoute: out(groups.byRoute), byTenant: out(groups.byTenant), byModel: out(groups.byModel) };
+  return { totals: totalsOf(total), byRoute: out(groups.byRoute), byTenant: out(groups.byTenant), byModel: out(groups.byModel), byApi: out(groups.byApi) };
 }

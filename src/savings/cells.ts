@@ -2,8 +2,9 @@ import type { RequestRecord } from '../core/record.js';
 import type { Accounting } from './accounting.js';
 
 /**
- * The ledger's one data shape: integer counters in flat fields `tenant␟route␟model␟counter`. Every total (per
- * route, tenant, model; cumulative or windowed; one replica or the fleet via Redis) is a sum of such fields,
+ * The ledger's one data shape: integer counters in flat fields `tenant␟route␟model␟api␟counter` (ledgers written
+ * before the `api` part have `tenant␟route␟model␟counter`: Chat Completions). Every total (per route, tenant, model,
+ * wire API; cumulative or windowed; one replica or the fleet via Redis) is a sum of such fields,
  * and integers (nano-USD, tokens, whole ms) add exactly in any order and on any replica.
  */
 
@@ -46,9 +47,11 @@ export interface CellKey {
   tenant: string;
   route: string;
   model: string;
+  /** The wire API the client spoke (`chat`, `responses`). */
+  api: string;
 }
 
-export const cellPrefix = (k: CellKey): string => `${k.tenant}${SEP}${k.route}${SEP}${k.model}${SEP}`;
+export const cellPrefix = (k: CellKey): string => `${k.tenant}${SEP}${k.route}${SEP}${k.model}${SEP}${k.api}${SEP}`;
 
 /** The field names of one cell: one per counter (COUNTERS order) and one per latency bucket. */
 export interface CellFields {
@@ -56,7 +59,7 @@ export interface CellFields {
   latency: string[];
 }
 
-/** Cells seen so far (tenant → route → model); bounded, since tenants come from configured keys and models from config. */
+/** Cells seen so far (api + tenant → route → model); bounded, since tenants come from configured keys and models from config. */
 const fieldCache = new Map<string, Map<string, Map<string, CellFields>>>();
 const FIELD_CACHE_TENANTS = 10_000;
 
@@ -64,12 +67,14 @@ const FIELD_CACHE_TENANTS = 10_000;
  * perf: the field-name strings of a cell are built once and reused, so a request's increments are keyed by
  * strings whose hash V8 already knows (concatenating 14 names per request was most of the ledger's cost).
  */
-function fieldsOf(tenant: string, route: string, model: string): CellFields {
-  let byRoute = fieldCache.get(tenant);
+function fieldsOf(tenant: string, route: string, model: string, api: string): CellFields {
+  // The API names are few and fixed: prefixed to the tenant, they add no map level (and no lookup) per request.
+  const outer = api === 'chat' ? tenant : `${api}${SEP}${tenant}`;
+  let byRoute = fieldCache.get(outer);
   if (byRoute === undefined) {
     if (fieldCache.size >= FIELD_CACHE_TENANTS) fieldCache.clear();
     byRoute = new Map();
-    fieldCache.set(tenant, byRoute);
+    fieldCache.set(outer, byRoute);
   }
   let byModel = byRoute.get(route);
   if (byModel === undefined) {
@@ -78,7 +83,7 @@ function fieldsOf(tenant: string, route: string, model: string): CellFields {
   }
   let fields = byModel.get(model);
   if (fields === undefined) {
-    const prefix = cellPrefix({ tenant, route, model });
+    const prefix = cellPrefix({ tenant, route, model, api });
     fields = {
       counters: COUNTERS.map((c) => prefix + c),
       latency: Array.from({ length: LATENCY_EDGES_MS.length + 1 }, (_, i) => `${prefix}lat${i}`),
@@ -120,7 +125,7 @@ export function incrementsOf(record: RequestRecord, a: Accounting): CellIncremen
   counters[AT.savedReasoningTokens] = a.savedReasoningTokens;
   counters[AT.savedLatencyMs] = a.savedLatencyMs;
   counters[AT.latencyMs] = latency;
-  return { fields: fieldsOf(record.tenant, record.route, record.upstreamModel), counters, latencyBucket: latencyBucket(latency) };
+  return { fields: fieldsOf(record.tenant, record.route, record.upstreamModel, record.api), counters, latencyBucket: latencyBucket(latency) };
 }
 
 /**
@@ -130,7 +135,7 @@ export function incrementsOf(record: RequestRecord, a: Accounting): CellIncremen
 export function rejectedIncrements(tenant: string): CellIncrements {
   const counters = new Array<number>(COUNTERS.length).fill(0);
   counters[AT.rejected] = 1;
-  return { fields: fieldsOf(tenant, '', ''), counters, latencyBucket: NO_LATENCY };
+  return { fields: fieldsOf(tenant, '', '', 'chat'), counters, latencyBucket: NO_LATENCY };
 }
 
 /** `latencyBucket` of increments that carry no latency sample. */

@@ -164,6 +164,7 @@ function recentRow(r: RequestRecord, a: Accounting, now: number): RecentRequest 
     at: new Date(now).toISOString(),
     requestId: r.requestId,
     tenant: r.tenant,
+    api: r.api,
     route: r.route,
     decision: r.decisionSource,
     score: Number(r.score.toFixed(4)),

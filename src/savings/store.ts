@@ -5,6 +5,8 @@ export interface RecentRequest {
   at: string;
   requestId: string;
   tenant: string;
+  /** The wire API the client spoke. */
+  api: string;
   route: string;
   decision: string;
   score: number;

@@ -59,7 +59,12 @@ export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig
     delete body.stream_options;
   }
 
-  const { drop, rename, set } = upstream.params;
+  return applyParams(body, upstream.params);
+}
+
+/** The upstream's `params` (drop, rename, then deep-merge `set`) applied to a body in place; returns it. */
+export function applyParams(body: Record<string, unknown>, params: UpstreamConfig['params']): Record<string, unknown> {
+  const { drop, rename, set } = params;
   for (const field of drop) delete body[field];
   for (const [from, to] of Object.entries(rename)) {
     if (!(from in body)) continue;

@@ -1,5 +1,6 @@
-import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, AssistantMessage, ReasoningCarrier } from '../core/types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, AssistantMessage, ReasoningCarrier } from '../core/types.js';
 import { reasoningOf } from '../core/types.js';
+import { repairToolCalls, ToolCallDeltaRepair } from './tool-calls.js';
 import { closeFirstPair, DEFAULT_THINK_TAGS, ThinkTagSplitter, type ThinkTagPair } from './think-tags.js';
 
 /**
@@ -28,6 +29,9 @@ export class StreamNormaliser {
   private readonly splitters = new Map<number, ThinkTagSplitter>();
   /** Choices whose reasoning came in a reasoning field (not tags). */
   private readonly fieldReasoning = new Set<number>();
+  private readonly toolCalls = new ToolCallDeltaRepair();
+  /** Choices seen: the first delta of each carries the role (the SDK's fold refuses a choice without one). */
+  private readonly started = new Set<number>();
 
   constructor(
     private readonly output: ReasoningOutput,
@@ -38,9 +42,27 @@ export class StreamNormaliser {
   apply(chunk: ChatCompletionChunk): boolean {
     let changed = false;
     if (!Array.isArray(chunk.choices)) return false;
-    for (const choice of chunk.choices) {
+    for (let position = 0; position < chunk.choices.length; position++) {
+      const choice = chunk.choices[position] as ChunkChoice;
+      // A server that leaves out the choice's index: the SDK cannot place the delta; its position in the list can.
+      if (typeof choice.index !== 'number') {
+        choice.index = position;
+        changed = true;
+      }
+      // A finish chunk without a delta still releases text held back at a chunk boundary.
+      if ((choice.delta === undefined || choice.delta === null) && typeof choice.finish_reason === 'string' && choice.finish_reason !== '' && this.splitters.has(choice.index)) {
+        choice.delta = {};
+        changed = true;
+      }
       const delta = choice.delta;
       if (delta === undefined || delta === null) continue;
+      if (!this.started.has(choice.index)) {
+        this.started.add(choice.index);
+        if (typeof delta.role !== 'string' || delta.role === '') {
+          delta.role = 'assistant';
+          changed = true;
+        }
+      }
       if ('reasoning' in delta || 'reasoning_content' in delta) {
         if (carriesReasoning(delta)) this.fieldReasoning.add(choice.index);
         changed = placeReasoning(delta, '', this.output) || changed;
@@ -57,7 +79,9 @@ export class StreamNormaliser {
           }
         }
       }
-      if (choice.finish_reason !== null && choice.finish_reason !== undefined) changed = this.flushInto(choice.index, delta) || changed;
+      if (Array.isArray(delta.tool_calls)) changed = this.toolCalls.apply(choice.index, delta.tool_calls) || changed;
+      // Some servers send finish_reason "" on every chunk: only a real one ends the choice (as the SDK reads it).
+      if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') changed = this.flushInto(choice.index, delta) || changed;
     }
     return changed;
   }
@@ -116,6 +140,14 @@ export function normaliseCompletion(completion: ChatCompletion, output: Reasonin
   for (const choice of completion.choices) {
     const message: AssistantMessage | undefined = choice.message;
     if (message === undefined || message === null) continue;
+    // vLLM sends `tool_calls: []`, SGLang `tool_calls: null`, on answers without calls; OpenAI leaves the key out,
+    // and so does a folded stream: one shape whichever way the answer came.
+    if (message.tool_calls === null || (Array.isArray(message.tool_calls) && message.tool_calls.length === 0)) delete message.tool_calls;
+    else repairToolCalls(message);
+    // A complete answer without a finish_reason (some servers send null): the one a stream's [DONE] implies.
+    if (choice.finish_reason === null || choice.finish_reason === undefined || choice.finish_reason === '') {
+      choice.finish_reason = Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? 'tool_calls' : 'stop';
+    }
     let extra = '';
     if (typeof message.content === 'string' && message.content.length > 0) {
       // Reasoning already in a field: only a leading block is split, never a closing tag the answer mentions.

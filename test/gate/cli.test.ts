@@ -98,11 +98,27 @@ describe('thinkgate eval: defaults, --config, line forms', () => {
   });
 });
 
+describe('calibrate and score honour --config', () => {
+  it('use the configured gate and threshold', async () => {
+    const broken = join(dir, 'broken-model.yaml');
+    writeFileSync(broken, `gate:\n  kind: learned\n  modelPath: ${join(dir, 'no-such-model.json')}\n`);
+    const calibrated = await invoke(calibrate, ['--target-reasoning-share', '0.5', '--config', broken], '{"prompt":"hi"}\n');
+    expect(calibrated.code).toBe(1);
+    expect(calibrated.stderr).toContain('no-such-model.json');
+    const strict = join(dir, 'strict.yaml');
+    writeFileSync(strict, 'gate:\n  threshold: 1\n');
+    const proof = '{"prompt":"Prove that there are infinitely many primes, step by step."}\n';
+    expect(JSON.parse((await invoke(score, [], proof)).stdout)).toMatchObject({ route: 'reasoning' });
+    expect(JSON.parse((await invoke(score, ['--config', strict], proof)).stdout)).toMatchObject({ route: 'direct' });
+  });
+});
+
 describe('every subcommand: unknown flags are refused with usage and exit 2', () => {
   it.each([
     ['eval', evaluate, [labelled, '--bogus-flag']],
     ['eval', evaluate, [labelled, '--json=yes']],
     ['calibrate', calibrate, ['--target-reasoning-share', '0.3', '--bogus']],
+    ['calibrate', calibrate, ['--target-reasoning-share', '0.3', '--threshold', '0.5']],
     ['train', train, [labelled, '--bogus']],
     ['score', score, ['--bogus-flag']],
     ['score', score, ['--gate', 'bogus']],

@@ -57,7 +57,7 @@ describe('over-limit bodies get a 413 the client can read', () => {
   });
   afterAll(() => gw.close());
 
-  it.each(['/v1/chat/completions', '/v1/responses', '/v1/embeddings'])('%s: the answer comes after the whole body was read, then the connection closes', async (path) => {
+  it.each(['/v1/chat/completions', '/v1/route', '/v1/responses', '/v1/embeddings'])('%s: the answer comes after the whole body was read, then the connection closes', async (path) => {
     const before = gw.direct.requests.length + gw.reasoning.requests.length;
     const total = 4 * MiB;
     const out = await uploadThenRead(gw.url, path, total);
@@ -76,19 +76,36 @@ describe('over-limit bodies get a 413 the client can read', () => {
     const e = err as InstanceType<typeof OpenAI.APIError>;
     expect(e.status).toBe(413);
     expect(e.code).toBe('request_too_large');
+    expect(e.message).toContain(`accepts up to ${256 * 1024} bytes`);
   });
 
-  it('the pass-through has its own limit: a Responses body over it is a 413 and never reaches the upstream', async () => {
+  it('the pass-through has its own limit: a body over it is a 413 and never reaches the upstream', async () => {
     const before = gw.direct.requests.length;
     const sdk = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk', maxRetries: 0, timeout: 30_000 });
-    const err = await sdk.responses.create({ model: 'm', input: 'x'.repeat(3 * MiB) }).catch((e: unknown) => e);
+    const err = await sdk.embeddings.create({ model: 'm', input: 'x'.repeat(3 * MiB) }).catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain(String(2 * MiB));
     expect(gw.direct.requests.length).toBe(before);
     // Under the limit (larger than the chat route's), the pass-through still streams the body upstream.
-    const ok = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'y'.repeat(MiB) }) });
+    const ok = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'y'.repeat(MiB) }) });
     expect(ok.status).toBe(200);
     expect(gw.direct.requests.at(-1)?.rawBody.length).toBeGreaterThan(MiB);
+  });
+
+  it('a chunked chat body (no content-length) over the limit: the rest is read, then the 413', async () => {
+    const piece = new Uint8Array(64 * 1024).fill(0x78);
+    const body = new ReadableStream<Uint8Array>({
+      async start(c) {
+        for (let i = 0; i < 16; i++) {
+          c.enqueue(piece);
+          await sleep(2);
+        }
+        c.close();
+      },
+    });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
   });
 
   it('a chunked pass-through body (no content-length) is counted as it streams: over the limit it is a 413', async () => {

@@ -136,9 +136,9 @@ describe('savings end to end: /v1/stats, /metrics and log lines', () => {
       const line = text.split('\n').find((l) => l.startsWith(`${series} `));
       return line === undefined ? NaN : Number(line.slice(series.length + 1));
     };
-    expect(value('thinkgate_requests_total{route="direct",status="200",cache="bypass"}')).toBe(3);
-    expect(value('thinkgate_requests_total{route="direct",status="500",cache="bypass"}')).toBe(1);
-    expect(value('thinkgate_requests_total{route="reasoning",status="502",cache="bypass"}')).toBe(1);
+    expect(value('thinkgate_requests_total{route="direct",status="200",cache="bypass",api="chat"}')).toBe(3);
+    expect(value('thinkgate_requests_total{route="direct",status="500",cache="bypass",api="chat"}')).toBe(1);
+    expect(value('thinkgate_requests_total{route="reasoning",status="502",cache="bypass",api="chat"}')).toBe(1);
     expect(value('thinkgate_tokens_total{route="reasoning",model="fake-reasoner",type="reasoning"}')).toBe(12 + est6.reasoning);
     expect(value('thinkgate_cost_usd_total{route="reasoning",model="fake-reasoner"}')).toBeCloseTo(usd(cost.r2 + cost.r6), 12);
     expect(value('thinkgate_saved_cost_usd_total{route="direct"}')).toBeCloseTo(usd(saved.r1 + saved.r3 + saved.r4), 12);

@@ -45,4 +45,20 @@ describe('CompletionAssembler', () => {
     a.add(chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]));
     expect(a.result().choices[0]?.message.tool_calls).toEqual([{ id: 'call_9', type: 'function', function: { name: 'read_file', arguments: '{"path":"a.txt"}' } }]);
   });
+
+  it('builds the finish chunk [DONE] implies: tool_calls for a choice that streamed calls, stop otherwise; nothing when all finished', () => {
+    const a = new CompletionAssembler();
+    a.add(chunk([{ index: 0, delta: { role: 'assistant', content: 'hi' }, finish_reason: null }, { index: 1, delta: { tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, finish_reason: null }]));
+    expect(a.complete).toBe(false);
+    const synth = a.finishChunk();
+    a.add(synth!);
+    expect(synth?.choices).toEqual([
+      { index: 0, delta: {}, finish_reason: 'stop', logprobs: null },
+      { index: 1, delta: {}, finish_reason: 'tool_calls', logprobs: null },
+    ]);
+    expect(synth).toMatchObject({ id: 'c1', object: 'chat.completion.chunk', model: 'm', created: 5 });
+    expect(a.complete).toBe(true);
+    expect(a.finishChunk()).toBeNull();
+    expect(new CompletionAssembler().finishChunk()).toBeNull();
+  });
 });

@@ -48,16 +48,16 @@ describe('an answer that starts inside the thinking block', () => {
 
   it('a stream without implicitOpen passes live as content, and is folded for the cache like the non-stream answer', () => {
     const live = new StreamNormaliser('reasoning_content');
-    const c = chunk({ content: pieces[0]! });
+    const c = chunk({ role: 'assistant', content: pieces[0]! });
     expect(live.apply(c)).toBe(false);
     expect(foldStream(pieces.map((content) => ({ content })))).toMatchObject({ content: 'The answer is 4.', reasoning_content: 'Okay, the user asks 2+2.\n' });
   });
 
   it('a stream with implicitOpen splits it live', () => {
     const normaliser = new StreamNormaliser('reasoning_content', [{ open: '<think>', close: '</think>', implicitOpen: true }]);
-    const first = chunk({ content: pieces[0]! });
+    const first = chunk({ role: 'assistant', content: pieces[0]! });
     normaliser.apply(first);
-    expect(first.choices[0]!.delta).toEqual({ reasoning_content: 'Okay, the' });
+    expect(first.choices[0]!.delta).toEqual({ role: 'assistant', reasoning_content: 'Okay, the' });
   });
 
   it('reasoning already in a field: a closing tag in the content is the answer\'s own text', () => {
@@ -66,3 +66,31 @@ describe('an answer that starts inside the thinking block', () => {
     expect(m.content).toBe('use </think> to close');
   });
 });
+
+describe('the first delta of a choice', () => {
+  it('gets role assistant when the server sent none; later deltas are left alone', () => {
+    const normaliser = new StreamNormaliser('reasoning_content');
+    const first = chunk({ content: 'a' });
+    expect(normaliser.apply(first)).toBe(true);
+    expect(first.choices[0]!.delta).toEqual({ role: 'assistant', content: 'a' });
+    const second = chunk({ content: 'b' });
+    expect(normaliser.apply(second)).toBe(false);
+    expect(second.choices[0]!.delta).toEqual({ content: 'b' });
+  });
+});
+
+describe('choices a server left incomplete', () => {
+  it('a choice without an index gets its position; a finish chunk without a delta still releases a held-back tag prefix', () => {
+    const normaliser = new StreamNormaliser('reasoning_content');
+    const assembler = new CompletionAssembler();
+    const first = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ delta: { role: 'assistant', content: '<th' }, finish_reason: null }] } as unknown as ChatCompletionChunk;
+    const last = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, finish_reason: 'stop' }] } as unknown as ChatCompletionChunk;
+    for (const c of [first, last]) {
+      normaliser.apply(c);
+      assembler.add(c);
+    }
+    expect(first.choices[0]!.index).toBe(0);
+    expect(normaliser.finish(assembler.result()).choices[0]!.message.content).toBe('<th');
+  });
+});
+

@@ -1,5 +1,8 @@
 import { reasoningOf, type ChatCompletion, type ChatCompletionChunk, type ChunkDelta } from '../../core/types.js';
 import type { ReasoningOutput } from '../../upstream/normalise.js';
+import { splitText } from '../../core/split-text.js';
+
+export { splitText };
 
 /**
  * Replays a stored completion as the SSE stream an upstream would have sent: per choice a role chunk, reasoning
@@ -17,20 +20,6 @@ export interface ReplayOptions {
 }
 
 export const DEFAULT_PIECE_CHARS = 64;
-
-/** Splits text into pieces of about `size` UTF-16 units without cutting a surrogate pair in half. */
-export function splitText(text: string, size: number): string[] {
-  const pieces: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = Math.min(start + size, text.length);
-    const code = text.charCodeAt(end - 1);
-    if (end < text.length && code >= 0xd800 && code <= 0xdbff) end++;
-    pieces.push(text.slice(start, end));
-    start = end;
-  }
-  return pieces;
-}
 
 const sse = (chunk: ChatCompletionChunk): string => `data: ${JSON.stringify(chunk)}\n\n`;
 
@@ -65,7 +54,8 @@ export function replayCompletion(completion: ChatCompletion, opts: ReplayOptions
       for (const piece of splitText(message.content, size)) out += chunk(index, { content: piece });
     }
     (message.tool_calls ?? []).forEach((call, callIndex) => {
-      out += chunk(index, { tool_calls: [{ index: callIndex, id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] });
+      // Fields beyond id/type/function (a provider's own, e.g. Gemini's extra_content) go out on the first delta.
+      out += chunk(index, { tool_calls: [{ ...call, index: callIndex, function: { name: call.function.name, arguments: '' } }] });
       for (const piece of splitText(call.function.arguments, size)) {
         out += chunk(index, { tool_calls: [{ index: callIndex, function: { arguments: piece } }] });
       }

@@ -14,7 +14,7 @@ const USAGE = 'usage: thinkgate calibrate --target-reasoning-share SHARE [--gate
 
 export function run(args: string[], io: CommandIO): Promise<number> {
   return runCommand('calibrate', USAGE, io, async () => {
-    const { values } = parseCommandArgs(args, { ...GATE_OPTIONS, 'target-reasoning-share': { type: 'string' } });
+    const { values } = parseCommandArgs(args, { gate: GATE_OPTIONS.gate, model: GATE_OPTIONS.model, 'target-reasoning-share': { type: 'string' } });
     if (values.help === true) {
       writeLine(io.stdout, USAGE);
       return 0;
@@ -23,7 +23,7 @@ export function run(args: string[], io: CommandIO): Promise<number> {
     if (target === undefined) throw new UsageError('--target-reasoning-share is required');
     const { gate } = gateFromFlags(values, commandConfig(values.config), ['learned', 'heuristic']);
     const scores: number[] = [];
-    forEachJsonLine(await readAll(io.stdin), (json, lineNo) => {
+    forEachJsonLine(await readAll(io.stdin), 'stdin', (json, lineNo) => {
       try {
         scores.push(gate.score(gateInputOf(json)).score);
       } catch (err) {

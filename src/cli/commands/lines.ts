@@ -63,15 +63,8 @@ export interface LabelledLine {
 /** Parses a labelled JSON-lines file; an `InputError` names the file, the line and the field. */
 export function parseLabelledLines(text: string, fileName: string): LabelledLine[] {
   const out: LabelledLine[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const where = `${fileName}:${index + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new InputError(`${where}: not valid JSON`);
-    }
+  forEachJsonLine(text, fileName, (json, lineNo) => {
+    const where = `${fileName}:${lineNo}`;
     let input: GateInput;
     try {
       input = gateInputOf(json);
@@ -86,15 +79,15 @@ export function parseLabelledLines(text: string, fileName: string): LabelledLine
   return out;
 }
 
-/** Reads JSON lines from `text`, calling `each` per non-blank line with its 1-based number. */
-export function forEachJsonLine(text: string, each: (json: unknown, lineNo: number) => void): void {
+/** Calls `each` per non-blank JSON line of `text` with its 1-based number; an `InputError` names `name:line` otherwise. */
+export function forEachJsonLine(text: string, name: string, each: (json: unknown, lineNo: number) => void): void {
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     let json: unknown;
     try {
       json = JSON.parse(line);
     } catch {
-      throw new InputError(`stdin:${index + 1}: not valid JSON`);
+      throw new InputError(`${name}:${index + 1}: not valid JSON`);
     }
     each(json, index + 1);
   });

@@ -50,7 +50,10 @@ async function fetchStats(base: string, key: string | undefined, io: CommandIO):
     }
     return JSON.parse(text) as StatsBody;
   } catch (err) {
-    writeLine(io.stderr, `thinkgate stats: cannot read stats from ${base}: ${err instanceof Error ? err.message : String(err)}`);
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
+    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+    const reason = `${err instanceof Error ? err.message : String(err)}${typeof cause === 'string' ? ` (${cause}: is the gateway running there?)` : ''}`;
+    writeLine(io.stderr, `thinkgate stats: cannot read stats from ${base}: ${reason}`);
     return null;
   }
 }
@@ -75,8 +78,9 @@ const COLUMNS: [string, (t: Totals) => string][] = [
 ];
 
 /** A plain-text table: one row per group, numbers right-aligned, a total row last. */
-export function formatStats(body: StatsBody, scope: Pick<StatsBody, 'totals' | 'byRoute' | 'byModel' | 'byTenant'>, label: string): string {
+export function formatStats(body: StatsBody, scope: Pick<StatsBody, 'totals' | 'byRoute' | 'byModel' | 'byTenant'> & { byApi?: StatsBody['byApi'] }, label: string): string {
   const sections: [string, Record<string, Totals>][] = [['route', scope.byRoute], ['model', scope.byModel], ['tenant', scope.byTenant]];
+  if (scope.byApi !== undefined) sections.push(['api', scope.byApi]);
   let out = `thinkgate stats · ${label} · ${body.scope.fleet ? 'fleet (redis)' : 'this replica'} · tenant ${body.scope.tenant} · since ${body.since}\n`;
   for (const [name, groups] of sections) {
     const rows: string[][] = Object.entries(groups).map(([k, t]) => [k, ...COLUMNS.map(([, f]) => f(t))]);

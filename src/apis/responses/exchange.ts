@@ -1,0 +1,134 @@
+import type { ChatCompletion, ChatCompletionChunk } from '../../core/types.js';
+import type { GatewayError } from '../../errors.js';
+import type { AnswerMeta, Exchange, StreamEncoder } from '../../pipeline/adapter.js';
+import type { ReasoningEffort } from '../../core/conversation.js';
+import { applyParams } from '../../upstream/adapt.js';
+import type { UpstreamClient } from '../../upstream/client.js';
+import type { ReasoningOutput } from '../../upstream/normalise.js';
+import { ResponseEncoder } from './events.js';
+import { answerResponse, replayAnswer } from './replay.js';
+import { newContext, type ResponseContext } from './response.js';
+import type { MappedRequest } from './request.js';
+import { KNOWN_FIELDS, type AnyInputItem, type ResponsesRequest } from './schema.js';
+import { storedInput } from './state.js';
+import type { ResponsesStore } from './store.js';
+import type { ResponseObject } from './types.js';
+
+/**
+ * The Responses adapter's exchange with the pipeline: the canonical request, and the means to answer in the
+ * Responses API's JSON and events. A response the client asked to store (`store`, default true) is written before
+ * the answer (or `response.completed`) goes out, so a follow-up naming it at once finds it.
+ */
+
+export interface ResponsesExchangeInput {
+  request: ResponsesRequest;
+  mapped: MappedRequest;
+  /** The conversation before this request (rebuilt from `previous_response_id`), empty without one. */
+  history: AnyInputItem[];
+  store: ResponsesStore;
+  tenant: string;
+  reasoningOutput: ReasoningOutput;
+  /** Whether any upstream is a chat one (tools may be dropped on the way). */
+  bridged: boolean;
+}
+
+/** Fields of the request that are the gateway's own business, never forwarded to a native upstream. */
+const NOT_FORWARDED: ReadonlySet<string> = new Set(['previous_response_id', 'conversation', 'background', 'prompt', 'store', 'stream', 'model', 'input']);
+
+/** Whether a folded answer carries what a cached canonical answer would lose (see upstream/responses-reader.ts). */
+const carriesExtras = (answer: ChatCompletion): boolean => {
+  const m = answer.choices[0]?.message;
+  return m !== undefined && (m.reasoning_encrypted_content !== undefined || m.responses_items !== undefined);
+};
+
+/**
+ * The conversation as a native upstream receives it with `store: false`: a reasoning item can only be used there
+ * through its `encrypted_content` (one sent by id alone is a 404: nothing was persisted), so those without it are
+ * left out, as history hygiene leaves raw reasoning out of a chat conversation.
+ */
+function nativeInput(items: readonly AnyInputItem[]): AnyInputItem[] {
+  return items.filter((item) => item.type !== 'reasoning' || typeof item.encrypted_content === 'string');
+}
+
+class ResponsesStreamEncoder implements StreamEncoder {
+  readonly encoder: ResponseEncoder;
+
+  constructor(
+    ctx: ResponseContext,
+    private readonly persist: (response: ResponseObject, meta: AnswerMeta) => Promise<void>,
+  ) {
+    this.encoder = new ResponseEncoder(ctx, true);
+  }
+
+  start(meta: AnswerMeta): string {
+    return this.encoder.start(meta.createdAt, meta.upstreamModel);
+  }
+
+  chunk(chunk: ChatCompletionChunk): string {
+    return this.encoder.chunk(chunk);
+  }
+
+  async end(answer: ChatCompletion, meta: AnswerMeta): Promise<string> {
+    const { response, text } = this.encoder.finish(answer.choices[0]?.finish_reason, answer.usage);
+    await this.persist(response, meta);
+    return text + this.encoder.completed(response);
+  }
+
+  fail(error: GatewayError): string {
+    return this.encoder.fail(error.status, error.message);
+  }
+}
+
+export function responsesExchange(input: ResponsesExchangeInput): Exchange & { context: ResponseContext } {
+  const { request, mapped, history, store, tenant } = input;
+  const ctx = newContext(request, mapped.tools, input.reasoningOutput, input.bridged);
+  let lossy = false;
+  let live: ResponsesStreamEncoder | null = null;
+
+  const persist = async (response: ResponseObject, meta: AnswerMeta): Promise<void> => {
+    if (request.store === false) return;
+    await store.put(tenant, ctx.id, { response, history, input: storedInput(request.input, ctx.seed), route: meta.decision.route });
+  };
+
+  const dropped = input.bridged ? mapped.tools.dropped : [];
+  return {
+    api: 'responses',
+    canonical: mapped.canonical,
+    context: ctx,
+    headers: dropped.length > 0 ? { 'x-thinkgate-dropped-tools': dropped.join(', ') } : undefined,
+    droppedTools: dropped.length > 0 ? dropped : undefined,
+    async json(answer: ChatCompletion, meta: AnswerMeta): Promise<ResponseObject> {
+      lossy = carriesExtras(answer);
+      const response = answerResponse(answer, ctx, meta.createdAt, meta.upstreamModel);
+      await persist(response, meta);
+      return response;
+    },
+    stream(): StreamEncoder {
+      live = new ResponsesStreamEncoder(ctx, persist);
+      return live;
+    },
+    replay(answer: ChatCompletion, meta: AnswerMeta): Promise<string> {
+      return replayAnswer(answer, ctx, meta.createdAt, meta.upstreamModel, (response) => persist(response, meta));
+    },
+    cacheable(answer: ChatCompletion): boolean {
+      return !(lossy || live?.encoder.lossy === true || carriesExtras(answer));
+    },
+    nativeBody(client: UpstreamClient, effort: ReasoningEffort | undefined, stream: boolean): Record<string, unknown> {
+      const body: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(request)) {
+        if (KNOWN_FIELDS.has(key) && !NOT_FORWARDED.has(key) && value !== undefined && value !== null) body[key] = value;
+      }
+      body.model = client.model;
+      // The gateway keeps the conversation: the upstream gets all of it and keeps nothing, so a follow-up routed to
+      // the other tier loses nothing.
+      body.input = nativeInput(history.length === 0 ? request.input : [...history, ...request.input]);
+      body.store = false;
+      if (stream) body.stream = true;
+      const { effort: _clientEffort, ...reasoning } = request.reasoning ?? {};
+      if (effort !== undefined && client.config.acceptsReasoningEffort) body.reasoning = { ...reasoning, effort };
+      else if (Object.keys(reasoning).length > 0) body.reasoning = reasoning;
+      else delete body.reasoning;
+      return applyParams(body, client.config.params);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config/schema.js';
+import { GatewayError } from '../../errors.js';
+import { estimateUsage } from '../../savings/tokens.js';
+import type { Exchange } from '../../pipeline/adapter.js';
+import { responsesExchange } from './exchange.js';
+import { toCanonical, type MappedRequest } from './request.js';
+import type { AnyInputItem, ResponsesRequest } from './schema.js';
+import type { ResponseContext } from './response.js';
+import { conversationOf, loadResponse } from './state.js';
+import { MemoryResponsesStore, RedisResponsesStore, type ResponsesStore } from './store.js';
+import { validateResponsesRequest } from './validate.js';
+
+/**
+ * The Responses API's endpoints as plain functions over the store (the route file only binds them to paths):
+ * preparing a `POST /v1/responses` for the pipeline, and the stored-response endpoints.
+ */
+
+/** The store `buildApp` keeps for stored responses: Redis when the cache's store is Redis, else memory. */
+export async function createResponsesStore(config: Config, log: FastifyBaseLogger): Promise<ResponsesStore> {
+  const kind = config.cache.store ?? (config.redis.url !== undefined ? 'redis' : 'memory');
+  if (kind === 'redis' && config.redis.url !== undefined) {
+    const store = new RedisResponsesStore({
+      url: config.redis.url,
+      keyPrefix: `${config.redis.keyPrefix}responses:`,
+      ttlSeconds: config.responses.ttlSeconds,
+      commandTimeoutMs: Math.max(config.cache.redisTimeoutMs, 1_000),
+      log,
+    });
+    if (!(await store.waitReady(1_000))) log.warn('responses: redis not reachable at startup; stored responses are unavailable until it is');
+    return store;
+  }
+  return new MemoryResponsesStore(config.responses.maxBytes, config.responses.ttlSeconds);
+}
+
+export interface PrepareOptions {
+  store: ResponsesStore;
+  tenant: string;
+  config: Config;
+  /** Whether any upstream speaks Chat Completions (Responses requests to it are bridged). */
+  bridged: boolean;
+  log: FastifyBaseLogger;
+}
+
+/** A request validated and mapped, with its conversation rebuilt: what the prepared-request memo may remember. */
+export interface PreparedResponse {
+  request: ResponsesRequest;
+  mapped: MappedRequest;
+  history: AnyInputItem[];
+}
+
+/** Validates a `POST /v1/responses` body and rebuilds its conversation (`previous_response_id`). */
+export async function prepareResponse(body: unknown, opts: PrepareOptions): Promise<PreparedResponse> {
+  const request = validateResponsesRequest(body);
+  if (request.unknownFields.length > 0) opts.log.debug({ fields: request.unknownFields }, 'responses: unknown request fields ignored');
+  let history: AnyInputItem[] = [];
+  const previous = request.previous_response_id;
+  if (typeof previous === 'string') history = conversationOf(await loadResponse(opts.store, opts.tenant, previous, 'previous_response_id'));
+  const mapped = toCanonical(request, history);
+  if (mapped.canonical.messages.length === 0) {
+    throw new GatewayError(400, "Invalid value for 'input': there is no message to answer.", { param: 'input', code: 'invalid_value' });
+  }
+  if (mapped.skippedItems.length > 0 && opts.bridged) opts.log.debug({ items: mapped.skippedItems }, 'responses: input items a chat upstream cannot take left out');
+  return { request, mapped, history };
+}
+
+/** A prepared request's exchange with the pipeline: new per request (its response id, its stream state). */
+export const exchangeFor = (prepared: PreparedResponse, opts: PrepareOptions): Exchange & { context: ResponseContext } =>
+  responsesExchange({ ...prepared, store: opts.store, tenant: opts.tenant, reasoningOutput: opts.config.reasoning.output, bridged: opts.bridged });
+
+/**
+ * Whether the prepared request may be remembered by its bytes: not when it continues a stored response (the
+ * conversation it stands for is the store's, which a DELETE can take away).
+ */
+export const memoizable = (prepared: PreparedResponse): boolean => typeof prepared.request.previous_response_id !== 'string';
+
+/** `POST /v1/responses/input_tokens`: the request's input counted with the gateway's tokenizer (an estimate). */
+export async function countInputTokens(body: unknown, opts: PrepareOptions): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {
+  const request = validateResponsesRequest(body);
+  let history: AnyInputItem[] = [];
+  if (typeof request.previous_response_id === 'string') {
+    history = conversationOf(await loadResponse(opts.store, opts.tenant, request.previous_response_id, 'previous_response_id'));
+  }
+  const { canonical } = toCanonical(request, history);
+  const usage = await estimateUsage(canonical.messages, { id: '', object: 'chat.completion', created: 0, model: '', choices: [] });
+  return { object: 'response.input_tokens', input_tokens: usage.prompt_tokens };
+}
