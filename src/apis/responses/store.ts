@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { waitForRedis } from '../../cache/redis-store.js';
+import { failFastRedisOptions, waitForRedis } from '../../cache/redis-store.js';
 import type { Tier } from '../../config/schema.js';
 import type { AnyInputItem } from './schema.js';
 import type { ResponseObject } from './types.js';
@@ -109,14 +109,7 @@ export class RedisResponsesStore implements ResponsesStore {
   private readonly redis: Redis;
 
   constructor(private readonly opts: RedisResponsesStoreOptions) {
-    this.redis = new Redis(opts.url, {
-      // Fail fast: a request must not wait for a reconnect.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs,
-      connectTimeout: 2_000,
-      retryStrategy: (times) => Math.min(100 * times, 2_000),
-    });
+    this.redis = new Redis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
     this.redis.on('error', (err: Error) => opts.log.debug({ err: err.message }, 'responses store: redis error'));
   }
 
