@@ -55,5 +55,7 @@ STOPSIGNAL SIGTERM
 # hyphenated options; start-up takes well under one interval anyway.)
 HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# V8 flags as everywhere the gateway starts (src/cli/v8-flags.ts): on the command line, not in NODE_OPTIONS,
+# so a deployment that sets its own NODE_OPTIONS (deploy/k8s sets the old-space size) keeps them.
+ENTRYPOINT ["node", "--min-semi-space-size=8", "--max-semi-space-size=32", "dist/cli/main.js"]
 CMD ["serve"]

@@ -3,20 +3,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, UPSTREAM_KEY, WORK_DIR } from './lib/fleet.js';
+import { logFileOf, ROOT, startAppConstant, startBareFastify, startMinimalProxy, startPortkey, startThinkgate, startUpstream, UPSTREAM_KEY, WORK_DIR } from './lib/fleet.js';
 import { pinMeasuredServers, type ServerProcess } from './lib/processes.js';
 import { measureCache, type CacheResult } from './scenarios/cache.js';
 import { measurePaired } from './scenarios/paired.js';
+import { GATEWAY_V8_FLAGS } from '../src/cli/v8-flags.js';
 import type { Target } from './lib/load.js';
 import { measureGate, type GateResult } from './scenarios/gate.js';
 import { measureResponses } from './scenarios/responses.js';
 import { measureMemory, type MemoryResult } from './scenarios/memory.js';
 import { measureLatency, measureThroughput, type ProxySettings } from './scenarios/proxy.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY, targetFor, type Contender } from './scenarios/requests.js';
+import { measureGcSpread } from './scenarios/gc.js';
 import { renderSummary, updateDocs, type BenchResults } from './lib/report.js';
 
 /**
- * `npm run bench [-- --quick] [--only proxy,stream,cache,responses,gate,memory] [--baseline NAME=DIST_DIR ...]`
+ * `npm run bench [-- --quick] [--only proxy,stream,cache,responses,gate,memory,gc] [--baseline NAME=DIST_DIR ...]`
  * Every process separate (fake upstream, thinkgate from dist/, peer gateway, bare fastify); load from this process.
  * Contenders are interleaved round by round and medians reported; results go to bench/results/<date>.json and
  * the summary table in docs/benchmarks.md. `--baseline` adds thinkgate built from another dist/ (before/after).
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     streams: { type: 'string', default: '1000' },
     only: { type: 'string', default: 'proxy,stream,cache,responses,gate,memory' },
+    /** Runs of the `gc` scenario (fresh gateways loaded alone, each run's GC mode from --trace-gc-nvp). */
+    'gc-runs': { type: 'string', default: '5' },
     /** `NAME=DIST_DIR` (repeatable): other thinkgate builds measured alongside, e.g. the commit before a change. */
     baseline: { type: 'string', multiple: true, default: [] },
     'no-portkey': { type: 'boolean', default: false },
@@ -71,7 +75,9 @@ const started = async (p: Promise<ServerProcess>): Promise<ServerProcess> => {
 
 async function main(): Promise<BenchResults> {
   const upstream = await started(startUpstream());
-  const thinkgate = await started(startThinkgate({ reasoningUrl: upstream.url, directUrl: upstream.url }));
+  // With V8's GC trace in its log: every throughput round of thinkgate knows its GC mode (bytes promoted per request).
+  const thinkgate = await started(startThinkgate({ reasoningUrl: upstream.url, directUrl: upstream.url, traceGc: true }));
+  const gcLog = logFileOf('thinkgate');
   const baselines: [string, ServerProcess][] = [];
   for (const spec of values.baseline) {
     const [name, dist] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : ['baseline', spec];
@@ -85,7 +91,10 @@ async function main(): Promise<BenchResults> {
   const minimal = only.has('proxy') ? await started(startMinimalProxy(upstream.url)) : null;
   const targetsFor = (body: string): Record<string, ReturnType<typeof targetFor>> =>
     Object.fromEntries(
-      Object.entries(procs).map(([name, p]) => [name, { ...targetFor(name.startsWith('thinkgate') ? 'thinkgate' : (name as Contender), p.url, upstream.url, body), pid: p.pid }]),
+      Object.entries(procs).map(([name, p]) => [
+        name,
+        { ...targetFor(name.startsWith('thinkgate') ? 'thinkgate' : (name as Contender), p.url, upstream.url, body), pid: p.pid, ...(name === 'thinkgate' ? { gcLog } : {}) },
+      ]),
     );
 
   const results: BenchResults = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), machine, settings, scenarios: {} };
@@ -125,21 +134,35 @@ async function main(): Promise<BenchResults> {
     );
     results.scenarios.cache = r;
     if (r.present) {
-      log('paired: cache hit vs the same app answering a constant, loaded together');
-      const pairs: [string, Target, string, Target][] = [['thinkgate-constant', constantTarget, 'thinkgate-cache', cacheTarget]];
+      log('paired: cache hit vs bare fastify and vs the same app answering a constant, loaded together');
+      const pairs: [string, Target, string, Target][] = [
+        ['bare-fastify', cacheable(bare), 'thinkgate-cache', { ...cacheTarget, gcLog }],
+        ['thinkgate-constant', constantTarget, 'thinkgate-cache', { ...cacheTarget, gcLog }],
+      ];
       for (const [name, target] of baselineHits) pairs.push([name, target, 'thinkgate-cache', cacheTarget]);
       (results.scenarios.paired ??= []).push(...(await measurePaired(pairs, settings)));
     }
   }
   if (only.has('responses')) {
     log('Responses API vs chat: paired CPU per request, streaming time to first byte');
-    const second = await started(startThinkgate({ name: 'thinkgate-responses', reasoningUrl: upstream.url, directUrl: upstream.url }));
+    const second = await started(startThinkgate({ name: 'thinkgate-responses', reasoningUrl: upstream.url, directUrl: upstream.url, traceGc: true }));
     results.scenarios.responses = await measureResponses(thinkgate, second, upstream, UPSTREAM_KEY, settings);
   }
   if (only.has('gate')) {
     log('gate scoring');
     const g: GateResult = await measureGate(settings.rounds + 2);
     results.scenarios.gate = g;
+  }
+  if (only.has('gc')) {
+    const runs = Number(values['gc-runs']);
+    log(`GC spread: ${runs} fresh gateways loaded alone at ${settings.connections} connections, GC mode from --trace-gc-nvp`);
+    results.scenarios.gc = await measureGcSpread(upstream, (tg) => targetFor('thinkgate', tg.url, upstream.url, CHAT_BODY), {
+      runs,
+      connections: settings.connections,
+      durationS: settings.durationS,
+      nodeArgs: [...GATEWAY_V8_FLAGS],
+      log: (run, i) => log(`  run ${i + 1}: ${run.cpuUsPerReq} µs/req, ${run.promotedBytesPerReq} B promoted/req (${run.mode})`),
+    });
   }
   if (only.has('memory')) {
     log(`RSS: idle, 256 connections, ${values.streams} open streams`);
@@ -155,7 +178,9 @@ try {
   const day = results.date.slice(0, 10);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, values.label ? `${day}-${values.label}.json` : `${day}.json`);
+  // Every run keeps its own file: the start time (UTC) in the name, so a later run the same day never replaces it.
+  const stamp = `${day}T${results.date.slice(11, 19).replace(/:/g, '')}Z`;
+  const file = join(dir, values.label ? `${stamp}-${values.label}.json` : `${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const summary = renderSummary(results);
   process.stdout.write(`${summary}\n`);

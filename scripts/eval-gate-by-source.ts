@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs, stringFlag } from '../src/cli/commands/io.js';
-import { DEFAULT_TRAINING_DATA } from '../src/cli/commands/train.js';
+import { parseArgs } from 'node:util';
 import { heldOutFramedRows, metricsReport, parseLabelledJsonl, scoreRows, sourcesOf, type ScoredRow } from '../src/gate/evaluation.js';
 import { createHeuristicGate } from '../src/gate/heuristic.js';
 import { createLearnedGate, modelFromFile } from '../src/gate/learned.js';
@@ -17,9 +16,11 @@ import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, train
 
 const THRESHOLD = 0.5;
 const FRAME_SEED = 7;
-const parsed = parseArgs(process.argv.slice(2), ['by-source']);
-const dataPath = resolve(parsed.positional[0] ?? DEFAULT_TRAINING_DATA);
-const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...(JSON.parse(stringFlag(parsed, 'options') ?? '{}') as Partial<TrainOptions>) };
+/** The maintainers' training data: outside the repository (the shipped weights name it in their provenance). */
+const DEFAULT_TRAINING_DATA = '../shared/gate-data/dev.jsonl';
+const parsed = parseArgs({ args: process.argv.slice(2), options: { 'by-source': { type: 'boolean' }, options: { type: 'string' } }, allowPositionals: true, strict: true });
+const dataPath = resolve(parsed.positionals[0] ?? DEFAULT_TRAINING_DATA);
+const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...(JSON.parse(parsed.values.options ?? '{}') as Partial<TrainOptions>) };
 const rows = parseLabelledJsonl(readFileSync(dataPath, 'utf8')).filter((r) => isPermissiveLicense(r.license));
 
 const learned: ScoredRow[] = [];
@@ -57,7 +58,7 @@ for (const [name, scored, framed] of gates) {
     console.log(`| ${name} | ${slice} | ${cells(metrics)} | ${pct(kept)} |`);
   }
 }
-if (parsed.flags.has('by-source')) {
+if (parsed.values['by-source'] === true) {
   console.log('\n| source | ' + gates.map(([name]) => `${name} recall / kept`).join(' | ') + ' |');
   console.log('|---|' + gates.map(() => '---').join('|') + '|');
   for (const source of sourcesOf(rows)) {

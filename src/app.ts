@@ -1,25 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
-import { upstreamMode, type Config, type Tier } from './config/schema.js';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { upstreamMode, type Config, type Tier, type UpstreamConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
 import { toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
-import { authenticate, KeyRing } from './http/auth.js';
+import { authenticator, KeyRing } from './http/auth.js';
 import { createLogger } from './http/logger.js';
 import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
-import { requestLogObserver } from './http/request-log.js';
-import { clientErrorHandler, installLoadShedding } from './http/limits.js';
+import { edgeRequestLog, requestLogObserver } from './http/request-log.js';
+import { clientErrorHandler, drainRequestBody, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
+import { installRequestHooks } from './http/request-hooks.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { responsesRoute } from './routes/responses.js';
 import { healthRoutes } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
-import { passthroughRoute } from './routes/passthrough.js';
+import { PASSTHROUGH_HEADER, passthroughRoute } from './routes/passthrough.js';
 import { routeRoute } from './routes/route.js';
 import { statsRoute } from './routes/stats.js';
-import { metricsRoute, trackInFlight } from './routes/metrics.js';
+import { metricsRoute } from './routes/metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings, reasoningSpendObserver } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -40,6 +41,8 @@ export interface BuildOptions {
   gate?: Gate;
   /** Extra plugins registered in the `/v1` scope, behind its auth and load shedding (embedding, benchmarks). */
   v1Plugins?: FastifyPluginAsync<{ ctx: GatewayContext }>[];
+  /** Wall clock (ms) of the savings ledger's time buckets; tests replay a known history with it. */
+  clock?: () => number;
 }
 
 /** Paths (pino redact syntax) that may hold secrets; they never reach a log line. */
@@ -92,18 +95,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   } else {
     upstreamConfigs = { reasoning: config.upstreams.reasoning!, direct: config.upstreams.direct! };
   }
+  // Each upstream's tag pairs resolved once: its own list, else the gateway's (read by normalising and history hygiene).
+  const withTags = (u: UpstreamConfig): UpstreamConfig => ({ ...u, thinkTags: u.thinkTags ?? config.reasoning.thinkTags });
   const upstreams: Record<Tier, UpstreamClient> = {
-    reasoning: new UpstreamClient('reasoning', upstreamConfigs.reasoning),
-    direct: new UpstreamClient('direct', upstreamConfigs.direct),
+    reasoning: new UpstreamClient('reasoning', withTags(upstreamConfigs.reasoning)),
+    direct: new UpstreamClient('direct', withTags(upstreamConfigs.direct)),
   };
   app.addHook('onClose', async () => {
     await Promise.all([upstreams.reasoning.close(), upstreams.direct.close()]);
   });
 
   // ---- savings accounting (ledger, metrics): created here, closed with the app ----
-  const savings = createSavings(config, upstreams.reasoning.model, app.log);
+  const savings = createSavings(config, upstreams.reasoning.model, app.log, opts.clock);
   app.addHook('onClose', () => savings.close());
-  trackInFlight(app, savings.metrics.inFlight);
   savings.metrics.watchBreakers(upstreams);
   // ---- end savings accounting ----
 
@@ -134,28 +138,36 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     const { status, body, headers } = toOpenAIError(err);
     // errorForLog: an upstream's error text may quote the prompt; it never reaches the log (issue 6).
     if (status >= 500) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
-    return reply.code(status).headers(headers).send(body);
+    const send = (): FastifyReply => reply.code(status).headers(headers).send(body);
+    // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
+    // The connection closes after it: what is left of an unread body cannot be told from a next request.
+    if (status === 413) {
+      reply.header('connection', 'close');
+      return drainRequestBody(request.raw, config.server.oversizedBodyDrain).then(send);
+    }
+    return send();
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
       error: { message: `Unknown request URL: ${request.method} ${request.url.split('?')[0]}`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
     }),
   );
-  // perf: a callback hook, not an async one (a promise and a microtask hop per request); on the way in, not in
-  // onSend: with no onSend hook fastify skips its onSend hook chain for every reply. Error replies keep it too.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-
-  await installSecurityHeaders(app, config);
+  // Request id, fixed security headers and the in-flight gauge: one callback hook for every request.
+  installRequestHooks(app, config, savings.metrics.inFlight);
+  installSecurityHeaders(app, config);
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoute, { ctx });
   await app.register(dashboardRoutes, { ctx });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authenticate(ctx.keys));
-      await installLoadShedding(v1, config);
+      // The key check and the in-flight bounds: one onRequest hook (the key check first).
+      await installLoadShedding(v1, config, authenticator(ctx.keys));
+      // One log line for each /v1 request that has no request record (refused, forwarded, models, stats); routed
+      // requests set x-thinkgate-route once decided, and their line comes from the record, with cost and savings.
+      v1.addHook(
+        'onResponse',
+        edgeRequestLog(app.log, { recordedHeader: 'x-thinkgate-route', forwardedHeader: PASSTHROUGH_HEADER, onRejected: (tenant) => savings.ledger.recordRejected(tenant) }),
+      );
       await v1.register(chatCompletionsRoute, { ctx });
       await v1.register(responsesRoute, { ctx });
       await v1.register(routeRoute, { ctx });

@@ -36,7 +36,9 @@ describe('thinkgate CLI (compiled)', () => {
       JSON.stringify({ id: 'c', prompt: '你好' }),
     ].join('\n');
     const r = await runCli(['score'], { input });
-    expect(r.code).toBe(0);
+    // A line that could not be scored makes the run's exit code 2 (bad input), after every line has its answer.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('1 line(s) could not be scored');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.id)).toEqual(['a', 'b', null, 'c']);
     for (const l of [lines[0], lines[1], lines[3]]) {
@@ -59,6 +61,23 @@ describe('thinkgate CLI (compiled)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('PORT: expected a number');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['score', 'score', Array.from({ length: 50_000 }, (_, i) => JSON.stringify({ id: i, prompt: `question ${i}` })).join('\n')],
+    ['eval', 'eval test/gate/fresh-eval.jsonl', ''],
+  ])('%s: a reader that closes the pipe early (| head -1) ends it quietly', async (_name, command, input) => {
+    const child = spawn(process.execPath, [CLI, ...command.split(' ')], { env: { PATH: process.env.PATH ?? '' }, stdio: 'pipe' });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on('error', () => {}); // the child may exit before taking all of stdin
+    child.stdin.end(input);
+    // Like `head -1`: read the first chunk, then close the read end of the pipe.
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(0);
   });
 
   it('unknown command → usage and exit 2', async () => {
@@ -99,6 +118,8 @@ describe('thinkgate serve: demo mode and graceful shutdown', () => {
     const s = await startServe({});
     try {
       expect(s.stderr()).toContain('DEMO MODE');
+      // No client keys: the banner says every client is one tenant that shares cached answers.
+      expect(s.stderr()).toMatch(/every\s+client is the one tenant "anonymous": cached answers, stored responses/);
       expect(await readJson((await fetch(`${s.url}/healthz`)))).toEqual({ status: 'ok', mode: 'demo' });
       const res = await fetch(`${s.url}/v1/chat/completions`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
@@ -115,13 +136,15 @@ describe('thinkgate serve: demo mode and graceful shutdown', () => {
   it('SIGTERM lets an in-flight stream finish, then exits 0', async () => {
     fakeD.scenario = () => ({ kind: 'answer', answer: { content: 'a fairly long streamed answer', chunkSize: 2 }, chunkDelayMs: 25 });
     const s = await startServe({
+      THINKGATE_API_KEYS: 'sk-a,sk-b',
       THINKGATE_REASONING_BASE_URL: fakeR.url, THINKGATE_REASONING_MODEL: 'r',
       THINKGATE_DIRECT_BASE_URL: fakeD.url, THINKGATE_DIRECT_MODEL: 'd',
     });
     const res = await fetch(`${s.url}/v1/chat/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-a' },
       body: JSON.stringify({ model: 'thinkgate-direct', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
     });
+    expect(s.stderr()).not.toContain('the one tenant');
     const closed = once(s.child, 'close');
     s.child.kill('SIGTERM');
     const text = await res.text();

@@ -109,4 +109,17 @@ describe('configuration', () => {
     expect(problemsOf(() => loadConfig({ env: { PORT: 'eighty' } }))).toEqual(['PORT: expected a number, got "eighty"']);
     expect(problemsOf(() => loadConfig({ path: file('y.yaml', 'server: [1, 2'), env: {} }))[0]).toMatch(/not valid YAML/);
   });
+
+  it('reports an unset ${VAR} once, with the config keys that use it', () => {
+    const problems = problemsOf(() => loadConfig({ path: 'config/thinkgate.example.yaml', env: {} }));
+    expect(problems).toEqual(['${DEEPSEEK_API_KEY}: environment variable is not set (used by upstreams.reasoning.apiKey, upstreams.direct.apiKey)']);
+  });
+
+  it('names the environment variable that sets a missing required value', () => {
+    const env = { THINKGATE_REASONING_BASE_URL: 'http://r/v1', THINKGATE_DIRECT_BASE_URL: 'http://d/v1', THINKGATE_DIRECT_MODEL: 'd' };
+    expect(problemsOf(() => loadConfig({ env }))).toEqual(['upstreams.reasoning.model: required: set THINKGATE_REASONING_MODEL or write it in the config file']);
+    expect(problemsOf(() => loadConfig({ env: { ...env, THINKGATE_REASONING_MODEL: 'r', THINKGATE_GATE_THRESHOLD: '3' } }))).toEqual([
+      expect.stringMatching(/^gate\.threshold: .*\(from THINKGATE_GATE_THRESHOLD or the config file\)$/),
+    ]);
+  });
 });

@@ -27,9 +27,9 @@ describe('errors in the OpenAI shape', () => {
   it.each([
     ['{}', 'messages'],
     ['{"messages": []}', 'messages'],
-    ['{"messages": [{"role": "wizard", "content": "x"}]}', 'messages.0.role'],
-    ['{"messages": [{"role": "user", "content": ""}]}', 'messages.0.content'],
-    ['{"messages": [{"role": "user", "content": 42}]}', 'messages.0.content'],
+    ['{"messages": [{"role": "wizard", "content": "x"}]}', 'messages[0].role'],
+    ['{"messages": [{"role": "user", "content": []}]}', 'messages[0].content'],
+    ['{"messages": [{"role": "user", "content": 42}]}', 'messages[0].content'],
     ['{"messages": [{"role": "user", "content": "x"}], "stream": "yes"}', 'stream'],
     ['{"messages": [{"role": "user", "content": "x"}], "temperature": 9}', 'temperature'],
     ['[1,2]', null],
@@ -41,6 +41,24 @@ describe('errors in the OpenAI shape', () => {
     expectErrorShape(json);
     expect(json.error?.param).toBe(param);
     expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
+  });
+
+  it('an empty system prompt (opencode sends one when it has none) and empty turns are served, as OpenAI serves them', async () => {
+    const res = await gw.client().chat.completions.create({
+      model: 'thinkgate-direct',
+      messages: [{ role: 'system', content: '' }, { role: 'user', content: 'hi' }, { role: 'assistant', content: '' }, { role: 'user', content: '' }],
+    });
+    expect(res.choices[0]?.message.content).toContain('echo:');
+    expect((gw.direct.chatRequests().at(-1)?.body as { messages: unknown[] }).messages[0]).toEqual({ role: 'system', content: '' });
+  });
+
+  it('a wrong type is named as one, through the SDK', async () => {
+    const err = await gw.client().chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' as unknown as number }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const e = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(e.code).toBe('invalid_type');
+    expect(e.param).toBe('temperature');
+    expect(e.message).toContain("Invalid type for 'temperature': expected a decimal, but got a string instead.");
   });
 
   it('prototype-pollution keys → 400', async () => {

@@ -9,6 +9,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    /** Stop after this many requests (instead of `duration`). */
+    amount?: number;
   }
   interface Histogram {
     average: number;
@@ -25,6 +27,8 @@ declare module 'autocannon' {
     errors: number;
     timeouts: number;
     non2xx: number;
+    /** Responses by status code. */
+    statusCodeStats?: Record<string, { count: number }>;
   }
   /** The running job: a promise of the result that also emits an event per response. */
   interface Instance extends Promise<Result> {

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GATEWAY_V8_FLAGS } from '../../src/cli/v8-flags.js';
 import { startOnPort, startPortPrinter, type ServerProcess } from './processes.js';
 
 /** Starting the processes under test: each its own node process, built JS only (no tsx in measured servers). */
@@ -26,8 +27,14 @@ export interface ThinkgateOptions {
   reasoningUrl: string;
   directUrl: string;
   reasoningConnections?: number;
+  /** node's flags; default: the V8 flags the gateway is started with everywhere (src/cli/v8-flags.ts). */
   nodeArgs?: string[];
+  /** Adds `--trace-gc-nvp`: V8's line per collection goes to the log file (`logFileOf(name)`), for GC modes. */
+  traceGc?: boolean;
 }
+
+/** The stdout file of a server started by `startOnPort` (pino lines, and V8's GC trace when asked for). */
+export const logFileOf = (name: string): string => join(WORK_DIR, `${name}.log`);
 
 /** The YAML thinkgate runs with in the bench: log level info (to a file), both tiers on the bench upstreams. */
 function writeThinkgateConfig(name: string, o: ThinkgateOptions): string {
@@ -49,8 +56,8 @@ export function startThinkgate(o: ThinkgateOptions): Promise<ServerProcess> {
   return startOnPort(name, () => [join(dist, 'cli', 'main.js'), 'serve', '--config', configFile], {
     env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
     readyPath: '/healthz',
-    logFile: join(WORK_DIR, `${name}.log`),
-    nodeArgs: o.nodeArgs ?? [],
+    logFile: logFileOf(name),
+    nodeArgs: [...(o.nodeArgs ?? GATEWAY_V8_FLAGS), ...(o.traceGc === true ? ['--trace-gc-nvp'] : [])],
   });
 }
 
@@ -62,8 +69,8 @@ export function startAppConstant(o: ThinkgateOptions): Promise<ServerProcess> {
   return startOnPort(name, () => [join(BENCH_DIST, 'app-constant.js'), '--dist', dist, '--config', configFile], {
     env: (port) => ({ HOST: '127.0.0.1', PORT: String(port) }),
     readyPath: '/healthz',
-    logFile: join(WORK_DIR, `${name}.log`),
-    nodeArgs: o.nodeArgs ?? [],
+    logFile: logFileOf(name),
+    nodeArgs: [...(o.nodeArgs ?? GATEWAY_V8_FLAGS), ...(o.traceGc === true ? ['--trace-gc-nvp'] : [])],
   });
 }
 

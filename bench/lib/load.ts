@@ -1,5 +1,7 @@
 import autocannon from 'autocannon';
+import { readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { parseGcTrace, PROMOTING_BYTES_PER_REQ } from './gc-trace.js';
 import { cpuSeconds } from './processes.js';
 
 /** Load generation, in the harness process: autocannon for throughput, a timing client for latency and streams. */
@@ -10,6 +12,8 @@ export interface Target {
   pid?: number;
   headers: Record<string, string>;
   body: string;
+  /** The server's stdout file when it runs with `--trace-gc-nvp`: each run's GC mode is read from it. */
+  gcLog?: string;
 }
 
 export interface ThroughputSample {
@@ -20,6 +24,10 @@ export interface ThroughputSample {
   non2xx: number;
   /** CPU time (user + system) the target process spent per answered request, in µs. */
   cpuUsPerReq: number;
+  /** Bytes V8 promoted to the old generation per request during the run (NaN without `gcLog`). */
+  promotedBytesPerReq: number;
+  /** GC pause per request, µs (NaN without `gcLog`). */
+  gcUsPerReq: number;
 }
 
 /** Latencies of one run, in ms, kept whole (a few hundred thousand numbers at most) and sorted once. */
@@ -49,6 +57,7 @@ class LatencyRecorder {
  */
 export async function throughput(t: Target, connections: number, durationS: number): Promise<ThroughputSample> {
   const cpuBefore = t.pid === undefined ? NaN : cpuSeconds(t.pid);
+  const gcFrom = t.gcLog === undefined ? 0 : statSync(t.gcLog).size;
   const latencies = new LatencyRecorder();
   const run = autocannon({
     url: t.url,
@@ -67,8 +76,18 @@ export async function throughput(t: Target, connections: number, durationS: numb
   const cpuUsPerReq = r.requests.total > 0 ? Math.round((cpu * 1e6) / r.requests.total) : NaN;
   const [p50, p99] = latencies.percentiles(50, 99);
   const ms = (v: number | undefined): number => Math.round((v ?? NaN) * 100) / 100;
-  return { rps: r.requests.average, p50Ms: ms(p50), p99Ms: ms(p99), errors: r.errors + r.timeouts, non2xx: r.non2xx, cpuUsPerReq };
+  let promotedBytesPerReq = NaN;
+  let gcUsPerReq = NaN;
+  if (t.gcLog !== undefined && r.requests.total > 0) {
+    const gc = parseGcTrace(readFileSync(t.gcLog, 'utf8').slice(gcFrom));
+    promotedBytesPerReq = Math.round(gc.promoted / r.requests.total);
+    gcUsPerReq = Math.round((gc.pauseMs * 10_000) / r.requests.total) / 10;
+  }
+  return { rps: r.requests.average, p50Ms: ms(p50), p99Ms: ms(p99), errors: r.errors + r.timeouts, non2xx: r.non2xx, cpuUsPerReq, promotedBytesPerReq, gcUsPerReq };
 }
+
+/** A run whose server promoted this much per request ran with V8's young generation in its promoting mode. */
+export const gcPromoting = (s: ThroughputSample): boolean => s.promotedBytesPerReq > PROMOTING_BYTES_PER_REQ;
 
 export interface TimedResponse {
   status: number;

@@ -1,4 +1,4 @@
-import { throughput, type Target } from '../lib/load.js';
+import { gcPromoting, throughput, type Target } from '../lib/load.js';
 import { median } from '../lib/load.js';
 import type { ProxySettings } from './proxy.js';
 
@@ -15,6 +15,14 @@ export interface PairedResult {
   /** CPU µs per request of b ÷ a, per round. */
   cpuRatios: number[];
   medianCpuRatio: number;
+  /**
+   * Per round: a side traced with `--trace-gc-nvp` ran with its young generation in the promoting mode (see
+   * scenarios/gc.ts), which moves its CPU per request by up to ~40 %: such a round measures the GC mode, not the path.
+   */
+  gcDisturbed?: boolean[];
+  /** Bytes promoted per request, per round, of each traced side (NaN: not traced). */
+  a_promotedBytesPerReq?: number[];
+  b_promotedBytesPerReq?: number[];
   /** Medians of each side's CPU µs per request and req/s. */
   a_cpuUsPerReq: number;
   b_cpuUsPerReq: number;
@@ -38,6 +46,9 @@ export async function measurePaired(pairs: [string, Target, string, Target][], s
       b: bName,
       cpuRatios,
       medianCpuRatio: median(cpuRatios),
+      gcDisturbed: rounds.map((r) => gcPromoting(r.a) || gcPromoting(r.b)),
+      a_promotedBytesPerReq: rounds.map((r) => r.a.promotedBytesPerReq),
+      b_promotedBytesPerReq: rounds.map((r) => r.b.promotedBytesPerReq),
       a_cpuUsPerReq: median(rounds.map((r) => r.a.cpuUsPerReq)),
       b_cpuUsPerReq: median(rounds.map((r) => r.b.cpuUsPerReq)),
       a_rps: Math.round(median(rounds.map((r) => r.a.rps))),

@@ -14,8 +14,8 @@ export const CACHEABLE_BODY = JSON.stringify({ model: 'auto', messages, temperat
 
 export type Contender = 'direct' | 'thinkgate' | 'portkey' | 'minimal-proxy';
 
-export function targetFor(kind: Contender, baseUrl: string, upstreamUrl: string, body: string): Target {
-  const url = `${baseUrl}/v1/chat/completions`;
+export function targetFor(kind: Contender, baseUrl: string, upstreamUrl: string, body: string, path = '/v1/chat/completions'): Target {
+  const url = `${baseUrl}${path}`;
   switch (kind) {
     case 'direct':
       return { url, body, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } };

@@ -1,3 +1,4 @@
+import { logFileOf } from '../lib/fleet.js';
 import type { Target } from '../lib/load.js';
 import type { ServerProcess } from '../lib/processes.js';
 import { measurePaired, type PairedResult } from './paired.js';
@@ -25,8 +26,9 @@ export interface ResponsesResult {
 
 export async function measureResponses(chat: ServerProcess, responses: ServerProcess, upstream: ServerProcess, upstreamKey: string, s: ProxySettings): Promise<ResponsesResult> {
   const noStore = { 'cache-control': 'no-store' };
-  const chatTarget: Target = { url: `${chat.url}/v1/chat/completions`, body: CHAT_BODY, headers: noStore, pid: chat.pid };
-  const responsesTarget: Target = { url: `${responses.url}/v1/responses`, body: RESPONSES_BODY, headers: noStore, pid: responses.pid };
+  // gcLog: each round knows both processes' GC mode when they run with `--trace-gc-nvp` (fleet's `traceGc`).
+  const chatTarget: Target = { url: `${chat.url}/v1/chat/completions`, body: CHAT_BODY, headers: noStore, pid: chat.pid, gcLog: logFileOf(chat.name) };
+  const responsesTarget: Target = { url: `${responses.url}/v1/responses`, body: RESPONSES_BODY, headers: noStore, pid: responses.pid, gcLog: logFileOf(responses.name) };
   const [paired] = await measurePaired([['thinkgate-chat', chatTarget, 'thinkgate-responses', responsesTarget]], s);
   const streaming = await measureLatency(
     {

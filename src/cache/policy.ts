@@ -7,17 +7,19 @@ import type { CacheConfig } from '../config/schema.js';
  * `status` is what the client sees in `x-thinkgate-cache` when nothing is found.
  */
 export interface CachePolicy {
-  read: boolean;
-  write: boolean;
+  readonly read: boolean;
+  readonly write: boolean;
   /** Why the cache is bypassed (log/debug); null when it is used. */
-  reason: string | null;
+  readonly reason: string | null;
 }
 
 export interface PolicyRequest {
   temperature?: number | null | undefined;
   seed?: unknown;
-  /** The `Cache-Control` request header, raw. */
+  /** The `Cache-Control` request header, raw; ignored when `cacheFlags` is given. */
   cacheControl?: string | string[] | undefined;
+  /** The header already parsed by `cacheControlFlags` (perf: a request's header is parsed once, not per question). */
+  cacheFlags?: number | undefined;
 }
 
 /** Directives of a Cache-Control header, lower-cased, arguments dropped (`max-age=0` → `max-age`). */
@@ -35,6 +37,49 @@ export function cacheControlDirectives(header: string | string[] | undefined): R
   return out;
 }
 
+/** `Cache-Control: no-store` (RFC 9111 §5.2.1.5): neither read nor write. */
+export const NO_STORE = 1;
+/** `Cache-Control: no-cache` (RFC 9111 §5.2.1.4): ask the upstream again, store its answer. */
+export const NO_CACHE = 2;
+
+/** Flag of one directive name, `header[from, to)` with spaces trimmed, case-insensitive (RFC 9111 §5.2). */
+function directiveFlag(header: string, from: number, to: number): number {
+  while (from < to && (header.charCodeAt(from) === 32 || header.charCodeAt(from) === 9)) from++;
+  while (to > from && (header.charCodeAt(to - 1) === 32 || header.charCodeAt(to - 1) === 9)) to--;
+  const length = to - from;
+  if (length !== 8) return 0;
+  const name = header.slice(from, to).toLowerCase();
+  return name === 'no-store' ? NO_STORE : name === 'no-cache' ? NO_CACHE : 0;
+}
+
+/**
+ * The request directives the cache obeys, as `NO_STORE | NO_CACHE` bits (0: none). The same reading as
+ * `cacheControlDirectives` (comma-separated, arguments after `=` ignored, case-insensitive) without building a Set:
+ * the gateway asks this once per request and hands the bits to every later question.
+ */
+export function cacheControlFlags(header: string | string[] | undefined): number {
+  if (header === undefined) return 0;
+  if (typeof header !== 'string') {
+    let flags = 0;
+    for (const line of header) flags |= cacheControlFlags(line);
+    return flags;
+  }
+  let flags = 0;
+  let start = 0;
+  let nameEnd = -1;
+  for (let i = 0; i <= header.length; i++) {
+    const c = i === header.length ? 44 : header.charCodeAt(i);
+    if (c === 61 && nameEnd === -1) nameEnd = i; // '='
+    else if (c === 44) {
+      // ','
+      flags |= directiveFlag(header, start, nameEnd === -1 ? i : nameEnd);
+      start = i + 1;
+      nameEnd = -1;
+    }
+  }
+  return flags;
+}
+
 /** Deterministic enough that a stored answer is the answer: greedy sampling or a fixed seed. */
 export function isDeterministic(req: PolicyRequest, cfg: Pick<CacheConfig, 'absentTemperatureIsDeterministic'>): boolean {
   if (req.seed !== undefined && req.seed !== null) return true;
@@ -42,14 +87,21 @@ export function isDeterministic(req: PolicyRequest, cfg: Pick<CacheConfig, 'abse
   return (req.temperature === undefined || req.temperature === null) && cfg.absentTemperatureIsDeterministic;
 }
 
+// The policy's answers are few and immutable: shared, not allocated per request.
+const DISABLED: CachePolicy = Object.freeze({ read: false, write: false, reason: 'disabled' });
+const NO_STORE_POLICY: CachePolicy = Object.freeze({ read: false, write: false, reason: 'no-store' });
+const NOT_DETERMINISTIC: CachePolicy = Object.freeze({ read: false, write: false, reason: 'not deterministic' });
+const REFRESH: CachePolicy = Object.freeze({ read: false, write: true, reason: null });
+const USE: CachePolicy = Object.freeze({ read: true, write: true, reason: null });
+
 export function requestPolicy(req: PolicyRequest, cfg: CacheConfig): CachePolicy {
-  if (!cfg.enabled) return { read: false, write: false, reason: 'disabled' };
-  const directives = cacheControlDirectives(req.cacheControl);
-  if (directives.has('no-store')) return { read: false, write: false, reason: 'no-store' };
-  if (cfg.mode === 'deterministic' && !isDeterministic(req, cfg)) return { read: false, write: false, reason: 'not deterministic' };
+  if (!cfg.enabled) return DISABLED;
+  const flags = req.cacheFlags ?? cacheControlFlags(req.cacheControl);
+  if ((flags & NO_STORE) !== 0) return NO_STORE_POLICY;
+  if (cfg.mode === 'deterministic' && !isDeterministic(req, cfg)) return NOT_DETERMINISTIC;
   // no-cache: revalidate, i.e. ask the upstream again and refresh the entry with its answer.
-  if (directives.has('no-cache')) return { read: false, write: true, reason: null };
-  return { read: true, write: true, reason: null };
+  if ((flags & NO_CACHE) !== 0) return REFRESH;
+  return USE;
 }
 
 const FINISHED: ReadonlySet<string> = new Set(['stop', 'tool_calls', 'function_call']);

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ChatCompletion } from '../core/types.js';
 import type { CacheConfig, Config, Tier } from '../config/schema.js';
 import type { CacheEntry } from './entry.js';
-import { cacheControlDirectives, isCacheableCompletion, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
+import { isCacheableCompletion, NO_STORE, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
 import { RedisStore } from './redis-store.js';
 import { SingleFlight } from './single-flight.js';
 import { PreparedMemo } from '../pipeline/prepared.js';
@@ -57,14 +57,14 @@ export class ResultCache {
   }
 
   /**
-   * Whether a request could be cacheable at all, judged before its body is parsed: not with `no-store` (the same
-   * directive parsing as the policy), and in `deterministic` mode not when the body names neither `"temperature"`
+   * Whether a request could be cacheable at all, judged before its body is parsed: not with `no-store`
+   * (`cacheFlags`: the request's Cache-Control header read by `cacheControlFlags`, as the policy reads it), and in `deterministic` mode not when the body names neither `"temperature"`
    * nor `"seed"`. The memo looks up only such requests. It may only say yes too often (a field spelled with
    * escapes), which costs a memo lookup, never a wrong answer: the policy still decides on the parsed request.
    */
-  mayCache(raw: string, cacheControl: string | string[] | undefined): boolean {
+  mayCache(raw: string, cacheFlags: number): boolean {
     const c = this.config;
-    if (!c.enabled || cacheControlDirectives(cacheControl).has('no-store')) return false;
+    if (!c.enabled || (cacheFlags & NO_STORE) !== 0) return false;
     if (c.mode === 'all' || c.absentTemperatureIsDeterministic) return true;
     return raw.includes('"temperature"') || raw.includes('"seed"');
   }

@@ -18,12 +18,30 @@ type Json = Record<string, unknown>;
 /** `${NAME}` and `${NAME:-default}` in YAML values, resolved from the environment. */
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function interpolateEnv(text: string, env: Env, problems: string[]): string {
+/**
+ * Unset `${VAR}` references, each with the config keys that use it: reported once per variable, naming the keys
+ * (`${DEEPSEEK_API_KEY}: environment variable is not set (used by upstreams.reasoning.apiKey, upstreams.direct.apiKey)`).
+ */
+export class MissingEnvRefs {
+  private readonly byName = new Map<string, string[]>();
+
+  add(name: string, path: string): void {
+    const paths = this.byName.get(name) ?? [];
+    if (!paths.includes(path)) paths.push(path);
+    this.byName.set(name, paths);
+  }
+
+  problems(): string[] {
+    return [...this.byName].map(([name, paths]) => `\${${name}}: environment variable is not set (used by ${paths.join(', ')})`);
+  }
+}
+
+export function interpolateEnv(text: string, env: Env, missing: MissingEnvRefs, path = '(value)'): string {
   return text.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
     const value = env[name];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    problems.push(`\${${name}}: environment variable is not set`);
+    missing.add(name, path);
     return '';
   });
 }
@@ -34,10 +52,10 @@ const WHOLE_REF = /^\$\{[^}]+\}$/;
  * Interpolates every string value of a parsed YAML tree. A value that is one whole reference (`port: ${PORT}`) is
  * read as YAML again, so numbers and booleans from the environment keep their type.
  */
-export function interpolateValues(node: unknown, env: Env, problems: string[]): unknown {
+export function interpolateValues(node: unknown, env: Env, missing: MissingEnvRefs, path: readonly string[] = []): unknown {
   if (typeof node === 'string') {
     if (!node.includes('${')) return node;
-    const text = interpolateEnv(node, env, problems);
+    const text = interpolateEnv(node, env, missing, path.join('.') || '(root)');
     if (!WHOLE_REF.test(node)) return text;
     try {
       const typed: unknown = parseYaml(text);
@@ -46,10 +64,10 @@ export function interpolateValues(node: unknown, env: Env, problems: string[]): 
       return text;
     }
   }
-  if (Array.isArray(node)) return node.map((v) => interpolateValues(v, env, problems));
+  if (Array.isArray(node)) return node.map((v, i) => interpolateValues(v, env, missing, [...path, String(i)]));
   if (typeof node === 'object' && node !== null) {
     const out: Json = {};
-    for (const [k, v] of Object.entries(node)) out[k] = interpolateValues(v, env, problems);
+    for (const [k, v] of Object.entries(node)) out[k] = interpolateValues(v, env, missing, [...path, k]);
     return out;
   }
   return node;
@@ -90,41 +108,55 @@ function parseNumber(name: string, raw: string, problems: string[]): number | un
 
 const splitList = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
+type EnvKind = 'string' | 'number' | 'secret' | 'list';
+
+/** One environment variable and the config key it overrides; `secret` and `list` also read `NAME_FILE`. */
+interface EnvBinding {
+  name: string;
+  path: readonly string[];
+  kind: EnvKind;
+}
+
+const ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'PORT', path: ['server', 'port'], kind: 'number' },
+  { name: 'HOST', path: ['server', 'host'], kind: 'string' },
+  { name: 'LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  ...(['reasoning', 'direct'] as const).flatMap((tier): EnvBinding[] => {
+    const prefix = `THINKGATE_${tier.toUpperCase()}`;
+    return [
+      { name: `${prefix}_BASE_URL`, path: ['upstreams', tier, 'baseUrl'], kind: 'string' },
+      { name: `${prefix}_MODEL`, path: ['upstreams', tier, 'model'], kind: 'string' },
+      { name: `${prefix}_API_KEY`, path: ['upstreams', tier, 'apiKey'], kind: 'secret' },
+    ];
+  }),
+  { name: 'THINKGATE_API_KEYS', path: ['auth', 'apiKeys'], kind: 'list' },
+  { name: 'THINKGATE_ADMIN_KEYS', path: ['auth', 'adminKeys'], kind: 'list' },
+  { name: 'THINKGATE_GATE', path: ['gate', 'kind'], kind: 'string' },
+  { name: 'THINKGATE_GATE_THRESHOLD', path: ['gate', 'threshold'], kind: 'number' },
+  { name: 'REDIS_URL', path: ['redis', 'url'], kind: 'string' },
+];
+
+const ENV_BY_PATH = new Map(ENV_BINDINGS.map((b) => [b.path.join('.'), b.name]));
+
+/** The environment variable that sets a config key (dotted path), if any. */
+export const envVarFor = (path: string): string | undefined => ENV_BY_PATH.get(path);
+
 /** Environment variables that override the file; they work with no file at all (containers). */
 export function applyEnvOverrides(raw: Json, env: Env, problems: string[]): void {
-  const str = (name: string, path: string[]): void => {
+  for (const { name, path, kind } of ENV_BINDINGS) {
+    if (kind === 'secret' || kind === 'list') {
+      const v = readSecretVar(env, name, problems);
+      if (v !== undefined) setPath(raw, path, kind === 'list' ? splitList(v) : v);
+      continue;
+    }
     const v = env[name];
-    if (v !== undefined && v !== '') setPath(raw, path, v);
-  };
-  const num = (name: string, path: string[]): void => {
-    const v = env[name];
-    if (v === undefined || v === '') return;
-    const n = parseNumber(name, v, problems);
-    if (n !== undefined) setPath(raw, path, n);
-  };
-  const secret = (name: string, path: string[]): void => {
-    const v = readSecretVar(env, name, problems);
-    if (v !== undefined) setPath(raw, path, v);
-  };
-  const list = (name: string, path: string[]): void => {
-    const v = readSecretVar(env, name, problems);
-    if (v !== undefined) setPath(raw, path, splitList(v));
-  };
-
-  num('PORT', ['server', 'port']);
-  str('HOST', ['server', 'host']);
-  str('LOG_LEVEL', ['log', 'level']);
-  for (const tier of ['reasoning', 'direct'] as const) {
-    const prefix = `THINKGATE_${tier.toUpperCase()}`;
-    str(`${prefix}_BASE_URL`, ['upstreams', tier, 'baseUrl']);
-    str(`${prefix}_MODEL`, ['upstreams', tier, 'model']);
-    secret(`${prefix}_API_KEY`, ['upstreams', tier, 'apiKey']);
+    if (v === undefined || v === '') continue;
+    if (kind === 'string') setPath(raw, path, v);
+    else {
+      const n = parseNumber(name, v, problems);
+      if (n !== undefined) setPath(raw, path, n);
+    }
   }
-  list('THINKGATE_API_KEYS', ['auth', 'apiKeys']);
-  list('THINKGATE_ADMIN_KEYS', ['auth', 'adminKeys']);
-  str('THINKGATE_GATE', ['gate', 'kind']);
-  num('THINKGATE_GATE_THRESHOLD', ['gate', 'threshold']);
-  str('REDIS_URL', ['redis', 'url']);
 }
 
 export interface LoadOptions {
@@ -133,13 +165,31 @@ export interface LoadOptions {
   env?: Env;
 }
 
-/** Issues as `path: reason`, the shape operators can act on. */
-export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
-  return issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+interface Issue {
+  path: readonly PropertyKey[];
+  message: string;
+  code?: string;
+  input?: unknown;
+}
+
+/**
+ * Issues as `path: reason`, the shape operators can act on. A missing required value says so, and names the
+ * environment variable that can set it (`upstreams.reasoning.model: required: set THINKGATE_REASONING_MODEL or
+ * write it in the config file`), since that is how most gateways are configured.
+ */
+export function formatIssues(issues: readonly Issue[]): string[] {
+  return issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    const envVar = envVarFor(path);
+    const missing = i.code === 'invalid_type' && i.input === undefined;
+    const reason = missing ? 'required' : i.message;
+    const hint = envVar === undefined ? '' : missing ? `: set ${envVar} or write it in the config file` : ` (from ${envVar} or the config file)`;
+    return `${path === '' ? '(root)' : path}: ${reason}${hint}`;
+  });
 }
 
 export function parseConfig(raw: unknown): Config {
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues));
   return result.data;
 }
@@ -147,6 +197,7 @@ export function parseConfig(raw: unknown): Config {
 export function loadConfig(opts: LoadOptions = {}): { config: Config; source: string | null } {
   const env = opts.env ?? process.env;
   const problems: string[] = [];
+  const missing = new MissingEnvRefs();
   const explicit = opts.path ?? env.THINKGATE_CONFIG;
   const path = explicit ?? DEFAULT_CONFIG_PATH;
   let raw: Json = {};
@@ -161,7 +212,7 @@ export function loadConfig(opts: LoadOptions = {}): { config: Config; source: st
     }
     try {
       // Parse first, then interpolate the values: a `${VAR}` in a comment is not configuration.
-      const parsed = interpolateValues(parseYaml(text), env, problems);
+      const parsed = interpolateValues(parseYaml(text), env, missing);
       if (parsed !== null && parsed !== undefined) {
         if (typeof parsed !== 'object' || Array.isArray(parsed)) problems.push(`${path}: top level must be a mapping`);
         else raw = parsed as Json;
@@ -173,6 +224,7 @@ export function loadConfig(opts: LoadOptions = {}): { config: Config; source: st
     throw new ConfigError([`${path}: configuration file not found`]);
   }
   applyEnvOverrides(raw, env, problems);
+  problems.push(...missing.problems());
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: parseConfig(raw), source };
 }

@@ -58,6 +58,18 @@ const breakerSchema = z
   .prefault({});
 // --- end reliability ---
 
+/**
+ * Reasoning tag pairs recognised in content, per model family (`<think>…</think>` for Qwen3 and DeepSeek-R1
+ * distills). `implicitOpen`: the chat template puts the opening tag in the prompt, so the answer starts inside the
+ * thinking block and everything before the closing tag is reasoning.
+ */
+export const thinkTagPairSchema = z.strictObject({
+  open: z.string().min(1),
+  close: z.string().min(1),
+  implicitOpen: z.boolean().optional(),
+});
+const thinkTagsSchema = z.array(thinkTagPairSchema);
+
 export const upstreamSchema = z.strictObject({
   baseUrl: httpUrl,
   model: z.string().min(1),
@@ -73,6 +85,8 @@ export const upstreamSchema = z.strictObject({
   acceptsReasoningEffort: z.boolean().default(false),
   /** Whether reasoning from earlier assistant turns is sent back (DeepSeek thinking mode on tool-call turns needs it). */
   reasoningHistory: z.enum(['strip', 'keep']).optional(),
+  /** Reasoning tag pairs this upstream's model writes in content; replaces `reasoning.thinkTags` for it. */
+  thinkTags: thinkTagsSchema.optional(),
   params: paramAdaptationSchema,
   connections: z.number().int().positive().max(1024).default(128),
   timeouts: timeoutsSchema,
@@ -100,6 +114,8 @@ const savingsSchema = z
     latencyPriorMsPerToken: z.number().nonnegative().default(20),
     /** Windowed totals: name → length in seconds (each kept as 60 buckets, so memory is bounded). */
     windows: z.record(z.string().regex(/^[a-z0-9_]+$/), z.number().int().min(60)).default({ hour: 3_600, day: 86_400 }),
+    /** Days of daily totals kept for the dashboard's "All time" chart (one bucket per UTC day, memory or Redis). */
+    historyDays: z.number().int().min(1).max(3_660).default(400),
     /** Most recent requests kept for the dashboard. */
     recent: z.number().int().min(0).max(1000).default(50),
   })
@@ -119,6 +135,23 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
       host: z.string().min(1).default('0.0.0.0'),
       bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /**
+       * Largest body of the other `/v1/*` paths passed through to the upstream (files, audio, the Responses API).
+       * Streamed, never held in memory; sized for the largest upload OpenAI accepts (512 MB files).
+       */
+      passthroughBodyLimitBytes: z.number().int().positive().default(512 * 1024 * 1024),
+      /**
+       * An over-limit body is read and discarded up to this bound before the 413 is sent, so clients that send the
+       * whole body before reading the answer (fetch, the openai SDK) get the 413 instead of a broken connection.
+       */
+      oversizedBodyDrain: z
+        .strictObject({
+          /** Most bytes read and discarded before answering anyway (0 = answer at once). */
+          maxBytes: z.number().int().nonnegative().default(64 * 1024 * 1024),
+          /** Longest wait for the rest of the body before answering anyway (0 = answer at once). */
+          maxMs: z.number().int().nonnegative().default(10_000),
+        })
+        .prefault({}),
       shutdownGraceMs: z.number().int().nonnegative().default(30_000),
     })
     .prefault({}),
@@ -175,6 +208,12 @@ export const configSchema = z.strictObject({
       output: z.enum(['reasoning_content', 'reasoning', 'strip']).default('reasoning_content'),
       /** Default for upstreams that do not set `reasoningHistory`. */
       history: z.enum(['strip', 'keep']).default('strip'),
+      /**
+       * Reasoning tag pairs recognised in content (matched across stream chunks): `[{open, close, implicitOpen?}]`.
+       * `implicitOpen: true`: the chat template puts the opening tag in the prompt (DeepSeek-R1 distills), so a
+       * stream's text before the closing tag is reasoning. `upstreams.<tier>.thinkTags` replaces the list for one upstream.
+       */
+      thinkTags: thinkTagsSchema.default([{ open: '<think>', close: '</think>' }]),
     })
     .prefault({}),
   gate: z

@@ -85,6 +85,6 @@ export interface CanonicalRequest {
   top_p?: number | null | undefined;
   max_tokens?: number | null | undefined;
   max_completion_tokens?: number | null | undefined;
-  seed?: unknown;
+  seed?: number | null | undefined;
   [k: string]: unknown;
 }

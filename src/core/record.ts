@@ -36,6 +36,8 @@ export interface RequestRecord {
   usage: Usage | null;
   /** True when `usage` was counted by the gateway's tokenizer (the upstream reported none): an estimate. */
   usageEstimated?: boolean;
+  /** True when the upstream ended a stream with `[DONE]` but no `finish_reason` and the gateway sent the implied one. */
+  finishSynthesised?: boolean | undefined;
   /** Prompt text, only when `log.prompts` is on. */
   prompt?: string | undefined;
   /** Tools the client offered that the upstream's API cannot express, dropped by the adapter (named, never silent). */

@@ -8,12 +8,14 @@ export interface ToolCallDelta {
   id?: string;
   type?: string;
   function?: { name?: string; arguments?: string };
+  [k: string]: unknown;
 }
 
 export interface ToolCall {
   id: string;
   type: string;
   function: { name: string; arguments: string };
+  [k: string]: unknown;
 }
 
 export interface Usage {
@@ -84,3 +86,21 @@ export interface ChatCompletionChunk {
 }
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A message or delta that may carry reasoning text. */
+export interface ReasoningCarrier {
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+  [k: string]: unknown;
+}
+
+/**
+ * The reasoning text of a message or delta. `reasoning_content` (DeepSeek, older vLLM) and `reasoning` (newer vLLM,
+ * OpenRouter, Ollama) are aliases of one stream of thinking, and some vLLM versions send the same text in both:
+ * take `reasoning_content` when it is a non-empty string, else `reasoning`; never both.
+ */
+export function reasoningOf(carrier: ReasoningCarrier): string {
+  const rc = carrier.reasoning_content;
+  if (typeof rc === 'string' && rc !== '') return rc;
+  return typeof carrier.reasoning === 'string' ? carrier.reasoning : '';
+}

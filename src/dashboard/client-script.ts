@@ -1,7 +1,8 @@
 /**
  * The dashboard's browser script, served as `/dashboard/app.js`. Plain ES2020 in a string (the build emits no
  * browser bundle); no template literals inside, and data only ever reaches the page through textContent.
- * It polls `/v1/stats` and keeps the cumulative history it has seen for the charts.
+ * It polls `/v1/stats` for the figures and `/v1/stats/series` for the charts: the history comes from the ledger
+ * (the selected window's buckets, or the whole history for "All time"), not from what this page happened to see.
  */
 export const DASHBOARD_SCRIPT = String.raw`(function () {
   'use strict';
@@ -10,7 +11,6 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
   var hashKey = new URLSearchParams(location.hash.slice(1)).get('key');
   if (hashKey) { sessionStorage.setItem('thinkgate.key', hashKey); history.replaceState(null, '', location.pathname + location.search); }
   var view = 'cumulative';
-  var history_ = { t: [], cost: [], always: [], spent: [], saved: [] };
   var charts = {};
   var $ = function (id) { return document.getElementById(id); };
   var usd = function (v) { var a = Math.abs(v); return (v < 0 ? '-$' : '$') + (a === 0 ? '0' : a < 0.01 ? a.toFixed(6) : a < 100 ? a.toFixed(4) : a.toFixed(2)); };
@@ -20,16 +20,19 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
 
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
 
-  var clock = function (s) { return new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }); };
   var axisUsd = function (v) { return v === 0 ? '$0' : '$' + Number(v.toPrecision(3)); };
   var axisInt = function (v) { return v >= 1e6 ? (v / 1e6).toFixed(1) + 'M' : v >= 1e4 ? Math.round(v / 1e3) + 'k' : String(Math.round(v)); };
+
+  // Money and token totals start at zero: a y axis starting near the first value would exaggerate every change.
+  var fromZero = function (u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; };
 
   function chart(id, series, fmt, axisFmt) {
     var host = $(id);
     var opts = {
       width: Math.max(300, host.clientWidth), height: 220, legend: { live: false }, padding: [10, 36, 0, 0],
-      scales: { x: { time: true } },
-      axes: [{ stroke: '#8b98a5', grid: { stroke: '#263140' }, ticks: { stroke: '#263140' }, space: 90, values: function (u, vals) { return vals.map(clock); } },
+      scales: { x: { time: true }, y: { range: fromZero } },
+      // uPlot's own time labels: they pick the unit (seconds, minutes, days) from the range, so none repeats.
+      axes: [{ stroke: '#8b98a5', grid: { stroke: '#263140' }, ticks: { stroke: '#263140' }, space: 90 },
              { stroke: '#8b98a5', grid: { stroke: '#263140' }, ticks: { stroke: '#263140' }, size: 80, values: function (u, vals) { return vals.map(axisFmt); } }],
       series: [{ label: 'time' }].concat(series.map(function (s) { return { label: s.label, stroke: s.color, width: 2, fill: s.fill, value: function (u, v) { return v == null ? '–' : fmt(v); } }; })),
     };
@@ -62,6 +65,7 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     $('split-reasoning').style.width = (100 * r / total) + '%';
     $('split-direct').style.width = (100 * d / total) + '%';
     setText('route-reasoning', int(r), r); setText('route-direct', int(d), d); setText('route-errors', int(t.errors), t.errors);
+    setText('route-aborted', int(t.aborted || 0), t.aborted || 0); setText('route-rejected', int(t.rejected || 0), t.rejected || 0);
   }
 
   function renderLatency(byRoute) {
@@ -96,11 +100,18 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     host.appendChild(table);
   }
 
+  // Today's rows show the time; older ones (a Redis ledger outlives restarts) the day too.
+  function when(iso) {
+    var d = new Date(iso);
+    if (d.toDateString() === new Date().toDateString()) return d.toLocaleTimeString();
+    return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' + d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
   function renderRecent(rows) {
     var body = $('recent'); body.textContent = '';
     rows.slice(0, 15).forEach(function (r) {
       var tr = el('tr'); tr.setAttribute('data-testid', 'recent-row');
-      tr.appendChild(el('td', 'muted', new Date(r.at).toLocaleTimeString()));
+      tr.appendChild(el('td', 'muted', when(r.at)));
       var route = el('td'); route.appendChild(el('span', 'pill ' + r.route, r.route)); tr.appendChild(route);
       var score = el('td'), bar = el('span', 'score'), fill = el('i'); fill.style.width = (100 * r.score) + '%'; bar.appendChild(fill);
       score.appendChild(bar); score.appendChild(document.createTextNode(r.score.toFixed(2))); tr.appendChild(score);
@@ -116,27 +127,37 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     });
   }
 
-  function pushHistory(t) {
-    var h = history_;
-    h.t.push(Date.now() / 1000); h.cost.push(t.costUsd); h.always.push(t.alwaysReasoningCostUsd);
-    h.spent.push(t.tokens.total); h.saved.push(t.savedTokens);
-    if (h.t.length > 1800) Object.keys(h).forEach(function (k) { h[k].shift(); });
+  function renderSeries(series) {
     if (!charts.cost) return;
-    charts.cost.setData([h.t, h.always, h.cost]);
-    charts.tokens.setData([h.t, h.spent, h.saved]);
+    var p = series.points, col = function (f) { return p.map(function (x) { return x[f]; }); };
+    var t = col('t');
+    charts.cost.setData([t, col('alwaysReasoningCostUsd'), col('costUsd')]);
+    charts.tokens.setData([t, col('tokens'), col('savedTokens')]);
+    var chartsHost = $('charts-window');
+    chartsHost.textContent = series.slotSeconds >= 86400 ? 'one point per day' : 'one point per ' + (series.slotSeconds >= 60 ? Math.round(series.slotSeconds / 60) + ' min' : series.slotSeconds + ' s');
+    document.body.setAttribute('data-series-points', String(p.length));
   }
 
-  function poll() {
-    var key = sessionStorage.getItem('thinkgate.key');
-    var headers = key ? { authorization: 'Bearer ' + key } : {};
-    fetch('/v1/stats', { headers: headers, cache: 'no-store' }).then(function (res) {
+  function getJson(path, headers) {
+    return fetch(path, { headers: headers, cache: 'no-store' }).then(function (res) {
       if (res.status === 401) { $('keyform').classList.add('show'); throw new Error('an API key is needed'); }
       if (!res.ok) throw new Error('HTTP ' + res.status);
       return res.json();
-    }).then(function (s) {
+    });
+  }
+
+  var timer = null;
+  function poll() {
+    if (timer !== null) { clearTimeout(timer); timer = null; }
+    var key = sessionStorage.getItem('thinkgate.key');
+    var headers = key ? { authorization: 'Bearer ' + key } : {};
+    var shown = view;
+    Promise.all([getJson('/v1/stats', headers), getJson('/v1/stats/series?window=' + (shown === 'cumulative' ? 'all' : shown), headers)]).then(function (both) {
+      var s = both[0];
+      if (shown !== view) return;
       ensureCharts();
       var scope = view === 'cumulative' ? s : s.windows[view];
-      pushHistory(s.totals);
+      renderSeries(both[1]);
       renderKpis(scope.totals, scope.byRoute);
       renderLatency(scope.byRoute);
       renderExpansion(s.expansion);
@@ -146,7 +167,7 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
       document.body.setAttribute('data-polls', String((Number(document.body.getAttribute('data-polls')) || 0) + 1));
     }).catch(function (err) {
       var st = $('status'); st.className = 'err'; st.textContent = String(err.message || err);
-    }).finally(function () { setTimeout(poll, intervalMs); });
+    }).finally(function () { if (timer === null) timer = setTimeout(poll, intervalMs); });
   }
 
   document.getElementById('windows').addEventListener('click', function (e) {
@@ -154,6 +175,7 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     if (!w) return;
     view = w;
     Array.prototype.forEach.call(document.querySelectorAll('#windows button'), function (b) { b.classList.toggle('active', b.getAttribute('data-window') === w); });
+    poll();
   });
   $('keyform').addEventListener('submit', function (e) {
     e.preventDefault(); sessionStorage.setItem('thinkgate.key', $('key').value); $('keyform').classList.remove('show');

@@ -39,7 +39,9 @@ td.reasons { white-space:normal; color:var(--muted); font-size:12px; max-width:2
 .pill.hit { background:#56d36422; color:var(--cost); }
 .score { display:inline-block; width:60px; height:6px; background:var(--line); border-radius:3px; margin-right:6px; vertical-align:middle; }
 .score i { display:block; height:100%; border-radius:3px; background:var(--saved); }
-.lat { margin:6px 0 12px; } .lat .name { display:flex; justify-content:space-between; font-size:13px; }
+.lat { margin:6px 0 12px; } .lat .name { display:flex; justify-content:space-between; gap:12px; flex-wrap:wrap; font-size:13px; }
+.lat .name span:first-child { font-weight:600; }
+.panel h2 small { text-transform:none; letter-spacing:0; font-weight:400; margin-left:8px; }
 .bar { height:8px; border-radius:4px; background:var(--line); margin-top:4px; position:relative; }
 .bar i { position:absolute; left:0; top:0; bottom:0; border-radius:4px; }
 .muted { color:var(--muted); } .err { color:var(--always); }
@@ -52,6 +54,7 @@ td.reasons { white-space:normal; color:var(--muted); font-size:12px; max-width:2
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>thinkgate · savings</title>
+<link rel="icon" href="/dashboard/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/dashboard/uplot.css"><style>${STYLE}</style></head>
 <body>
 <header><h1>thinkgate <span>· compute savings</span></h1>
@@ -68,13 +71,13 @@ export const DASHBOARD_HTML = `<!doctype html>
   <div class="card"><div class="label">Cache hit rate</div><div class="value" id="kpi-cache-rate">–</div><div class="sub" id="kpi-cache-sub"></div></div>
 </section>
 <section class="row">
-  <div class="panel"><h2>Cumulative cost vs always-reasoning <span class="est">est.</span></h2><div id="chart-cost"></div></div>
+  <div class="panel"><h2>Cumulative cost vs always-reasoning <span class="est">est.</span><small class="muted" id="charts-window"></small></h2><div id="chart-cost"></div></div>
   <div class="panel"><h2>Route split</h2><div class="split" id="split"><div id="split-reasoning" style="background:var(--reasoning);width:0"></div><div id="split-direct" style="background:var(--direct);width:0"></div></div>
-    <div class="legend"><span><i class="dot" style="background:var(--reasoning)"></i>reasoning <b id="route-reasoning">0</b></span><span><i class="dot" style="background:var(--direct)"></i>direct <b id="route-direct">0</b></span><span>errors <b id="route-errors">0</b></span></div>
+    <div class="legend"><span><i class="dot" style="background:var(--reasoning)"></i>reasoning <b id="route-reasoning">0</b></span><span><i class="dot" style="background:var(--direct)"></i>direct <b id="route-direct">0</b></span><span>errors <b id="route-errors">0</b></span><span>aborted <b id="route-aborted">0</b></span><span>rejected <b id="route-rejected">0</b></span></div>
     <h2 style="margin-top:18px">Latency by route</h2><div id="latency"></div></div>
 </section>
 <section class="row">
-  <div class="panel"><h2>Tokens spent vs saved <span class="est">est.</span></h2><div id="chart-tokens"></div></div>
+  <div class="panel"><h2>Cumulative tokens spent vs saved <span class="est">est.</span></h2><div id="chart-tokens"></div></div>
   <div class="panel"><h2>Reasoning expansion</h2><div id="expansion" class="muted"></div></div>
 </section>
 <section class="panel"><h2>Recent requests</h2>
@@ -83,3 +86,6 @@ export const DASHBOARD_HTML = `<!doctype html>
 </main>
 <script src="/dashboard/uplot.js"></script><script src="/dashboard/app.js"></script>
 </body></html>`;
+
+/** The page's icon (a browser asks for one; without it every visit logs a 404 for /favicon.ico). */
+export const DASHBOARD_FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#171e26"/><path d="M6 22 L14 10 L18 16 L26 8" stroke="#56d364" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/><circle cx="14" cy="10" r="2.5" fill="#c792ea"/><circle cx="18" cy="16" r="2.5" fill="#4fc3f7"/></svg>`;

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
@@ -86,15 +87,25 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
 const rateLimitKey = (request: FastifyRequest): string => (request.tenant !== 'anonymous' ? request.tenant : `ip:${request.ip}`);
 
 /**
- * Installs the limits on a scope whose onRequest hooks already set `request.tenant` (the `/v1` scope, after
- * `authenticate`). Returns the in-flight counter, for metrics.
+ * Installs the limits on the `/v1` scope. `identify` sets `request.tenant` (the key check, `authenticator`) or
+ * returns the error to answer with; it runs first, in the same onRequest hook. Returns the in-flight counter.
  */
-export async function installLoadShedding(scope: FastifyInstance, config: Config): Promise<InFlightLimiter> {
+export async function installLoadShedding(
+  scope: FastifyInstance,
+  config: Config,
+  identify: (request: FastifyRequest) => Error | undefined = () => undefined,
+): Promise<InFlightLimiter> {
   const limits = config.limits;
   const limiter = new InFlightLimiter(limits.maxInFlight, limits.maxInFlightPerTenant);
 
-  // perf: callback hooks (no promise and microtask hop per request); errors go to `done` as a throw would.
+  // perf: one callback hook for the key check and the in-flight bound (each hook is a step of fastify's hook
+  // runner; an async one adds a promise and a microtask hop); errors go to `done` as a throw would.
   scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const refused = identify(request);
+    if (refused !== undefined) {
+      done(refused);
+      return;
+    }
     const tenant = request.tenant;
     const verdict = limiter.acquire(tenant);
     if (verdict !== 'ok') {
@@ -176,4 +187,35 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
     `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Reads and discards what is left of a request body, up to `maxBytes` or `maxMs`, whichever comes first.
+ * Sent before the body was read, a 413 followed by a closed connection never reaches a client that writes the
+ * whole body before it reads the answer (undici fetch, hence the openai SDK): it sees EPIPE, a connection error,
+ * and retries the upload. Resolves when the body ended, a bound was reached or the connection closed; never rejects.
+ */
+export function drainRequestBody(raw: IncomingMessage, bounds: { maxBytes: number; maxMs: number }): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed || bounds.maxBytes === 0 || bounds.maxMs === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let read = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', done);
+      raw.off('close', done);
+      raw.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      read += chunk.length;
+      if (read >= bounds.maxBytes) done();
+    };
+    const timer = setTimeout(done, bounds.maxMs);
+    raw.on('data', onData);
+    raw.on('end', done);
+    raw.on('close', done);
+    raw.on('error', done);
+    raw.resume();
+  });
 }

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, onResponseHookHandler } from 'fastify';
 import fastJson from 'fast-json-stringify';
 import type { RequestRecord } from '../core/record.js';
 import type { Accounting } from '../savings/accounting.js';
@@ -41,6 +41,7 @@ export function requestLogLine(r: RequestRecord, a: Accounting, logPrompts: bool
     savedCostUsd: nanoToUsd(a.savedCostNano),
     savingsEstimated: cf !== null,
     droppedTools: r.droppedTools,
+    finishSynthesised: r.finishSynthesised,
     prompt: logPrompts ? r.prompt : undefined,
   };
 }
@@ -82,6 +83,7 @@ const serializeLine = fastJson({
     savedCostUsd: num,
     savingsEstimated: bool,
     droppedTools: { type: 'array', items: str },
+    finishSynthesised: bool,
     prompt: str,
   },
 });
@@ -116,5 +118,51 @@ export function requestLogObserver(
       return;
     }
     writeInfoLine(json, MSG);
+  };
+}
+
+/** How a /v1 request without a request record ended, for its log line. */
+export type EdgeOutcome = 'completed' | 'rejected' | 'aborted' | 'error';
+
+export interface EdgeLogOptions {
+  /** Response header whose presence means a request record (and its log line) covers this request. */
+  recordedHeader: string;
+  /** Response header whose presence means an upstream answered (a forwarded request): never `rejected`. */
+  forwardedHeader: string;
+  /** Counts a request refused before routing (the ledger's `rejected`). */
+  onRejected: (tenant: string) => void;
+}
+
+/**
+ * onResponse hook for the `/v1` scope: one log line for every request that has no request record — refused before
+ * routing (400 bad body, 401, 413, 429…), forwarded unchanged, or one of the gateway's own endpoints (models,
+ * stats) — so that every `/v1` request has exactly one line. No prompt text, no body, no key: method, path
+ * (without the query), status, outcome, latency. A 4xx the gateway answered itself is `rejected` and counted apart
+ * in the ledger; a routed request's line comes from the request record (`requestLogObserver`) instead.
+ */
+export function edgeRequestLog(log: FastifyBaseLogger, opts: EdgeLogOptions): onResponseHookHandler {
+  return (request, reply, done) => {
+    if (reply.hasHeader(opts.recordedHeader)) return done();
+    const status = reply.statusCode;
+    const forwarded = reply.hasHeader(opts.forwardedHeader);
+    const aborted = !reply.raw.writableFinished;
+    const outcome: EdgeOutcome = aborted ? 'aborted' : status >= 500 ? 'error' : status >= 400 && !forwarded ? 'rejected' : 'completed';
+    const tenant = status === 401 ? 'unauthenticated' : request.tenant;
+    if (outcome === 'rejected') opts.onRejected(tenant);
+    const q = request.url.indexOf('?');
+    log.info(
+      {
+        requestId: request.id,
+        tenant,
+        method: request.method,
+        path: q === -1 ? request.url : request.url.slice(0, q),
+        status: aborted ? 499 : status,
+        outcome,
+        forwarded: forwarded ? true : undefined,
+        latencyMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+    done();
   };
 }

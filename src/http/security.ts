@@ -59,17 +59,17 @@ export function securityHeaderOptions(config: Config): HelmetOptions {
   };
 }
 
-export async function installSecurityHeaders(app: FastifyInstance, config: Config): Promise<void> {
-  const { set, remove } = helmetHeaders(securityHeaderOptions(config));
-  const entries = Object.entries(set);
-  // perf: on fastify's reply headers, not the raw response: headers already set on the raw response send every
-  // other header of the reply through node's slower `setHeader` path at writeHead. A route's own `reply.header`
-  // set later (the dashboard's CSP) still wins, as it did; streams copy them with `reply.getHeaders()`.
-  app.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    for (const name of remove) reply.removeHeader(name);
-    for (const [name, value] of entries) reply.header(name, value);
-    done();
-  });
+/**
+ * Every reply's fixed headers as one precomputed list of [name, value] pairs: the security headers (helmet, run
+ * once), set by the gateway's single root onRequest hook (src/http/request-hooks.ts). Helmet's removals
+ * (X-Powered-By) need no step per request: fastify never sets that header, and the reply is fresh at onRequest.
+ */
+export function staticHeaderBlock(config: Config): readonly (readonly [string, string])[] {
+  return Object.entries(helmetHeaders(securityHeaderOptions(config)).set);
+}
+
+/** CORS (off unless `cors.origins` lists origins). The security headers come with the root hook, not from here. */
+export function installSecurityHeaders(app: FastifyInstance, config: Config): void {
   if (config.cors.origins.length > 0) installCors(app, config.cors.origins);
 }
 

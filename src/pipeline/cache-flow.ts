@@ -50,9 +50,12 @@ export function cacheKeysFor(
 /** The tenant's cache scope, or the shared one. */
 export const cacheScope = (config: Config, tenant: string): string => (config.cache.shareAcrossTenants ? SHARED_SCOPE : tenant);
 
-/** null when the cache is bypassed for this request (disabled, no-store, not deterministic); keys are made only when needed. */
-export function planCache(cache: ResultCache, chat: CanonicalRequest, cacheControl: string | string[] | undefined, keys: () => CacheKeys): CachePlan | null {
-  const policy = cache.policy({ temperature: chat.temperature, seed: chat.seed, cacheControl });
+/**
+ * null when the cache is bypassed for this request (disabled, no-store, not deterministic); keys are made only when
+ * needed. `cacheFlags`: the request's Cache-Control header as `cacheControlFlags` bits.
+ */
+export function planCache(cache: ResultCache, chat: CanonicalRequest, cacheFlags: number, keys: () => CacheKeys): CachePlan | null {
+  const policy = cache.policy({ temperature: chat.temperature, seed: chat.seed, cacheFlags });
   if (!policy.read && !policy.write) return null;
   return { policy, ...keys() };
 }

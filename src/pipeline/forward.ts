@@ -24,6 +24,7 @@ export async function readJsonBody(res: UpstreamResponse, opts: ForwardOptions):
     return await res.body.json();
   } catch (err) {
     if (opts.signal.aborted) throw err;
+    if (!(err instanceof SyntaxError)) throw opts.client.bodyError(err, 'response');
     throw new GatewayError(502, `${opts.client.tier} upstream returned a body that is not JSON`, { code: 'upstream_malformed' });
   }
 }
@@ -34,13 +35,18 @@ export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }
-  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output);
+  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output, opts.client.config.thinkTags);
 }
 
 export interface StreamResult {
   completion: ChatCompletion;
-  /** Every choice finished and the upstream said [DONE] (or closed cleanly after the finish): safe to cache. */
+  /**
+   * The upstream gave a completion signal: `[DONE]`, or a `finish_reason` on every choice (a close, reset or stall
+   * after it changes nothing). Safe to cache.
+   */
   complete: boolean;
+  /** `[DONE]` came while choices were open: the gateway sent the finish chunk it implies (log line: finishSynthesised). */
+  finishSynthesised: boolean;
   /** Set when the stream failed after it began; the caller tells the client through its encoder. */
   error: GatewayError | null;
 }
@@ -62,65 +68,138 @@ export interface DeltaSink {
  * result; the caller ends the client's stream.
  */
 export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink): Promise<StreamResult> {
-  const normaliser = new StreamNormaliser(opts.output);
+  const normaliser = new StreamNormaliser(opts.output, opts.client.config.thinkTags);
   const assembler = new CompletionAssembler();
   let sawDone = false;
   sink.start();
 
-  const handle = (data: string): void => {
-    if (data === '[DONE]') {
+  /** Normalises a chunk, folds it and hands it on; `raw` is its text when it may go out unchanged. */
+  const pass = (chunk: ChatCompletionChunk, raw: string | null): void => {
+    const changed = normaliser.apply(chunk);
+    assembler.add(chunk);
+    // Unchanged single-line chunks keep the upstream's own text: an adapter that speaks the upstream's format sends
+    // it as is. Data that spanned several `data:` lines is re-serialised, so what goes out is one valid SSE field.
+    sink.delta(chunk, changed || raw === null || raw.includes('\n') ? null : raw);
+  };
+
+  const handle = (data: string, event: string | undefined): void => {
+    // After [DONE] nothing more belongs to the answer.
+    if (sawDone) return;
+    // As the SDK reads it: `[DONE]` followed by anything (a trailing space) is still the end.
+    if (data.startsWith('[DONE]')) {
       sawDone = true;
       return;
     }
+    // An empty `data:` (a keep-alive some relays send) carries no chunk.
+    if (data.trim() === '') return;
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
     } catch {
+      if (event === 'error') throw new GatewayError(502, opts.client.redact(`${opts.client.tier} upstream: ${data.slice(0, 500)}`), { code: 'upstream_stream_error' });
       throw new GatewayError(502, `${opts.client.tier} upstream sent a stream event that is not JSON`, { code: 'upstream_malformed' });
     }
     if (!isRecord(chunk)) throw new GatewayError(502, `${opts.client.tier} upstream sent a malformed stream event`, { code: 'upstream_malformed' });
-    if (isRecord(chunk.error)) {
-      const e = chunk.error;
+    // An error, as `{"error": {…}}` or as an `event: error` whose data is the error itself.
+    if (isRecord(chunk.error) || event === 'error') {
+      const e = isRecord(chunk.error) ? chunk.error : chunk;
       throw new GatewayError(502, opts.client.redact(`${opts.client.tier} upstream: ${typeof e.message === 'string' ? e.message : 'stream error'}`), {
         code: typeof e.code === 'string' ? e.code : 'upstream_stream_error',
       });
     }
-    const typed = chunk as unknown as ChatCompletionChunk;
-    const changed = normaliser.apply(typed);
-    assembler.add(typed);
-    // Unchanged chunks keep the upstream's own text: an adapter that speaks the upstream's format sends it as is.
-    sink.delta(typed, changed ? null : data);
+    if (!Array.isArray(chunk.choices)) {
+      // Not a chat chunk (a relay's ping): clients index `choices`, so it is not passed on. A usage report
+      // without `choices` is given the empty list OpenAI's usage chunk has.
+      if (!isRecord(chunk.usage)) return;
+      chunk.choices = [];
+      pass(chunk as unknown as ChatCompletionChunk, null);
+      return;
+    }
+    pass(chunk as unknown as ChatCompletionChunk, data);
   };
 
-  let error = await pumpEvents(res, opts, sink, handle);
-  const finished = assembler.complete;
-  if (error === null && !finished) {
-    error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the answer was complete`, { code: 'upstream_stream_cut' });
+  const error = await pumpEvents(res, opts, sink, {
+    handle,
+    stopped: () => sawDone,
+    complete: () => sawDone || assembler.complete,
+  });
+
+  // [DONE] completes the answer: the finish_reason the upstream left out is sent before the client's [DONE], so
+  // the live stream and the replay from the cache agree.
+  let finishSynthesised = false;
+  let failure = error;
+  if (failure === null && sawDone && !assembler.complete) {
+    const finish = assembler.finishChunk();
+    if (finish !== null) {
+      pass(finish, null);
+      finishSynthesised = true;
+    }
   }
-  return { completion: assembler.result(), complete: error === null && (sawDone || finished), error };
+  await sink.flush();
+
+  const finished = assembler.complete;
+  if (failure === null && !finished) {
+    failure = new GatewayError(
+      502,
+      assembler.chunkCount === 0
+        ? `${opts.client.tier} upstream ended the stream without an answer`
+        : `${opts.client.tier} upstream ended the stream before the answer was complete`,
+      { code: 'upstream_stream_cut' },
+    );
+  }
+  return { completion: normaliser.finish(assembler.result()), complete: failure === null, finishSynthesised, error: failure };
+}
+
+/** How an upstream reader takes part in pumping its stream. */
+export interface PumpHooks {
+  /** One SSE event's data (and its `event:` field when the upstream named one). May throw a `GatewayError`. */
+  handle(data: string, event: string | undefined): void;
+  /** True once the answer is complete and nothing more is needed: reading stops, the rest is drained. */
+  stopped(): boolean;
+  /** True once a completion signal has arrived: a transport failure after it loses nothing of the answer. */
+  complete(): boolean;
 }
 
 /**
- * Feeds an upstream's SSE body, event by event, to `handle`, flushing the sink after each read (backpressure). What
- * the client's API opens a stream with (Responses: response.created) is flushed first, not with the upstream's
- * first chunk: a reasoning upstream may think for a long time before it sends one. Returns the failure that ended
- * the stream (null when it ended cleanly); rethrows when the request was aborted. Shared by every upstream reader.
+ * Feeds an upstream's SSE body, event by event, to `hooks.handle`, flushing the sink after each read
+ * (backpressure). What the client's API opens a stream with (Responses: response.created) is flushed first, not
+ * with the upstream's first chunk: a reasoning upstream may think for a long time before it sends one. Returns the
+ * failure that ended the stream (null when it ended cleanly); rethrows when the request was aborted. Shared by
+ * every upstream reader. SSE framing per the WHATWG HTML "server-sent events" section (src/upstream/sse.ts).
  */
-export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, handle: (data: string) => void): Promise<GatewayError | null> {
+export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, hooks: PumpHooks): Promise<GatewayError | null> {
   const parser = new SseParser();
   const decoder = new TextDecoder();
   try {
     await sink.flush();
-    for await (const buf of res.body) {
-      for (const ev of parser.push(decoder.decode(buf as Buffer, { stream: true }))) handle(ev.data);
+    const reads = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    for (let read = await reads.next(); !read.done; read = await reads.next()) {
+      for (const ev of parser.push(decoder.decode(read.value, { stream: true }))) hooks.handle(ev.data, ev.event);
       await sink.flush();
+      if (hooks.stopped()) {
+        // The answer is complete: the client is not kept waiting for a server that holds the connection open.
+        // The rest is read and dropped in the background, so the connection can still be reused.
+        void drain(reads);
+        return null;
+      }
     }
-    for (const ev of parser.end()) handle(ev.data);
+    for (const ev of parser.end()) hooks.handle(ev.data, ev.event);
     await sink.flush();
     return null;
   } catch (err) {
     if (opts.signal.aborted) throw err;
-    const error = err instanceof GatewayError ? err : opts.client.transportError(err);
+    // A transport failure (cut, reset, stall) after the completion signal loses nothing of the answer.
+    if (!(err instanceof GatewayError) && hooks.complete()) return null;
+    const error = err instanceof GatewayError ? err : opts.client.bodyError(err, 'stream');
     return error instanceof GatewayError ? error : new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
+  }
+}
+
+/** Reads what an upstream sends after `[DONE]` and drops it; its failures no longer matter to anyone. */
+async function drain(reads: AsyncIterator<Buffer>): Promise<void> {
+  try {
+    while (!(await reads.next()).done);
+  } catch {
+    // The answer was complete before this: a late reset or stall changes nothing.
   }
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cacheControlFlags } from '../cache/policy.js';
 import type { Api } from '../core/conversation.js';
 import type { GatewayContext } from '../context.js';
 import { cacheScope } from './cache-flow.js';
@@ -10,7 +11,15 @@ declare module 'fastify' {
     prepared: PreparedRequest | null;
     /** The request's key in the prepared-request memo; null when the memo is not consulted. */
     memoKey: { key: string; bodyLength: number } | null;
+    /** The Cache-Control header as `cacheControlFlags` bits, once read here; -1 until then. */
+    cacheControlFlags: number;
   }
+}
+
+/** The request's Cache-Control bits: read once per request (here, or by the pipeline when this parser did not run). */
+export function requestCacheFlags(request: FastifyRequest): number {
+  const known = request.cacheControlFlags;
+  return known !== undefined && known >= 0 ? known : cacheControlFlags(request.headers['cache-control']);
 }
 
 /**
@@ -24,12 +33,15 @@ export function installPreparedParser(app: FastifyInstance, ctx: GatewayContext,
   if (!app.hasRequestDecorator('prepared')) {
     app.decorateRequest('prepared', null);
     app.decorateRequest('memoKey', null);
+    app.decorateRequest('cacheControlFlags', -1);
   }
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
     const text = raw as string;
-    if (!ctx.cache.mayCache(text, request.headers['cache-control'])) {
+    const cacheFlags = cacheControlFlags(request.headers['cache-control']);
+    request.cacheControlFlags = cacheFlags;
+    if (!ctx.cache.mayCache(text, cacheFlags)) {
       parseJson(request, text, done);
       return;
     }

@@ -7,6 +7,7 @@ import type { Leader } from '../cache/single-flight.js';
 import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { adaptRequest } from '../upstream/adapt.js';
+import type { UpstreamAbort } from '../upstream/abort.js';
 import { canonicalToResponsesBody } from '../upstream/responses-body.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { resilientChat, countsAgainstBreaker, type ServedCall } from '../upstream/resilient.js';
@@ -16,6 +17,7 @@ import type { AnswerMeta, Exchange, StreamEncoder } from './adapter.js';
 import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveHeldAnswer, type CachedAnswer } from './cache-flow.js';
 import { readUpstreamAnswer, readUpstreamStream } from './read.js';
 import type { PreparedRequest } from './prepared.js';
+import { requestCacheFlags } from './prepared-parser.js';
 import { SseWriter } from './stream-writer.js';
 
 /**
@@ -31,37 +33,21 @@ function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: st
   reply.header('x-thinkgate-upstream-model', model);
 }
 
-interface UpstreamSignal {
-  signal: AbortSignal;
-  clientGone: () => boolean;
-  timedOut: () => boolean;
-}
-
 /**
- * Aborts the upstream call when the client goes away (unfinished thinking is wasted compute) or the upstream's
- * total time runs out. Created only when a request goes upstream: a cache hit never needs it.
+ * The upstream call's abort signal: aborted when the client goes away (unfinished thinking is wasted compute) or
+ * the routed upstream's total time runs out (its deadline sweep). Created only when a request goes upstream: a
+ * cache hit never needs it. One close listener per call; `on`, not `once` (which wraps it in another closure).
  */
-function upstreamSignal(request: FastifyRequest, reply: FastifyReply, totalMs: number): UpstreamSignal {
-  const controller = new AbortController();
-  let gone = false;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new GatewayError(504, `upstream did not finish within ${totalMs} ms`, { code: 'upstream_timeout' }));
-  }, totalMs);
-  timer.unref();
-  reply.raw.once('close', () => {
-    clearTimeout(timer);
-    if (!reply.raw.writableFinished) {
-      gone = true;
-      controller.abort();
-    }
+function upstreamSignal(request: FastifyRequest, reply: FastifyReply, client: UpstreamClient): UpstreamAbort {
+  const deadlines = client.deadlines;
+  const call = deadlines.start();
+  const raw = reply.raw;
+  raw.on('close', () => {
+    deadlines.release(call);
+    if (!raw.writableFinished) call.clientClosed();
   });
-  if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
-    gone = true;
-    controller.abort();
-  }
-  return { signal: controller.signal, clientGone: () => gone, timedOut: () => timedOut };
+  if (raw.destroyed || request.raw.socket?.destroyed === true) call.clientClosed();
+  return call;
 }
 
 function newRecord(request: FastifyRequest, exchange: Exchange, decision: RouteDecision, client: UpstreamClient, logPrompts: boolean): RequestRecord {
@@ -86,6 +72,7 @@ function newRecord(request: FastifyRequest, exchange: Exchange, decision: RouteD
     // Optional fields present from the start (perf): records of hits, misses and streams share one object shape.
     cacheTier: undefined,
     usageEstimated: undefined,
+    finishSynthesised: undefined,
     prompt: logPrompts ? promptText(canonical.messages) : undefined,
     droppedTools: exchange.droppedTools,
     startedAt: Date.now(),
@@ -104,14 +91,16 @@ function markFallback(reply: FastifyReply, record: RequestRecord, served: Served
   reply.header('x-thinkgate-upstream-model', served.client.model);
 }
 
-/** Headers of an event stream, sent with the status line once the upstream has answered. */
-function streamHead(request: FastifyRequest, reply: FastifyReply): Record<string, string> {
-  return {
-    ...(reply.getHeaders() as Record<string, string>),
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-request-id': request.id,
-  };
+/**
+ * Headers of an event stream, sent with the status line once the upstream has answered: the reply's (request id,
+ * security and x-thinkgate-* headers) and the stream's own. `getHeaders()` returns a fresh object: filled in
+ * place, not spread into another.
+ */
+function streamHead(reply: FastifyReply): Record<string, string> {
+  const head = reply.getHeaders() as Record<string, string>;
+  head['content-type'] = 'text/event-stream; charset=utf-8';
+  head['cache-control'] = 'no-cache';
+  return head;
 }
 
 /** Sends a cached answer in the form the client asked for; returns its usage for the request record. */
@@ -169,12 +158,12 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   const record = newRecord(request, exchange, decision, client, config.log.prompts);
   const meta: AnswerMeta = { requestId: request.id, tenant: request.tenant, decision, upstreamModel: client.model, createdAt: Math.floor(Date.now() / 1000) };
 
-  let upstream: UpstreamSignal | undefined;
-  const clientGone = (): boolean => upstream?.clientGone() ?? request.raw.socket?.destroyed === true;
+  let upstream: UpstreamAbort | undefined;
+  const clientGone = (): boolean => upstream?.clientGone ?? request.raw.socket?.destroyed === true;
   const cachePlan = planCache(
     ctx.cache,
     chat,
-    request.headers['cache-control'],
+    requestCacheFlags(request),
     () => remembered?.cacheKeys ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
   );
   if (memo !== null && cachePlan !== null && remembered === undefined && input.memoKey !== null) {
@@ -206,8 +195,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     record.cache = cached.status;
     reply.header('x-thinkgate-cache', cached.status);
 
-    upstream = upstreamSignal(request, reply, client.config.timeouts.totalMs);
-    const { signal } = upstream;
+    upstream = upstreamSignal(request, reply, client);
+    const signal = upstream.signal;
     const served = await resilientChat({ route: decision.route, upstreams, fallback: config.fallback, signal, bodyFor });
     client = served.client;
     meta.upstreamModel = client.model;
@@ -231,7 +220,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     let pending = '';
     const result = await readUpstreamStream(served.res, forward, {
       start: () => {
-        reply.raw.writeHead(200, streamHead(request, reply));
+        reply.raw.writeHead(200, streamHead(reply));
         pending += streamEncoder.start(meta);
       },
       delta: (chunk, raw) => {
@@ -245,6 +234,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     });
     record.usage = result.completion.usage ?? null;
     produced = result.completion;
+    if (result.finishSynthesised) record.finishSynthesised = true;
     if (result.error !== null) {
       if (countsAgainstBreaker(result.error)) client.breaker.onFailure();
       record.outcome = 'error';
@@ -261,7 +251,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   } catch (err) {
     const aborted = clientGone();
     record.outcome = aborted ? 'aborted' : 'error';
-    const mapped = upstream?.timedOut() === true && !aborted
+    const mapped = upstream?.timedOut === true && !aborted
       ? new GatewayError(504, `${client.tier} upstream did not finish within ${client.config.timeouts.totalMs} ms`, { code: 'upstream_timeout' })
       : err;
     const { status, body: errBody } = toOpenAIError(mapped);

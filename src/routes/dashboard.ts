@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { DASHBOARD_SCRIPT } from '../dashboard/client-script.js';
-import { DASHBOARD_HTML } from '../dashboard/page.js';
+import { DASHBOARD_FAVICON, DASHBOARD_HTML } from '../dashboard/page.js';
 
 /** Everything the page loads comes from here: the strictest policy that still lets uPlot style its canvas. */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -23,6 +23,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = asyn
     '/dashboard/app.js': { type: 'text/javascript; charset=utf-8', body: DASHBOARD_SCRIPT },
     '/dashboard/uplot.js': { type: 'text/javascript; charset=utf-8', body: uplotJs },
     '/dashboard/uplot.css': { type: 'text/css; charset=utf-8', body: uplotCss },
+    '/dashboard/favicon.svg': { type: 'image/svg+xml', body: DASHBOARD_FAVICON },
   };
   for (const [path, asset] of Object.entries(assets)) {
     app.get(path, async (_request, reply) =>

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/auth.js';
@@ -24,17 +24,3 @@ export const metricsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     return reply.header('content-type', registry.contentType).header('cache-control', 'no-store').send(body);
   });
 };
-
-/** Counts chat requests in flight at the root (the chat route lives in another plugin scope); ends on socket close too. */
-export function trackInFlight(app: FastifyInstance, inFlight: { value: number }): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    if (request.method === 'POST' && request.url.startsWith('/v1/chat/completions')) {
-      inFlight.value++;
-      // 'close' fires once per response; `once` would wrap the listener in another closure.
-      reply.raw.on('close', () => {
-        inFlight.value--;
-      });
-    }
-    done();
-  });
-}

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { GatewayContext } from '../context.js';
+import { GatewayError } from '../errors.js';
 
 /** RFC 9110 hop-by-hop headers, plus the client's credentials and host, which must never travel upstream. */
 const DROP_REQUEST_HEADERS: ReadonlySet<string> = new Set([
@@ -12,6 +13,32 @@ const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'set-cookie',
 ]);
 
+/** Response header naming the tier that answered a forwarded request. */
+export const PASSTHROUGH_HEADER = 'x-thinkgate-passthrough';
+
+const bodyTooLarge = (limit: number): GatewayError =>
+  new GatewayError(413, `Request body is too large: this path accepts up to ${limit} bytes.`, { code: 'request_too_large' });
+
+/** Passes a body through, failing once more than `limit` bytes went by. */
+class BodyLimit extends Transform {
+  private seen = 0;
+  exceeded = false;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) {
+      this.exceeded = true;
+      callback(bodyTooLarge(this.limit));
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
 /**
  * Every other `/v1/*` path (embeddings, moderations, audio, files, the Responses API…) goes unchanged to the
  * configured default upstream with that upstream's key: method, streamed body, status, headers minus hop-by-hop.
@@ -19,7 +46,16 @@ const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
 export const passthroughRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   // Bodies are streamed as they come, whatever their type (JSON, multipart audio uploads…).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  const limit = ctx.config.server.passthroughBodyLimitBytes;
+  app.addContentTypeParser('*', (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > limit) {
+      done(bodyTooLarge(limit), undefined);
+      return;
+    }
+    // A body without a length (chunked) is counted as it streams: past the limit the upload to the upstream fails.
+    done(null, declared >= 0 ? payload : payload.pipe(new BodyLimit(limit)));
+  });
 
   const client = ctx.upstreams[ctx.config.routing.passthroughTier];
 
@@ -35,17 +71,20 @@ export const passthroughRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = asy
     });
     const suffix = request.url.slice('/v1'.length);
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    const res = await client.request({
-      method: request.method as Dispatcher.HttpMethod,
-      path: `${client.basePath}${suffix}`,
-      headers,
-      body: hasBody ? (request.body as Readable | undefined) ?? null : null,
-      signal: controller.signal,
-    });
+    const body = hasBody ? (request.body as Readable | undefined) ?? null : null;
+    let res;
+    try {
+      res = await client.request({ method: request.method as Dispatcher.HttpMethod, path: `${client.basePath}${suffix}`, headers, body, signal: controller.signal });
+    } catch (err) {
+      if (body instanceof BodyLimit && body.exceeded) throw bodyTooLarge(limit);
+      throw err;
+    }
     reply.code(res.statusCode);
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !DROP_RESPONSE_HEADERS.has(name)) reply.header(name, value);
     }
+    // Says (to the client and to the request log) that this answer is the upstream's, forwarded unchanged.
+    reply.header(PASSTHROUGH_HEADER, client.tier);
     return reply.send(res.body);
   });
 };

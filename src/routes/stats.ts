@@ -5,6 +5,7 @@ import type { Breakdown, Totals } from '../savings/aggregate.js';
 import type { ExpansionEstimate } from '../savings/expansion.js';
 import type { RecentRequest } from '../savings/store.js';
 import type { ControllerState } from '../gate/controller.js';
+import type { Series } from '../savings/series.js';
 
 /** The `/v1/stats` body (also what `thinkgate stats` and the dashboard read). */
 export interface StatsBody {
@@ -71,5 +72,26 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
       gate: { kind: ctx.gate.name, threshold: ctx.controller.effectiveThreshold(), controller: ctx.controller.state() },
       expansion: { prior: ctx.config.savings.expansionPrior, minSamples: ctx.config.savings.minSamples, bands: expansion.snapshot() },
     };
+  });
+
+  const windowNames = ['all', ...Object.keys(ctx.config.savings.windows)];
+  /**
+   * `GET /v1/stats/series?window=all|hour|day`: running totals over time from the ledger's buckets (what the
+   * dashboard charts), with the same tenant rules as `/v1/stats`. `all` is the finest series covering the whole
+   * history (a window's minute slots while all traffic fits in it, else one point per day).
+   */
+  app.get<{ Querystring: { window?: string } }>('/v1/stats/series', async (request, reply): Promise<Series> => {
+    const name = request.query.window ?? 'all';
+    if (!windowNames.includes(name)) {
+      throw new GatewayError(400, `Invalid 'window': expected one of ${windowNames.join(', ')}, got "${name}".`, { param: 'window', code: 'invalid_value' });
+    }
+    try {
+      const series = await ledger.series(name, request.isAdmin ? undefined : request.tenant);
+      reply.header('cache-control', 'no-store');
+      return series;
+    } catch (err) {
+      request.log.warn({ err: err instanceof Error ? err.message : String(err), store: ledger.store.kind }, 'stats series read failed');
+      throw new GatewayError(503, `The stats store (${ledger.store.kind}) is unavailable; try again shortly.`, { code: 'stats_unavailable' });
+    }
   });
 };

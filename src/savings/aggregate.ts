@@ -3,8 +3,14 @@ import { nanoToUsd } from './prices.js';
 
 /** Totals as `/v1/stats` shows them. Fields derived from the counterfactual are estimates (see docs/savings.md). */
 export interface Totals {
+  /** Routed requests (completed, failed or aborted). */
   requests: number;
+  /** Routed requests that failed. */
   errors: number;
+  /** Routed requests whose client disconnected before the answer was complete (status 499). */
+  aborted: number;
+  /** Requests refused before routing (bad body, no key, too large, rate-limited): not in `requests`. */
+  rejected: number;
   cacheHits: number;
   cacheHitRate: number;
   /** Requests whose token counts came from the gateway's tokenizer (the upstream reported no usage). */
@@ -64,6 +70,8 @@ function totalsOf(a: Acc): Totals {
   return {
     requests: c.requests,
     errors: c.errors,
+    aborted: c.aborted,
+    rejected: c.rejected,
     cacheHits: c.cacheHits,
     cacheHitRate: c.requests === 0 ? 0 : round(c.cacheHits / c.requests, 4),
     usageEstimatedRequests: c.usageEstimated,
@@ -109,8 +117,10 @@ export function aggregate(fields: ReadonlyMap<string, number>, tenant?: string):
     const field = parts[parts.length - 1] as string;
     if (tenant !== undefined && t !== tenant) continue;
     addField(total, field, value);
-    addField(groupAcc(groups.byRoute, route), field, value);
     addField(groupAcc(groups.byTenant, t), field, value);
+    // Rejected requests have no route or model (src/savings/cells.ts: rejectedIncrements).
+    if (route === '') continue;
+    addField(groupAcc(groups.byRoute, route), field, value);
     addField(groupAcc(groups.byModel, model), field, value);
     addField(groupAcc(groups.byApi, api), field, value);
   }

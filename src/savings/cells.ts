@@ -10,7 +10,12 @@ import type { Accounting } from './accounting.js';
 
 export const COUNTERS = [
   'requests',
+  /** Routed requests that failed (ours or the upstream's). */
   'errors',
+  /** Routed requests the client gave up on (disconnected: status 499): not errors. */
+  'aborted',
+  /** /v1 requests refused before routing (400 bad body, 401, 413, 429…): not counted in `requests`. */
+  'rejected',
   'cacheHits',
   'usageEstimated',
   'promptTokens',
@@ -107,7 +112,8 @@ export function incrementsOf(record: RequestRecord, a: Accounting): CellIncremen
   const t = a.upstreamTokens;
   const counters = new Array<number>(COUNTERS.length).fill(0);
   counters[AT.requests] = 1;
-  counters[AT.errors] = record.outcome === 'completed' ? 0 : 1;
+  counters[AT.errors] = record.outcome === 'error' ? 1 : 0;
+  counters[AT.aborted] = record.outcome === 'aborted' ? 1 : 0;
   counters[AT.cacheHits] = record.cache === 'hit' ? 1 : 0;
   counters[AT.usageEstimated] = a.usageEstimated ? 1 : 0;
   counters[AT.promptTokens] = t.prompt;
@@ -122,6 +128,19 @@ export function incrementsOf(record: RequestRecord, a: Accounting): CellIncremen
   return { fields: fieldsOf(record.tenant, record.route, record.upstreamModel, record.api), counters, latencyBucket: latencyBucket(latency) };
 }
 
+/**
+ * A request refused before routing: one `rejected` in the tenant's cell with no route and no model (so it shows in
+ * totals and per tenant, never as a route or model), and no latency sample (latency describes routed requests).
+ */
+export function rejectedIncrements(tenant: string): CellIncrements {
+  const counters = new Array<number>(COUNTERS.length).fill(0);
+  counters[AT.rejected] = 1;
+  return { fields: fieldsOf(tenant, '', '', 'chat'), counters, latencyBucket: NO_LATENCY };
+}
+
+/** `latencyBucket` of increments that carry no latency sample. */
+export const NO_LATENCY = -1;
+
 /** The same increments keyed by field name, zeros left out: the Redis store's HINCRBY arguments. */
 export function fieldIncrements(inc: CellIncrements): Map<string, number> {
   const out = new Map<string, number>();
@@ -129,7 +148,7 @@ export function fieldIncrements(inc: CellIncrements): Map<string, number> {
     const v = inc.counters[i] as number;
     if (v !== 0) out.set(inc.fields.counters[i] as string, v);
   }
-  out.set(inc.fields.latency[inc.latencyBucket] as string, 1);
+  if (inc.latencyBucket !== NO_LATENCY) out.set(inc.fields.latency[inc.latencyBucket] as string, 1);
   return out;
 }
 

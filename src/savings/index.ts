@@ -41,17 +41,17 @@ export function reasoningSpendObserver(controller: ThresholdController, metrics:
   };
 }
 
-export function createSavings(config: Config, reasoningModel: string, log: FastifyBaseLogger): Savings {
+export function createSavings(config: Config, reasoningModel: string, log: FastifyBaseLogger, clock: () => number = Date.now): Savings {
   const prices = new PriceBook(config.pricing);
   const s = config.savings;
   const expansion = new ExpansionModel({ prior: s.expansionPrior, latencyPriorMsPerToken: s.latencyPriorMsPerToken, minSamples: s.minSamples, bands: s.promptBands });
   const metrics = new GatewayMetrics(config.gate.threshold);
   const store: LedgerStore =
-    config.redis.url === undefined ? new MemoryLedgerStore(s.recent) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent);
+    config.redis.url === undefined ? new MemoryLedgerStore(s.recent, clock) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent);
   const ledger = new Ledger(store, s.windows, (err) => {
     metrics.ledgerErrors.inc();
     log.warn({ err: err instanceof Error ? err.message : String(err), store: store.kind }, 'ledger write failed');
-  });
+  }, clock, s.historyDays);
   const deps = { prices, expansion, reasoningModel };
 
   return {

@@ -1,12 +1,15 @@
 import type { RequestRecord } from '../core/record.js';
 import type { Accounting } from './accounting.js';
 import { aggregate, type Breakdown } from './aggregate.js';
-import { incrementsOf } from './cells.js';
+import { incrementsOf, rejectedIncrements, type CellIncrements } from './cells.js';
 import { nanoToUsd } from './prices.js';
+import { baseBefore, runningSeries, sumOf, valuesOf, zeroValues, type Series, type Slot } from './series.js';
 import type { BucketRef, LedgerStore, RecentRequest } from './store.js';
 
 /** Slots per window: a window of W seconds is kept as 60 slots of W/60, so "last hour" moves by the minute. */
 export const WINDOW_SLOTS = 60;
+
+const DAY_MS = 86_400_000;
 
 export interface LedgerSnapshot {
   cumulative: Breakdown;
@@ -32,20 +35,36 @@ export class Ledger {
   private bucketsFrom = 0;
   private bucketsUntil = 0;
 
+  /**
+   * `historyDays`: how many UTC days of daily totals are kept for the "all time" chart (a bounded series: one
+   * bucket per day, each expiring after that many days).
+   */
   constructor(
     readonly store: LedgerStore,
     windows: Readonly<Record<string, number>>,
     private readonly onError: (err: unknown) => void,
     private readonly now: () => number = Date.now,
+    private readonly historyDays = 400,
   ) {
-    this.windows = Object.entries(windows).map(([name, seconds]) => ({ name, seconds, slotMs: (seconds * 1000) / WINDOW_SLOTS }));
+    this.windows = Object.entries(windows)
+      .map(([name, seconds]) => ({ name, seconds, slotMs: (seconds * 1000) / WINDOW_SLOTS }))
+      .sort((a, b) => a.seconds - b.seconds);
   }
 
   record(record: RequestRecord, accounting: Accounting): void {
     const now = this.now();
+    this.add(incrementsOf(record, accounting), now, () => recentRow(record, accounting, now));
+  }
+
+  /** A /v1 request refused before routing (no record): counted apart, as `rejected`, for its tenant. */
+  recordRejected(tenant: string): void {
+    this.add(rejectedIncrements(tenant), this.now(), null);
+  }
+
+  private add(increments: CellIncrements, now: number, recent: (() => RecentRequest) | null): void {
     let added: Promise<void> | void;
     try {
-      added = this.store.add(incrementsOf(record, accounting), this.bucketsAt(now), () => recentRow(record, accounting, now));
+      added = this.store.add(increments, this.bucketsAt(now), recent);
     } catch (err) {
       this.onError(err);
       return;
@@ -60,8 +79,10 @@ export class Ledger {
   private bucketsAt(now: number): BucketRef[] {
     if (this.buckets !== null && now >= this.bucketsFrom && now < this.bucketsUntil) return this.buckets;
     const buckets: BucketRef[] = [{ id: 'cumulative', ttlSeconds: null }];
-    let from = -Infinity;
-    let until = Infinity;
+    const day = Math.floor(now / DAY_MS);
+    buckets.push({ id: `daily:${day}`, ttlSeconds: (this.historyDays + 1) * 86_400 });
+    let from = day * DAY_MS;
+    let until = (day + 1) * DAY_MS;
     for (const w of this.windows) {
       const slot = Math.floor(now / w.slotMs);
       buckets.push({ id: `${w.name}:${slot}`, ttlSeconds: Math.ceil(w.seconds + w.slotMs / 1000) });
@@ -96,6 +117,40 @@ export class Ledger {
       windows,
       recent: tenant === undefined ? recent : recent.filter((r) => r.tenant === tenant),
     };
+  }
+
+  /**
+   * Running totals over time for the dashboard: a configured window (`hour`, `day`: its 60 slots), or `all`: the
+   * finest series that covers the whole history — the shortest window holding every request counted so far, else
+   * the daily series (`historyDays` long), which starts from what was counted before it. Throws on an unknown name.
+   */
+  async series(name: string, tenant?: string): Promise<Series> {
+    await this.flush();
+    const now = this.now();
+    if (name !== 'all') {
+      const w = this.windows.find((x) => x.name === name);
+      if (w === undefined) throw new Error(`unknown window "${name}"`);
+      return runningSeries(name, await this.windowSlots(w, now, tenant), w.slotMs, zeroValues(), now, false);
+    }
+    const cumulative = aggregate(await this.store.read(['cumulative']), tenant).totals;
+    const all = valuesOf(cumulative);
+    for (const w of this.windows) {
+      const slots = await this.windowSlots(w, now, tenant);
+      const inWindow = sumOf(slots);
+      if (inWindow.requests === all.requests && inWindow.rejected === all.rejected) return runningSeries('all', slots, w.slotMs, zeroValues(), now, true);
+    }
+    const today = Math.floor(now / DAY_MS);
+    const ids = Array.from({ length: this.historyDays }, (_, i) => `daily:${today - this.historyDays + 1 + i}`);
+    const fields = await this.store.readEach(ids);
+    const slots: Slot[] = fields.map((f, i) => ({ startMs: (today - this.historyDays + 1 + i) * DAY_MS, totals: aggregate(f, tenant).totals }));
+    return runningSeries('all', slots, DAY_MS, baseBefore(cumulative, slots), now, true);
+  }
+
+  private async windowSlots(w: WindowSpec, now: number, tenant: string | undefined): Promise<Slot[]> {
+    const ids = windowSlotIds(w, now).reverse();
+    const fields = await this.store.readEach(ids);
+    const current = Math.floor(now / w.slotMs);
+    return fields.map((f, i) => ({ startMs: (current - WINDOW_SLOTS + 1 + i) * w.slotMs, totals: aggregate(f, tenant).totals }));
   }
 }
 

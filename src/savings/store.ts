@@ -40,6 +40,8 @@ export interface LedgerStore {
   add(increments: CellIncrements, buckets: readonly BucketRef[], recent: RecentSource | null): Promise<void> | void;
   /** The sum of the given buckets' fields. */
   read(bucketIds: readonly string[]): Promise<Map<string, number>>;
+  /** Each bucket's fields on its own, in the order asked (a time series). */
+  readEach(bucketIds: readonly string[]): Promise<Map<string, number>[]>;
   recent(): Promise<RecentRequest[]>;
   close(): Promise<void>;
 }
@@ -86,7 +88,7 @@ export class MemoryLedgerStore implements LedgerStore {
       }
       const { counters, latency } = sums;
       for (let i = 0; i < add.length; i++) counters[i] = (counters[i] ?? 0) + (add[i] ?? 0);
-      latency[increments.latencyBucket] = (latency[increments.latencyBucket] ?? 0) + 1;
+      if (increments.latencyBucket >= 0) latency[increments.latencyBucket] = (latency[increments.latencyBucket] ?? 0) + 1;
     }
     if (recent !== null && this.recentLimit > 0) {
       this.recentRows[this.recentNext] = recent;
@@ -109,6 +111,10 @@ export class MemoryLedgerStore implements LedgerStore {
       }
     }
     return sum;
+  }
+
+  async readEach(bucketIds: readonly string[]): Promise<Map<string, number>[]> {
+    return Promise.all(bucketIds.map((id) => this.read([id])));
   }
 
   /** Newest first. */

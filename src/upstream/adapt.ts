@@ -1,7 +1,7 @@
 import type { ChatMessage, CanonicalRequest, ReasoningEffort } from '../core/conversation.js';
 import { isRecord } from '../core/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
-import { removeThinkBlocks } from './think-tags.js';
+import { DEFAULT_THINK_TAGS, removeThinkBlocks, type ThinkTagPair } from './think-tags.js';
 
 /**
  * Turns the client's request into the body one upstream receives: its model name, history without stale
@@ -16,15 +16,15 @@ export interface AdaptOptions {
   stream: boolean;
 }
 
-function stripMessageReasoning(message: ChatMessage): ChatMessage {
+function stripMessageReasoning(message: ChatMessage, tags: readonly ThinkTagPair[]): ChatMessage {
   if (message.role !== 'assistant') return message;
   const { reasoning_content: _rc, reasoning: _r, ...rest } = message;
   const content = rest.content;
-  if (typeof content === 'string') return { ...rest, content: removeThinkBlocks(content) };
+  if (typeof content === 'string') return { ...rest, content: removeThinkBlocks(content, tags) };
   if (Array.isArray(content)) {
     return {
       ...rest,
-      content: content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? { ...part, text: removeThinkBlocks(part.text) } : part)),
+      content: content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? { ...part, text: removeThinkBlocks(part.text, tags) } : part)),
     };
   }
   return rest;
@@ -45,7 +45,8 @@ function deepMerge(target: Record<string, unknown>, patch: Record<string, unknow
 
 export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig, opts: AdaptOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { ...request, model: upstream.model };
-  body.messages = opts.history === 'strip' ? request.messages.map(stripMessageReasoning) : request.messages;
+  const tags = upstream.thinkTags ?? DEFAULT_THINK_TAGS;
+  body.messages = opts.history === 'strip' ? request.messages.map((m) => stripMessageReasoning(m, tags)) : request.messages;
 
   delete body.reasoning_effort;
   if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { GatewayError, UpstreamHttpError } from '../errors.js';
 import type { Tier, UpstreamConfig } from '../config/schema.js';
 import { isRecord } from '../core/types.js';
+import { DeadlineSweep } from './abort.js';
 import { CircuitBreaker } from './breaker.js';
 
 /** Reasoning models think before their first byte: they get a longer default wait. */
@@ -10,6 +11,10 @@ const DEFAULT_FIRST_BYTE_MS: Record<Tier, number> = { reasoning: 300_000, direct
 
 const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'application/json' };
 const STREAM_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+
+const rejectWith = (err: GatewayError): never => {
+  throw err;
+};
 
 export interface UpstreamResponse {
   statusCode: number;
@@ -30,6 +35,8 @@ export class UpstreamClient {
   private readonly chatHeaders: { json: Readonly<Record<string, string>>; stream: Readonly<Record<string, string>> };
   /** Health of this upstream as seen by chat calls; read by /readyz and metrics. */
   readonly breaker: CircuitBreaker;
+  /** The total-time limit (`timeouts.totalMs`) of calls routed to this upstream, in flight. */
+  readonly deadlines: DeadlineSweep;
 
   constructor(
     readonly tier: Tier,
@@ -48,6 +55,8 @@ export class UpstreamClient {
       bodyTimeout: config.timeouts.idleMs,
     });
     this.breaker = new CircuitBreaker(config.breaker);
+    const totalMs = config.timeouts.totalMs;
+    this.deadlines = new DeadlineSweep(totalMs, () => new GatewayError(504, `upstream did not finish within ${totalMs} ms`, { code: 'upstream_timeout' }));
     this.authHeaders = { ...config.headers };
     if (config.apiKey !== undefined) this.authHeaders.authorization = `Bearer ${config.apiKey}`;
     // The one endpoint answers are asked of: Chat Completions, or the Responses API for a native upstream.
@@ -63,12 +72,25 @@ export class UpstreamClient {
     return this.config.model;
   }
 
-  /** POSTs a chat request. HTTP errors from the upstream become UpstreamHttpError; transport failures 502/504. */
-  async chat(body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
-    // perf: the chat headers (with the upstream's credentials) are built once per client, not per request.
-    const res = await this.send('POST', this.chatPath, body.stream === true ? this.chatHeaders.stream : this.chatHeaders.json, JSON.stringify(body), signal);
-    if (res.statusCode >= 400) throw await this.httpError(res);
-    return res;
+  /**
+   * POSTs a chat request. HTTP errors from the upstream become UpstreamHttpError; transport failures 502/504.
+   * perf: a promise chain on undici's own promise (an `async` method over another added a promise and a microtask
+   * hop per request); the chat headers, with the upstream's credentials, are built once per client.
+   */
+  chat(body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
+    let text: string;
+    try {
+      text = JSON.stringify(body);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const headers = body.stream === true ? this.chatHeaders.stream : this.chatHeaders.json;
+    return this.pool.request({ method: 'POST', path: this.chatPath, headers, body: text, signal }).then(
+      (res) => (res.statusCode >= 400 ? this.httpError(res as UpstreamResponse).then(rejectWith) : (res as UpstreamResponse)),
+      (err: unknown) => {
+        throw this.transportError(err);
+      },
+    );
   }
 
   /** Any request relative to the upstream's base URL, for pass-through endpoints. */
@@ -79,18 +101,8 @@ export class UpstreamClient {
     body?: string | Buffer | Readable | null;
     signal: AbortSignal;
   }): Promise<UpstreamResponse> {
-    return this.send(opts.method, opts.path, { ...opts.headers, ...this.authHeaders }, opts.body ?? null, opts.signal);
-  }
-
-  private async send(
-    method: Dispatcher.HttpMethod,
-    path: string,
-    headers: Readonly<Record<string, string>>,
-    body: string | Buffer | Readable | null,
-    signal: AbortSignal,
-  ): Promise<UpstreamResponse> {
     try {
-      return (await this.pool.request({ method, path, headers, body, signal })) as UpstreamResponse;
+      return (await this.pool.request({ method: opts.method, path: opts.path, headers: { ...opts.headers, ...this.authHeaders }, body: opts.body ?? null, signal: opts.signal })) as UpstreamResponse;
     } catch (err) {
       throw this.transportError(err);
     }
@@ -148,7 +160,30 @@ export class UpstreamClient {
       return new GatewayError(504, `${this.tier} upstream sent nothing for ${this.config.timeouts.idleMs} ms`, { code: 'upstream_timeout', cause: err });
     }
     if (err instanceof undiciErrors.RequestAbortedError) return err;
+    if (isConnectionLoss(err)) {
+      // Reached, then closed before any answer: most often a pooled keep-alive connection the server had let go.
+      return new GatewayError(502, `${this.tier} upstream closed the connection before answering`, { code: 'upstream_connection_closed', cause: err });
+    }
     return new GatewayError(502, `${this.tier} upstream unreachable`, { code: 'upstream_unreachable', cause: err });
+  }
+
+  /**
+   * A failure while reading an answer that had already begun (status and headers received): the upstream was
+   * reachable and answering, so this is never "unreachable". A reset or close is a cut answer; a stall the idle
+   * timeout. Aborts pass through unchanged.
+   */
+  bodyError(err: unknown, what: 'stream' | 'response'): unknown {
+    if (err instanceof GatewayError) return err;
+    if (err instanceof Error && err.name === 'AbortError') return err;
+    if (err instanceof undiciErrors.RequestAbortedError) return err;
+    if (err instanceof undiciErrors.BodyTimeoutError) {
+      return new GatewayError(504, `${this.tier} upstream sent nothing for ${this.config.timeouts.idleMs} ms`, { code: 'upstream_timeout', cause: err });
+    }
+    const code = `upstream_${what}_cut`;
+    if (isConnectionLoss(err)) {
+      return new GatewayError(502, `${this.tier} upstream closed the connection before the answer was complete`, { code, cause: err });
+    }
+    return new GatewayError(502, `${this.tier} upstream failed while sending its answer`, { code: `upstream_${what}_error`, cause: err });
   }
 
   redact(text: string): string {
@@ -160,6 +195,20 @@ export class UpstreamClient {
   }
 
   close(): Promise<void> {
+    this.deadlines.close();
     return this.pool.close();
   }
+}
+
+const CONNECTION_LOSS_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_CLOSED']);
+
+/** A socket closed or reset under a response (undici's SocketError, or the system error it wraps). */
+function isConnectionLoss(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof undiciErrors.SocketError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_LOSS_CODES.has(code)) return true;
+    if (e.message === 'terminated') return true;
+  }
+  return false;
 }

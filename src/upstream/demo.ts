@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { upstreamSchema, type UpstreamConfig } from '../config/schema.js';
+import { demoChoices } from './demo-answers.js';
 import { SSE_DONE, sseData } from './sse.js';
 
 /**
  * The embedded demo upstreams: two simulated OpenAI-compatible servers on loopback, so that a fresh
  * `npm start` answers without any provider. The "reasoning" one thinks aloud (reasoning_content), uses more
- * tokens and is slower; the "direct" one answers at once. Answers say plainly that they are simulated.
+ * tokens and is slower; the "direct" one answers at once. Answers say plainly that they are simulated; they honour
+ * `tools`, `n` and `response_format` (./demo-answers.ts), so tool-calling and JSON apps see real shapes.
  */
 
 interface DemoProfile {
@@ -24,66 +26,69 @@ const PROFILES: Record<'reasoning' | 'direct', DemoProfile> = {
 const approxTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function lastUserText(body: unknown): string {
-  const messages = (body as { messages?: { role?: string; content?: unknown }[] }).messages ?? [];
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m?.role !== 'user') continue;
-    if (typeof m.content === 'string') return m.content;
-    if (Array.isArray(m.content)) return m.content.map((p: { text?: unknown }) => (typeof p.text === 'string' ? p.text : '')).join(' ');
-  }
-  return '';
-}
-
-function compose(profile: DemoProfile, prompt: string): { reasoning: string; answer: string } {
-  const topic = prompt.replace(/\s+/g, ' ').trim().slice(0, 80);
-  const answer = `[${profile.model}, simulated] This is a demo answer to: "${topic}". Configure real upstreams to get real answers.`;
-  const reasoning = profile.reasoning
-    ? `The user asks: "${topic}". Let me think step by step. First, identify what is being asked. Second, consider the constraints. Third, check the result before answering. This reasoning is simulated by the thinkgate demo upstream.`
-    : '';
-  return { reasoning, answer };
-}
-
 function words(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [];
 }
 
+/** Pieces of a tool call's arguments as a stream sends them (a few characters each). */
+function pieces(text: string, size = 12): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
 async function handleChat(profile: DemoProfile, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
-  const { reasoning, answer } = compose(profile, lastUserText(body));
+  const id = `chatcmpl-demo-${Date.now().toString(36)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const choices = demoChoices(profile, body, id.slice(-6));
   const promptTokens = approxTokens(JSON.stringify(body.messages ?? ''));
-  const reasoningTokens = reasoning === '' ? 0 : approxTokens(reasoning);
-  const completionTokens = approxTokens(answer) + reasoningTokens;
+  const reasoningTokens = choices.reduce((sum, c) => sum + (c.reasoning === '' ? 0 : approxTokens(c.reasoning)), 0);
+  const answerTokens = choices.reduce((sum, c) => sum + approxTokens((c.content ?? '') + c.toolCalls.map((t) => t.function.name + t.function.arguments).join('')), 0);
+  const completionTokens = answerTokens + reasoningTokens;
   const usage = {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
     completion_tokens_details: { reasoning_tokens: reasoningTokens },
   };
-  const id = `chatcmpl-demo-${Date.now().toString(36)}`;
-  const created = Math.floor(Date.now() / 1000);
   if (body.stream !== true) {
     await sleep(profile.chunkDelayMs * 10);
-    const message: Record<string, unknown> = { role: 'assistant', content: answer };
-    if (reasoning !== '') message.reasoning_content = reasoning;
+    const out = choices.map((c, index) => {
+      const message: Record<string, unknown> = { role: 'assistant', content: c.content };
+      if (c.reasoning !== '') message.reasoning_content = c.reasoning;
+      if (c.toolCalls.length > 0) message.tool_calls = c.toolCalls;
+      return { index, message, finish_reason: c.finishReason, logprobs: null };
+    });
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id, object: 'chat.completion', created, model: profile.model, choices: [{ index: 0, message, finish_reason: 'stop', logprobs: null }], usage }));
+    res.end(JSON.stringify({ id, object: 'chat.completion', created, model: profile.model, choices: out, usage }));
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
-    sseData(JSON.stringify({ id, object: 'chat.completion.chunk', created, model: profile.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }));
-  res.write(chunk({ role: 'assistant', content: '' }));
-  for (const w of words(reasoning)) {
-    if (res.destroyed) return;
-    await sleep(profile.chunkDelayMs);
-    res.write(chunk({ reasoning_content: w }));
+  const chunk = (index: number, delta: Record<string, unknown>, finish: string | null = null): string =>
+    sseData(JSON.stringify({ id, object: 'chat.completion.chunk', created, model: profile.model, choices: [{ index, delta, finish_reason: finish, logprobs: null }] }));
+  // Choices one after the other: every chunk names its choice `index`, as the spec allows.
+  for (const [index, c] of choices.entries()) {
+    res.write(chunk(index, { role: 'assistant', content: c.toolCalls.length > 0 ? null : '' }));
+    for (const w of words(c.reasoning)) {
+      if (res.destroyed) return;
+      await sleep(profile.chunkDelayMs);
+      res.write(chunk(index, { reasoning_content: w }));
+    }
+    for (const w of words(c.content ?? '')) {
+      if (res.destroyed) return;
+      await sleep(profile.chunkDelayMs);
+      res.write(chunk(index, { content: w }));
+    }
+    for (const [k, call] of c.toolCalls.entries()) {
+      res.write(chunk(index, { tool_calls: [{ index: k, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
+      for (const piece of pieces(call.function.arguments)) {
+        if (res.destroyed) return;
+        await sleep(profile.chunkDelayMs);
+        res.write(chunk(index, { tool_calls: [{ index: k, function: { arguments: piece } }] }));
+      }
+    }
+    res.write(chunk(index, {}, c.finishReason));
   }
-  for (const w of words(answer)) {
-    if (res.destroyed) return;
-    await sleep(profile.chunkDelayMs);
-    res.write(chunk({ content: w }));
-  }
-  res.write(chunk({}, 'stop'));
   const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
   if (streamOptions?.include_usage === true) {
     res.write(sseData(JSON.stringify({ id, object: 'chat.completion.chunk', created, model: profile.model, choices: [], usage })));

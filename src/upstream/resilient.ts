@@ -1,7 +1,7 @@
 import type { Tier } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { UpstreamClient, UpstreamResponse } from './client.js';
-import { isRetryable, systemRetryDeps, withRetries, type RetryDeps } from './retry.js';
+import { isRetryable, retryAfterFailure, systemRetryDeps, type RetryDeps } from './retry.js';
 
 /**
  * One chat call made resilient, everything before the first byte reaches the client: the chosen upstream
@@ -56,48 +56,68 @@ function circuitOpen(client: UpstreamClient): GatewayError {
   });
 }
 
-/** The chosen upstream with retries behind its breaker; throws its last error. */
-async function callOne(client: UpstreamClient, body: Record<string, unknown>, opts: ResilientCallOptions): Promise<{ res: UpstreamResponse; attempts: number }> {
-  if (!client.breaker.tryAcquire()) throw circuitOpen(client);
-  let attempts = 0;
-  const res = await withRetries(
-    async () => {
-      attempts++;
-      try {
-        const res = await client.chat(body, opts.signal);
-        client.breaker.onSuccess();
-        return res;
-      } catch (err) {
-        if (countsAgainstBreaker(err) && !opts.signal.aborted) client.breaker.onFailure();
-        throw err;
-      }
+/** One attempt through the breaker: its outcome is recorded (a client that went away says nothing of the upstream). */
+function attemptOnce(client: UpstreamClient, body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
+  return client.chat(body, signal).then(
+    (res) => {
+      client.breaker.onSuccess();
+      return res;
     },
-    client.config.retry,
-    opts.signal,
-    { deps: opts.deps ?? systemRetryDeps, canContinue: () => client.breaker.state === 'closed' },
+    (err: unknown) => {
+      if (countsAgainstBreaker(err) && !signal.aborted) client.breaker.onFailure();
+      throw err;
+    },
   );
-  return { res, attempts };
 }
 
-export async function resilientChat(opts: ResilientCallOptions): Promise<ServedCall> {
+/** The chosen upstream with retries behind its breaker; rejects with its last error. */
+function callOne(client: UpstreamClient, body: Record<string, unknown>, opts: ResilientCallOptions, fallback: boolean): Promise<ServedCall> {
+  if (!client.breaker.tryAcquire()) return Promise.reject(circuitOpen(client));
+  const deps = opts.deps ?? systemRetryDeps;
+  const startedAt = deps.now();
+  // perf: the first attempt is a plain promise chain; the retry loop (async, with its timers) starts only after a
+  // failure. Nearly every request succeeds first time, and each async layer cost a promise and a microtask hop.
+  return attemptOnce(client, body, opts.signal).then(
+    (res): ServedCall => ({ client, res, body, fallback, attempts: 1 }),
+    async (err: unknown): Promise<ServedCall> => {
+      let attempts = 1;
+      const res = await retryAfterFailure(
+        err,
+        startedAt,
+        (n) => {
+          attempts = n;
+          return attemptOnce(client, body, opts.signal);
+        },
+        client.config.retry,
+        opts.signal,
+        { deps, canContinue: () => client.breaker.state === 'closed' },
+      );
+      return { client, res, body, fallback, attempts };
+    },
+  );
+}
+
+/**
+ * The routed upstream (retries, breaker), then the other tier when the policy allows and the first failed in a way
+ * that says "this upstream cannot serve now". Resolves with the call that answered 2xx headers.
+ */
+export function resilientChat(opts: ResilientCallOptions): Promise<ServedCall> {
   const primary = opts.upstreams[opts.route];
-  const primaryBody = opts.bodyFor(primary);
-  let primaryError: unknown;
+  let primaryBody: Record<string, unknown>;
   try {
-    const { res, attempts } = await callOne(primary, primaryBody, opts);
-    return { client: primary, res, body: primaryBody, fallback: false, attempts };
+    primaryBody = opts.bodyFor(primary);
   } catch (err) {
-    if (opts.signal.aborted || !upstreamFailed(err) || !fallbackAllowed(opts.route, opts.fallback)) throw err;
-    primaryError = err;
+    return Promise.reject(err);
   }
-  const secondary = opts.upstreams[otherTier(opts.route)];
-  const secondaryBody = opts.bodyFor(secondary);
-  try {
-    const { res, attempts } = await callOne(secondary, secondaryBody, opts);
-    return { client: secondary, res, body: secondaryBody, fallback: true, attempts };
-  } catch (err) {
-    // Both failed: the client hears about the upstream it asked for, which is the one it can reason about.
-    if (opts.signal.aborted) throw err;
-    throw primaryError;
-  }
+  const primaryCall = callOne(primary, primaryBody, opts, false);
+  if (!fallbackAllowed(opts.route, opts.fallback)) return primaryCall;
+  return primaryCall.catch((primaryError: unknown) => {
+    if (opts.signal.aborted || !upstreamFailed(primaryError)) throw primaryError;
+    const secondary = opts.upstreams[otherTier(opts.route)];
+    return callOne(secondary, opts.bodyFor(secondary), opts, true).catch((err: unknown) => {
+      // Both failed: the client hears about the upstream it asked for, which is the one it can reason about.
+      if (opts.signal.aborted) throw err;
+      throw primaryError;
+    });
+  });
 }

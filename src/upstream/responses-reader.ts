@@ -209,9 +209,10 @@ export async function readResponsesStream(res: UpstreamResponse, opts: ForwardOp
       sink.delta(chunk, null);
     }
   };
-  let error = await pumpEvents(res, opts, sink, handle);
+  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => false, complete: () => reader.finished });
   if (error === null && !reader.finished) {
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the response was complete`, { code: 'upstream_stream_cut' });
   }
-  return { completion: assembler.result(), complete: error === null, error };
+  // A Responses stream completes with its own event (response.completed), never by implication.
+  return { completion: assembler.result(), complete: error === null, finishSynthesised: false, error };
 }

@@ -14,8 +14,11 @@ export interface RetryPolicy {
   budgetMs: number;
 }
 
-/** Transport failures where the request surely or probably never reached the model: safe to send again. */
-const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_connect_timeout']);
+/**
+ * Transport failures before any answer, where the request surely or probably never reached the model: safe to send
+ * again. A connection closed before answering is most often a stale keep-alive connection the server had closed.
+ */
+const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_connect_timeout', 'upstream_connection_closed']);
 
 /**
  * Connection errors, 429 and 5xx. Not: a first-byte or idle timeout (a reasoning model that thought for minutes
@@ -88,27 +91,50 @@ export const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =
 
 export const systemRetryDeps: RetryDeps = { now: () => Date.now(), random: Math.random, sleep: abortableSleep };
 
+export interface RetryOptions {
+  deps?: RetryDeps;
+  canContinue?: () => boolean;
+  onRetry?: (err: unknown, delayMs: number) => void;
+}
+
 /**
  * Runs `attempt` until it succeeds, the error is not retryable, attempts or budget run out, `canContinue`
  * says no (an opened breaker) or `signal` aborts. The last error is thrown as is.
  */
-export async function withRetries<T>(
+export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy, signal: AbortSignal, opts: RetryOptions = {}): Promise<T> {
+  const startedAt = (opts.deps ?? systemRetryDeps).now();
+  try {
+    return await attempt(1);
+  } catch (err) {
+    return retryAfterFailure(err, startedAt, attempt, policy, signal, opts);
+  }
+}
+
+/**
+ * The retries after a first attempt (started at `startedAt` on the deps' clock) failed with `firstError`: what
+ * `withRetries` does from its first failure on. perf: a caller makes its first attempt itself, with no async
+ * layer around it, and comes here only when it failed (the rare case).
+ */
+export async function retryAfterFailure<T>(
+  firstError: unknown,
+  startedAt: number,
   attempt: (n: number) => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal,
-  opts: { deps?: RetryDeps; canContinue?: () => boolean; onRetry?: (err: unknown, delayMs: number) => void } = {},
+  opts: RetryOptions = {},
 ): Promise<T> {
   const deps = opts.deps ?? systemRetryDeps;
-  const startedAt = deps.now();
+  let err = firstError;
   for (let n = 1; ; n++) {
+    if (signal.aborted) throw err;
+    const delay = nextDelay(err, n, policy, deps.now() - startedAt, deps.random(), deps.now());
+    if (delay === null || (opts.canContinue !== undefined && !opts.canContinue())) throw err;
+    opts.onRetry?.(err, delay);
+    await deps.sleep(delay, signal);
     try {
-      return await attempt(n);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      const delay = nextDelay(err, n, policy, deps.now() - startedAt, deps.random(), deps.now());
-      if (delay === null || (opts.canContinue !== undefined && !opts.canContinue())) throw err;
-      opts.onRetry?.(err, delay);
-      await deps.sleep(delay, signal);
+      return await attempt(n + 1);
+    } catch (next) {
+      err = next;
     }
   }
 }

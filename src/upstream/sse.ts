@@ -1,81 +1,76 @@
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+
 /**
- * Incremental Server-Sent Events parser (the WHATWG event-stream grammar, the parts OpenAI-style APIs use).
- * Pure: feed it decoded text in arbitrary splits, get whole events out. Tested on arbitrary chunk splits.
+ * Incremental Server-Sent Events parsing, by the event-stream grammar of the WHATWG HTML standard
+ * ("Server-sent events", §9.2.6): comments, `event:`/`data:`/`id:`/`retry:` fields, multi-line data joined with
+ * "\n", CR, LF and CRLF line ends (also split across reads), a leading BOM. The framing is the maintained
+ * `eventsource-parser` package; this wrapper only collects the events a read completes. Pure, no I/O.
  */
 
 export interface SseEvent {
   /** `event:` field, when the server sent one (error events on some upstreams). */
   event?: string;
-  /** The `data:` lines joined with "\n". */
+  /** `id:` field, when the server sent one. */
+  id?: string;
+  /** The `data:` lines joined with "\n" ('' for an empty `data:` line, a keep-alive some relays send). */
   data: string;
 }
 
 export class SseParser {
-  private buffer = '';
-  private dataLines: string[] = [];
-  private eventName: string | undefined;
-  /** A chunk that ended in "\r" may be the first half of "\r\n". */
-  private pendingCR = false;
+  private readonly parser: EventSourceParser;
+  private events: SseEvent[] = [];
+  /** Whether the text fed so far ends with a line end (no partial line is pending). */
+  private atLineEnd = true;
+  private first = true;
+
+  constructor() {
+    this.parser = createParser({ onEvent: (message) => this.events.push(toEvent(message)) });
+  }
 
   /** Feeds decoded text; returns the events completed by it. */
   push(text: string): SseEvent[] {
-    if (this.pendingCR && text.startsWith('\n')) text = text.slice(1);
-    this.pendingCR = false;
-    this.buffer += text;
-    const events: SseEvent[] = [];
-    let start = 0;
-    const buf = this.buffer;
-    for (let i = 0; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      this.processLine(buf.slice(start, i), events);
-      if (c === 13) {
-        if (i + 1 < buf.length) {
-          if (buf.charCodeAt(i + 1) === 10) i++;
-        } else {
-          this.pendingCR = true;
-        }
-      }
-      start = i + 1;
+    if (text.length === 0) return [];
+    // The standard strips one leading U+FEFF; the package only recognises it as undecoded UTF-8 bytes.
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.length === 0) return [];
     }
-    this.buffer = buf.slice(start);
-    return events;
+    this.parser.feed(text);
+    const last = text.charCodeAt(text.length - 1);
+    this.atLineEnd = last === 10 || last === 13;
+    return this.take();
   }
 
-  /** Flushes an event the stream ended without a blank line after (lenient, as browsers are). */
+  /**
+   * The stream ended. Per the standard, an event not yet followed by a blank line is discarded; as the openai SDK
+   * does, so is a partial last line (a cut). An event whose lines all ended is still dispatched: some servers
+   * close right after the last line without the blank one.
+   */
   end(): SseEvent[] {
-    const events: SseEvent[] = [];
-    if (this.buffer.length > 0) this.processLine(this.buffer, events);
-    this.buffer = '';
-    this.dispatch(events);
-    return events;
+    if (this.atLineEnd) this.parser.feed('\n\n');
+    this.parser.reset();
+    return this.take();
   }
 
-  private processLine(line: string, events: SseEvent[]): void {
-    if (line.length === 0) {
-      this.dispatch(events);
-      return;
-    }
-    if (line.charCodeAt(0) === 58 /* ':' comment */) return;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.dataLines.push(value);
-    else if (field === 'event') this.eventName = value;
-  }
-
-  private dispatch(events: SseEvent[]): void {
-    if (this.dataLines.length > 0) {
-      const ev: SseEvent = { data: this.dataLines.length === 1 ? (this.dataLines[0] as string) : this.dataLines.join('\n') };
-      if (this.eventName !== undefined) ev.event = this.eventName;
-      events.push(ev);
-    }
-    this.dataLines = [];
-    this.eventName = undefined;
+  private take(): SseEvent[] {
+    const out = this.events;
+    if (out.length > 0) this.events = [];
+    return out;
   }
 }
 
-/** Frames one SSE `data:` event. JSON never contains raw newlines, so one line suffices. */
-export const sseData = (data: string): string => `data: ${data}\n\n`;
+function toEvent(message: EventSourceMessage): SseEvent {
+  const ev: SseEvent = { data: message.data };
+  if (message.event !== undefined) ev.event = message.event;
+  if (message.id !== undefined) ev.id = message.id;
+  return ev;
+}
+
+/**
+ * Frames one SSE event carrying `data`. Each line of the data gets its own `data:` field (the standard joins them
+ * back with "\n"), so data holding a line end still frames as one event; JSON from `JSON.stringify` has none.
+ */
+export const sseData = (data: string): string =>
+  data.includes('\n') || data.includes('\r') ? `data: ${data.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n` : `data: ${data}\n\n`;
 export const SSE_DONE = 'data: [DONE]\n\n';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheControlDirectives, isCacheableCompletion, requestPolicy } from '../../src/cache/policy.js';
+import { cacheControlDirectives, cacheControlFlags, isCacheableCompletion, NO_CACHE, NO_STORE, requestPolicy } from '../../src/cache/policy.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { ChatCompletion } from '../../src/core/types.js';
 
@@ -35,6 +35,27 @@ describe('requestPolicy', () => {
 
   it('parses directives with arguments and spaces', () => {
     expect([...cacheControlDirectives(' no-cache , max-age=0')]).toEqual(['no-cache', 'max-age']);
+  });
+
+  it('reads the header into flags the way the directive set does', () => {
+    expect(cacheControlFlags(undefined)).toBe(0);
+    expect(cacheControlFlags('no-store')).toBe(NO_STORE);
+    expect(cacheControlFlags(' No-Cache , max-age=0')).toBe(NO_CACHE);
+    expect(cacheControlFlags('max-age=0,\tno-store\t')).toBe(NO_STORE);
+    expect(cacheControlFlags(['max-age=0', 'no-cache, no-store'])).toBe(NO_STORE | NO_CACHE);
+    // Arguments are not directive names; longer or shorter names are other directives.
+    expect(cacheControlFlags('x=no-store, no-stores, no-stor')).toBe(0);
+    expect(cacheControlFlags('no-store=1')).toBe(NO_STORE);
+    expect(cacheControlFlags('')).toBe(0);
+    for (const h of ['no-store', 'NO-CACHE', 'private, no-cache', 'max-age=5', ' , no-store,,']) {
+      const set = cacheControlDirectives(h);
+      expect(cacheControlFlags(h)).toBe((set.has('no-store') ? NO_STORE : 0) | (set.has('no-cache') ? NO_CACHE : 0));
+    }
+  });
+
+  it('takes parsed flags in place of the raw header', () => {
+    expect(requestPolicy({ temperature: 0, cacheControl: 'no-store', cacheFlags: 0 }, cfg())).toMatchObject({ read: true, write: true });
+    expect(requestPolicy({ temperature: 0, cacheFlags: NO_CACHE }, cfg())).toMatchObject({ read: false, write: true });
   });
 });
 

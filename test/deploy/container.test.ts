@@ -45,7 +45,7 @@ describe('Dockerfile', () => {
     const [healthcheck] = instructions('HEALTHCHECK');
     expect(healthcheck).toMatch(/CMD \["node", "-e", ".*\/healthz/);
     expect(healthcheck).not.toMatch(/curl|wget/);
-    expect(instructions('ENTRYPOINT')).toEqual(['["node", "dist/cli/main.js"]']);
+    expect(instructions('ENTRYPOINT')).toEqual(['["node", "--min-semi-space-size=8", "--max-semi-space-size=32", "dist/cli/main.js"]']);
   });
 
   it('ships config/ (the learned gate reads config/gate-model.json at run time)', () => {

@@ -7,7 +7,7 @@ import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-model
 import { ConfigMap, Secret, Service, type IConfigMap, type ISecret, type IService } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { interpolateEnv, parseConfig } from '../../src/config/load.js';
+import { MissingEnvRefs, interpolateEnv, parseConfig } from '../../src/config/load.js';
 
 const K8S_DIR = fileURLToPath(new URL('../../deploy/k8s/', import.meta.url));
 
@@ -141,8 +141,8 @@ describe('deploy/k8s manifests', () => {
 function loadConfigMapConfig(configMap: IConfigMap): ReturnType<typeof parseConfig> {
   const text = configMap.data?.['thinkgate.yaml'];
   if (text === undefined) throw new Error('ConfigMap has no thinkgate.yaml');
-  const problems: string[] = [];
-  const [doc] = parseAllDocuments(interpolateEnv(text, {}, problems));
-  expect(problems).toEqual([]);
+  const missing = new MissingEnvRefs();
+  const [doc] = parseAllDocuments(interpolateEnv(text, {}, missing));
+  expect(missing.problems()).toEqual([]);
   return parseConfig(doc?.toJS());
 }

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { run as calibrate } from '../../src/cli/commands/calibrate.js';
 import { run as evaluate } from '../../src/cli/commands/eval.js';
 import { run as train } from '../../src/cli/commands/train.js';
+import { run as score } from '../../src/cli/commands/score.js';
+import { configSchema } from '../../src/config/schema.js';
 
 function collect(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -64,6 +66,71 @@ describe('thinkgate eval', () => {
   });
 });
 
+describe('thinkgate eval: defaults, --config, line forms', () => {
+  const schemaThreshold = configSchema.parse({}).gate.threshold;
+
+  it('measures at the configured threshold: the schema default, or the one in --config', async () => {
+    const plain = JSON.parse((await invoke(evaluate, [labelled, '--json'])).stdout) as { threshold: number; gate: string };
+    expect(plain.threshold).toBe(schemaThreshold);
+    const config = join(dir, 'gate.yaml');
+    writeFileSync(config, 'gate:\n  kind: learned\n  threshold: 0.61\n');
+    const configured = await invoke(evaluate, [labelled, '--json', '--config', config]);
+    expect(configured.code).toBe(0);
+    expect(JSON.parse(configured.stdout)).toMatchObject({ threshold: 0.61, gate: 'learned' });
+    const missing = await invoke(evaluate, [labelled, '--config', join(dir, 'absent.yaml')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/absent\.yaml: configuration file not found/);
+  });
+
+  it('reads {"messages":[…]} lines like score and calibrate do, and names the field a line lacks', async () => {
+    const file = join(dir, 'messages.jsonl');
+    const asMessages = lines.map(({ prompt, ...rest }) => JSON.stringify({ ...rest, messages: [{ role: 'user', content: prompt }] }));
+    writeFileSync(file, asMessages.join('\n') + '\n');
+    const fromMessages = JSON.parse((await invoke(evaluate, [file, '--json'])).stdout) as { overall: unknown };
+    const fromPrompts = JSON.parse((await invoke(evaluate, [labelled, '--json'])).stdout) as { overall: unknown };
+    expect(fromMessages.overall).toEqual(fromPrompts.overall);
+    const unlabelled = join(dir, 'unlabelled.jsonl');
+    writeFileSync(unlabelled, '{"prompt":"hi"}\n');
+    expect((await invoke(evaluate, [unlabelled])).stderr).toMatch(/unlabelled\.jsonl:1: label: expected "reasoning" or "direct"/);
+    const noPrompt = join(dir, 'no-prompt.jsonl');
+    writeFileSync(noPrompt, '{"label":"direct"}\n');
+    expect((await invoke(evaluate, [noPrompt])).stderr).toMatch(/no-prompt\.jsonl:1: expected "prompt" \(a string\) or "messages"/);
+  });
+});
+
+describe('calibrate and score honour --config', () => {
+  it('use the configured gate and threshold', async () => {
+    const broken = join(dir, 'broken-model.yaml');
+    writeFileSync(broken, `gate:\n  kind: learned\n  modelPath: ${join(dir, 'no-such-model.json')}\n`);
+    const calibrated = await invoke(calibrate, ['--target-reasoning-share', '0.5', '--config', broken], '{"prompt":"hi"}\n');
+    expect(calibrated.code).toBe(1);
+    expect(calibrated.stderr).toContain('no-such-model.json');
+    const strict = join(dir, 'strict.yaml');
+    writeFileSync(strict, 'gate:\n  threshold: 1\n');
+    const proof = '{"prompt":"Prove that there are infinitely many primes, step by step."}\n';
+    expect(JSON.parse((await invoke(score, [], proof)).stdout)).toMatchObject({ route: 'reasoning' });
+    expect(JSON.parse((await invoke(score, ['--config', strict], proof)).stdout)).toMatchObject({ route: 'direct' });
+  });
+});
+
+describe('every subcommand: unknown flags are refused with usage and exit 2', () => {
+  it.each([
+    ['eval', evaluate, [labelled, '--bogus-flag']],
+    ['eval', evaluate, [labelled, '--json=yes']],
+    ['calibrate', calibrate, ['--target-reasoning-share', '0.3', '--bogus']],
+    ['calibrate', calibrate, ['--target-reasoning-share', '0.3', '--threshold', '0.5']],
+    ['train', train, [labelled, '--bogus']],
+    ['score', score, ['--bogus-flag']],
+    ['score', score, ['--gate', 'bogus']],
+    ['score', score, ['stray-argument']],
+  ] as const)('%s', async (name, command, args) => {
+    const result = await invoke(command, [...args], '{"prompt":"hi"}\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`usage: thinkgate ${name}`);
+    expect(result.stdout).toBe('');
+  });
+});
+
 describe('thinkgate calibrate', () => {
   it('prints the threshold that sends the target share to reasoning', async () => {
     const sample = [
@@ -100,6 +167,34 @@ describe('thinkgate train', () => {
     expect(model.provenance.linesUsed).toBe(6);
     const scored = await invoke(evaluate, [labelled, '--gate', 'learned', '--model', out1, '--json']);
     expect(scored.code).toBe(0);
+  });
+
+  it('says what to pass when no data is given: the data is not in the repository', async () => {
+    const result = await invoke(train, []);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/DATA\.jsonl is required \(the training data is not part of the repository\)/);
+    expect(result.stderr).toContain('"license"');
+  });
+
+  it('without a permissive "license" field names the field and --any-license; with --any-license trains on your own lines', async () => {
+    const own = join(dir, 'own.jsonl');
+    writeFileSync(own, lines.map(({ license: _license, ...rest }) => JSON.stringify(rest)).join('\n') + '\n');
+    const refused = await invoke(train, [own, '--out', join(dir, 'own.json')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/none with a permissive "license" field.*--any-license/);
+    const out = join(dir, 'own.json');
+    const trained = await invoke(train, [own, '--out', out, '--any-license']);
+    expect(trained.code).toBe(0);
+    const model = JSON.parse(readFileSync(out, 'utf8')) as { provenance: { linesUsed: number; licenses: string[]; anyLicense?: boolean } };
+    expect(model.provenance).toMatchObject({ linesUsed: 6, licenses: ['(none)'], anyLicense: true });
+    expect((await invoke(evaluate, [own, '--gate', 'learned', '--model', out, '--json'])).code).toBe(0);
+  });
+
+  it('trains on the repository\'s own labelled file with --any-license', async () => {
+    const out = join(dir, 'fresh.json');
+    const result = await invoke(train, ['test/gate/fresh-eval.jsonl', '--out', out, '--any-license']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/wrote .*fresh\.json/);
   });
 
   it('fails clearly on a missing data file', async () => {

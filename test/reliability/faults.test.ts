@@ -63,9 +63,27 @@ describe('upstream faults', () => {
     expect(gw.direct.chatRequests().length - before).toBe(1);
     const out = sseEvents(res.text);
     expect(out.length).toBeGreaterThan(1);
-    const last = JSON.parse(out.at(-1)!) as unknown;
+    const last = JSON.parse(out.at(-1)!) as { error: { code: string; message: string } };
     expect(isOpenAIError(last)).toBe(true);
+    // It had answered: the error says the connection closed mid-answer, not that the upstream is unreachable.
+    expect(last.error).toMatchObject({ code: 'upstream_stream_cut', message: 'direct upstream closed the connection before the answer was complete' });
     expect(out).not.toContain('[DONE]');
+  });
+
+  it('a connection closed before any answer: retried, then 502 upstream_connection_closed (not "unreachable")', async () => {
+    const before = gw.direct.chatRequests().length;
+    gw.direct.scenario = () => ({ kind: 'dialect', json: {}, sse: [], cut: true, beforeHeaders: true });
+    const res = await post(gw, '/v1/chat/completions', direct('closed'));
+    expect(res.status).toBe(502);
+    expect((res.json as { error: unknown }).error).toMatchObject({ code: 'upstream_connection_closed', message: 'direct upstream closed the connection before answering' });
+    expect(gw.direct.chatRequests().length - before).toBeGreaterThan(1);
+  });
+
+  it('a reset in the middle of a JSON answer: 502 upstream_response_cut, not unreachable nor malformed', async () => {
+    gw.direct.scenario = () => ({ kind: 'dialect', json: { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'y'.repeat(2_000) } }] }, sse: [], cut: true });
+    const res = await post(gw, '/v1/chat/completions', direct('reset'));
+    expect(res.status).toBe(502);
+    expect((res.json as { error: unknown }).error).toMatchObject({ code: 'upstream_response_cut', message: 'direct upstream closed the connection before the answer was complete' });
   });
 
   it('cut stream through the SDK: the SDK raises an error instead of returning a truncated answer', async () => {
@@ -161,6 +179,15 @@ describe('upstream faults', () => {
     expect(res.status).toBe(200);
     const last = JSON.parse(sseEvents(res.text).at(-1)!) as { error: { code: string } };
     expect(last.error.code).toBe('upstream_malformed');
+  });
+
+  it('an `event: error` whose data is the error itself, or plain text: relayed with its message', async () => {
+    gw.direct.scenario = () => ({ kind: 'sse', raw: true, events: [`data: ${streamEvents({ content: 'ab' }, 'fake-chat', false)[1]}\n\n`, 'event: error\ndata: {"message":"model overloaded","code":"overloaded"}\n\n'] });
+    const json = await post(gw, '/v1/chat/completions', direct('ee', true));
+    expect((JSON.parse(sseEvents(json.text).at(-1)!) as { error: unknown }).error).toMatchObject({ code: 'overloaded', message: 'direct upstream: model overloaded' });
+    gw.direct.scenario = () => ({ kind: 'sse', raw: true, events: ['event: error\ndata: upstream worker crashed\n\n'] });
+    const text = await post(gw, '/v1/chat/completions', direct('et', true));
+    expect((JSON.parse(sseEvents(text.text).at(-1)!) as { error: unknown }).error).toMatchObject({ code: 'upstream_stream_error', message: 'direct upstream: upstream worker crashed' });
   });
 
   it('an upstream error event inside the stream: relayed as a final error event', async () => {

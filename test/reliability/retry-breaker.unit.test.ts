@@ -17,6 +17,7 @@ describe('retry policy', () => {
     expect(isRetryable(http(400))).toBe(false);
     expect(isRetryable(http(404))).toBe(false);
     expect(isRetryable(new GatewayError(502, 'x', { code: 'upstream_unreachable' }))).toBe(true);
+    expect(isRetryable(new GatewayError(502, 'x', { code: 'upstream_connection_closed' }))).toBe(true);
     expect(isRetryable(new GatewayError(504, 'x', { code: 'upstream_connect_timeout' }))).toBe(true);
     expect(isRetryable(new GatewayError(504, 'x', { code: 'upstream_timeout' }))).toBe(false);
     expect(isRetryable(new GatewayError(502, 'x', { code: 'upstream_auth_failed' }))).toBe(false);

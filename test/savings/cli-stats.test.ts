@@ -32,9 +32,9 @@ describe('thinkgate stats', () => {
     const out = t.out();
     expect(out).toContain('tenant all');
     // route table: direct 50 000 nano, reasoning 200 000 nano; saved 630 000 nano on the direct answer.
-    expect(out).toMatch(/^direct\s+1\s+0\s+0\s+30\s+0\s+\$0\.000050\s+\$0\.000680\s+\$0\.000630\s+60\s/m);
-    expect(out).toMatch(/^reasoning\s+1\s+0\s+0\s+30\s+12\s+\$0\.000200\s+\$0\.000200\s+\$0\.000000\s+0\s/m);
-    expect(out).toMatch(/^total\s+2\s+0\s+0\s+60\s+12\s+\$0\.000250\s+\$0\.000880\s+\$0\.000630\s+60\s/m);
+    expect(out).toMatch(/^direct\s+1\s+0\s+0\s+0\s+0\s+30\s+0\s+\$0\.000050\s+\$0\.000680\s+\$0\.000630\s+60\s/m);
+    expect(out).toMatch(/^reasoning\s+1\s+0\s+0\s+0\s+0\s+30\s+12\s+\$0\.000200\s+\$0\.000200\s+\$0\.000000\s+0\s/m);
+    expect(out).toMatch(/^total\s+2\s+0\s+0\s+0\s+0\s+60\s+12\s+\$0\.000250\s+\$0\.000880\s+\$0\.000630\s+60\s/m);
     expect(out).toContain('saved $0.000630 (71.6% of always-reasoning)');
     expect(out).toContain('* estimate, not a measurement');
   });
@@ -45,9 +45,10 @@ describe('thinkgate stats', () => {
     expect(a.err()).toContain('answered 401');
     const b = io();
     expect(await run(['--url', gw.url, '--window', 'week'], b, { THINKGATE_KEY: 'sk-cli' })).toBe(2);
-    expect(b.err()).toContain('unknown window "week" (known: hour, day)');
+    expect(b.err()).toContain('--window must be one of hour, day, got "week"');
     const c = io();
-    expect(await run([], c, {})).toBe(2);
+    expect(await run(['--url', gw.url, '--bogus'], c, {})).toBe(2);
+    expect(c.err()).toContain("Unknown option '--bogus'");
     const d = io();
     expect(await run(['--url', 'http://127.0.0.1:1'], d, {})).toBe(1);
     expect(d.err()).toContain('cannot read stats');

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { Series } from '../../src/savings/series.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -86,6 +87,102 @@ describe('GET /dashboard in headless Chromium', () => {
     await page.screenshot({ path: 'test-output/dashboard.png', fullPage: true });
     expect(errors).toEqual([]);
     expect(offsite).toEqual([]);
+    await page.close();
+  });
+});
+
+/**
+ * A known history on a clock the test moves (three days ago, yesterday, the last 30 minutes), then the page in
+ * Chromium: the charts come from the ledger's buckets, not from what the page saw since it opened. The screenshot
+ * (test-output/dashboard-history.png) is what docs/dashboard.png shows.
+ */
+describe('the dashboard draws the ledger\'s history', () => {
+  const MIN = 60_000;
+  const DAY = 86_400_000;
+  let gw: TestGateway;
+  let browser: Browser;
+  let fixed: number | null = null;
+  const start = Date.now();
+
+  beforeAll(async () => {
+    gw = await startGateway(
+      () => ({ pricing: { 'fake-chat': { input: 1, output: 2 }, 'fake-reasoner': { input: 4, output: 8 } }, savings: { minSamples: 2 } }),
+      { clock: () => fixed ?? Date.now() },
+    );
+    const ask = async (model: string, content: string): Promise<void> => {
+      await (await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+      })).text();
+    };
+    const history: [number, string][] = [
+      [start - 3 * DAY, 'thinkgate-reasoning'], [start - 3 * DAY + MIN, 'thinkgate-reasoning'], [start - 3 * DAY + 2 * MIN, 'thinkgate-direct'],
+      [start - DAY, 'thinkgate-direct'], [start - DAY + MIN, 'thinkgate-reasoning'], [start - DAY + 2 * MIN, 'thinkgate-direct'],
+    ];
+    for (let i = 0; i <= 6; i++) {
+      history.push([start - 30 * MIN + i * 5 * MIN, 'thinkgate-direct']);
+      if (i % 2 === 0) history.push([start - 30 * MIN + i * 5 * MIN + 1_000, 'thinkgate-reasoning']);
+    }
+    for (const [at, model] of history) {
+      fixed = at;
+      await ask(model, `question at ${at}`);
+    }
+    fixed = null;
+    await (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"auto"}' })).text();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+  });
+
+  const series = async (window: string): Promise<Series> => (await (await fetch(`${gw.url}/v1/stats/series?window=${window}`)).json()) as Series;
+
+  it('serves the series from the ledger: all time by day, the last hour by minute', async () => {
+    const all = await series('all');
+    expect(all.slotSeconds).toBe(86_400);
+    expect(all.points[0]!.t).toBe(Math.floor((start - 3 * DAY) / DAY) * 86_400);
+    expect(all.points.at(-1)).toMatchObject({ requests: 17, rejected: 1 });
+    const hour = await series('hour');
+    expect(hour.slotSeconds).toBe(60);
+    expect(hour.points.at(-1)).toMatchObject({ requests: 11, rejected: 1 });
+    expect(hour.points[0]!.requests).toBe(0);
+    expect((await fetch(`${gw.url}/v1/stats/series?window=week`)).status).toBe(400);
+  });
+
+  it('shows it in Chromium: history in the charts, labels that fit, no failed request', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(`${gw.url}/dashboard?interval=300`);
+    await page.waitForSelector('#status.ok');
+    // "All time" (the default): one point per day since three days ago: start + 4 day ends (3 whole days and today).
+    await expect.poll(() => page.locator('body').getAttribute('data-series-points')).toBe('5');
+    expect(await page.locator('#charts-window').textContent()).toBe('one point per day');
+    expect(await page.locator('#kpi-requests').getAttribute('data-value')).toBe('17');
+    // Rejected: the body without messages, and the series request for an unknown window in the test above.
+    expect(await page.locator('#route-rejected').getAttribute('data-value')).toBe('2');
+    // The route name and its latency figures sit side by side or wrap, never on top of each other.
+    for (const row of await page.locator('.lat .name').all()) {
+      const [name, figures] = await Promise.all([row.locator('span').nth(0).boundingBox(), row.locator('span').nth(1).boundingBox()]);
+      expect(name!.x + name!.width <= figures!.x || figures!.y >= name!.y + name!.height).toBe(true);
+    }
+    await mkdir('test-output', { recursive: true });
+    await page.screenshot({ path: 'test-output/dashboard-history.png', fullPage: true });
+
+    await page.locator('button[data-window="hour"]').click();
+    await expect.poll(() => page.locator('#charts-window').textContent()).toBe('one point per 1 min');
+    expect(Number(await page.locator('body').getAttribute('data-series-points'))).toBeGreaterThanOrEqual(60);
+    await expect.poll(() => page.locator('#kpi-requests').getAttribute('data-value')).toBe('11');
+    await page.screenshot({ path: 'test-output/dashboard-hour.png', fullPage: true });
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

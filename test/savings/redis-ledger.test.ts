@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatsBody } from '../../src/routes/stats.js';
+import type { Series } from '../../src/savings/series.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startRedis } from '../support/redis.js';
 
@@ -41,6 +42,17 @@ describe('fleet-wide ledger in Redis', () => {
       expect(s.totals.savedCostUsd).toBe(0.00126);
       expect(s.windows.hour?.totals.requests).toBe(3);
       expect(s.recent.map((r) => r.route)).toEqual(['direct', 'reasoning', 'direct']);
+    }
+  });
+
+  it('serves the fleet\'s time series from Redis: the same history on either replica, rejections included', async () => {
+    await (await fetch(`${two.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).text();
+    await two.app.thinkgate.savings.ledger.flush();
+    for (const gw of [one, two]) {
+      for (const window of ['all', 'hour', 'day']) {
+        const series = (await (await fetch(`${gw.url}/v1/stats/series?window=${window}`)).json()) as Series;
+        expect(series.points.at(-1), `${window}`).toMatchObject({ requests: 3, rejected: 1, costUsd: 0.0003 });
+      }
     }
   });
 

@@ -28,6 +28,8 @@ export type Scenario =
   | { kind: 'raw'; status: number; contentType: string; text: string }
   /** Accepts the request and never answers (until the connection closes). */
   | { kind: 'hang' }
+  /** Answers as one server dialect does: `json` for non-stream requests, `sse` (the exact bytes, in these writes) for streams. */
+  | { kind: 'dialect'; json: unknown; sse: string[]; cut?: boolean; beforeHeaders?: boolean }
   /** Streams these SSE `data:` payloads as given, then ends (or cuts the connection). */
   | { kind: 'sse'; events: string[]; chunkDelayMs?: number; cut?: boolean; raw?: boolean };
 
@@ -40,6 +42,8 @@ export interface RecordedRequest {
   /** Resolves when the client closed the connection before the response ended. */
   aborted: Promise<void>;
   wasAborted: boolean;
+  /** The fake finished writing its response. */
+  finished: boolean;
 }
 
 export interface FakeUpstream {
@@ -140,6 +144,38 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
       return;
     case 'hang':
       return;
+    case 'dialect': {
+      if (scenario.beforeHeaders) {
+        // The request was read; the connection closes before a status line.
+        res.destroy();
+        return;
+      }
+      if (body.stream !== true) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const text = JSON.stringify(scenario.json);
+        if (!scenario.cut) {
+          res.end(text);
+          return;
+        }
+        // Headers and half the answer, then a reset: the upstream was answering when it went away.
+        res.write(text.slice(0, text.length >> 1));
+        await sleep(50);
+        res.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const write of scenario.sse) {
+        if (res.destroyed) return;
+        res.write(write);
+        // Separate writes reach the gateway as separate reads: frames split where the dialect splits them.
+        await sleep(1);
+      }
+      if (scenario.cut) {
+        await sleep(50);
+        res.destroy();
+      } else res.end();
+      return;
+    }
     case 'sse': {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const e of scenario.events) {
@@ -188,7 +224,9 @@ export function recordRequest(req: IncomingMessage, res: ServerResponse, then: (
     rawBody: '',
     aborted: new Promise<void>((r) => (resolveAborted = r)),
     wasAborted: false,
+    finished: false,
   };
+  res.on('finish', () => (record.finished = true));
   res.on('close', () => {
     if (!res.writableFinished) {
       record.wasAborted = true;

@@ -24,6 +24,15 @@ describe('adaptRequest', () => {
     expect((body.messages as unknown[])[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'a' }] });
   });
 
+  it('strips the shape an answer that started inside the thinking block comes back in, and the upstream\'s own tag pairs', () => {
+    const turn = (content: string): CanonicalRequest => ({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content }, { role: 'user', content: 'q2' }] });
+    const r1 = adaptRequest(turn('Okay, 2+2.\n</think>\n\nThe answer is 4.'), upstream(), { history: 'strip', stream: false });
+    expect((r1.messages as { content: string }[])[1]?.content).toBe('The answer is 4.');
+    const tags = [{ open: '[THINK]', close: '[/THINK]' }];
+    const own = adaptRequest(turn('[THINK]plan[/THINK]\nDone. <think>kept</think>'), upstream({ thinkTags: tags }), { history: 'strip', stream: false });
+    expect((own.messages as { content: string }[])[1]?.content).toBe('Done. <think>kept</think>');
+  });
+
   it('keeps history reasoning when the upstream needs it back', () => {
     const body = adaptRequest(request, upstream(), { history: 'keep', stream: false });
     expect((body.messages as unknown[])[1]).toEqual(request.messages[1]);

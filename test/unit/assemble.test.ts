@@ -22,7 +22,7 @@ describe('CompletionAssembler', () => {
       id: 'c1', object: 'chat.completion', created: 5, model: 'm',
       choices: [{
         index: 0, finish_reason: 'tool_calls', logprobs: null,
-        message: { role: 'assistant', content: '', reasoning_content: 'think more', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+        message: { role: 'assistant', content: null, reasoning_content: 'think more', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
       }],
       usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
     });
@@ -35,5 +35,30 @@ describe('CompletionAssembler', () => {
     expect(a.complete).toBe(false);
     a.add(chunk([{ index: 1, delta: { content: 'b' }, finish_reason: 'stop' }]));
     expect(a.result().choices.map((c) => c.message.content)).toEqual(['Aa', 'Bb']);
+  });
+
+  it('sets identifying fields a provider resends in every delta, and appends only arguments (as the SDK does)', () => {
+    const a = new CompletionAssembler();
+    const call = (args: string): ChatCompletionChunk =>
+      chunk([{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: 'call_9', type: 'function', function: { name: 'read_file', arguments: args } }] }, finish_reason: null }]);
+    for (const piece of ['{"pa', 'th":', '"a.txt"}']) a.add(call(piece));
+    a.add(chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]));
+    expect(a.result().choices[0]?.message.tool_calls).toEqual([{ id: 'call_9', type: 'function', function: { name: 'read_file', arguments: '{"path":"a.txt"}' } }]);
+  });
+
+  it('builds the finish chunk [DONE] implies: tool_calls for a choice that streamed calls, stop otherwise; nothing when all finished', () => {
+    const a = new CompletionAssembler();
+    a.add(chunk([{ index: 0, delta: { role: 'assistant', content: 'hi' }, finish_reason: null }, { index: 1, delta: { tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, finish_reason: null }]));
+    expect(a.complete).toBe(false);
+    const synth = a.finishChunk();
+    a.add(synth!);
+    expect(synth?.choices).toEqual([
+      { index: 0, delta: {}, finish_reason: 'stop', logprobs: null },
+      { index: 1, delta: {}, finish_reason: 'tool_calls', logprobs: null },
+    ]);
+    expect(synth).toMatchObject({ id: 'c1', object: 'chat.completion.chunk', model: 'm', created: 5 });
+    expect(a.complete).toBe(true);
+    expect(a.finishChunk()).toBeNull();
+    expect(new CompletionAssembler().finishChunk()).toBeNull();
   });
 });

@@ -50,6 +50,7 @@ const cases: [string, RequestRecord, Accounting, boolean][] = [
   ['hit, fallback, unpriced, no usage', record({ cache: 'hit', fallback: true, usage: null, ttfbMs: null, errorCode: 'x' }), accounting({ priced: false, counterfactual: null }), false],
   ['prompt logged, unicode', record({ prompt: '证明 √2 是无理数 — "quoted"\n' }), accounting(), true],
   ['a Responses request with dropped tools', record({ api: 'responses', droppedTools: ['web_search', 'mcp'] }), accounting(), false],
+  ['a stream whose finish the gateway synthesised', record({ stream: true, finishSynthesised: true }), accounting(), false],
   ['NaN (compiled serializer refuses; pino prints null)', record({ latencyMs: Number.NaN }), accounting(), false],
 ];
 

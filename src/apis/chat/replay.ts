@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, CompletionChoice } from '../../core/types.js';
+import { reasoningOf, type ChatCompletion, type ChatCompletionChunk, type ChunkDelta } from '../../core/types.js';
 import type { ReasoningOutput } from '../../upstream/normalise.js';
 import { splitText } from '../../core/split-text.js';
 
@@ -23,12 +23,6 @@ export const DEFAULT_PIECE_CHARS = 64;
 
 const sse = (chunk: ChatCompletionChunk): string => `data: ${JSON.stringify(chunk)}\n\n`;
 
-function reasoningText(message: CompletionChoice['message']): string {
-  const a = typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
-  const b = typeof message.reasoning === 'string' ? message.reasoning : '';
-  return a + b;
-}
-
 /** Message fields replay emits itself; anything else an upstream added goes out on the role chunk. */
 const HANDLED_MESSAGE_FIELDS: ReadonlySet<string> = new Set(['role', 'content', 'reasoning_content', 'reasoning', 'tool_calls', 'refusal']);
 
@@ -52,7 +46,7 @@ export function replayCompletion(completion: ChatCompletion, opts: ReplayOptions
     // A tool-call-only answer has `content: null`; a live stream says so on its role chunk too.
     out += chunk(index, { role: 'assistant', content: typeof message.content === 'string' ? '' : null, ...extra });
 
-    const reasoning = reasoningText(message);
+    const reasoning = reasoningOf(message);
     if (reasoning !== '' && opts.output !== 'strip') {
       for (const piece of splitText(reasoning, size)) out += chunk(index, { [opts.output]: piece });
     }
@@ -60,7 +54,8 @@ export function replayCompletion(completion: ChatCompletion, opts: ReplayOptions
       for (const piece of splitText(message.content, size)) out += chunk(index, { content: piece });
     }
     (message.tool_calls ?? []).forEach((call, callIndex) => {
-      out += chunk(index, { tool_calls: [{ index: callIndex, id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] });
+      // Fields beyond id/type/function (a provider's own, e.g. Gemini's extra_content) go out on the first delta.
+      out += chunk(index, { tool_calls: [{ ...call, index: callIndex, function: { name: call.function.name, arguments: '' } }] });
       for (const piece of splitText(call.function.arguments, size)) {
         out += chunk(index, { tool_calls: [{ index: callIndex, function: { arguments: piece } }] });
       }

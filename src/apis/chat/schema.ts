@@ -1,20 +1,27 @@
 import { z } from 'zod';
 import { REASONING_EFFORTS, type CanonicalRequest } from '../../core/conversation.js';
+import { anyInteger, integer } from '../../core/validation-errors.js';
 
 /**
  * The parts of an OpenAI chat-completions request the gateway reads or validates.
  * Objects are loose: every field we do not know passes through to the upstream unchanged.
  */
 
-const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
-/** Image, audio, file and any future part types: carried, never inspected. */
-const otherPart = z.looseObject({ type: z.string().refine((t) => t !== 'text', 'text parts need a string "text"') });
-const contentPart = z.union([textPart, otherPart]);
+/**
+ * A content part. Text parts need a string `text`; image, audio, file, refusal and any future part types are
+ * carried, never inspected. One object schema (not a union of part shapes) so an error names the part's field.
+ */
+const contentPart = z.looseObject({ type: z.string() }).superRefine((part, ctx) => {
+  if (part.type === 'text' && typeof part.text !== 'string') {
+    ctx.addIssue({ code: 'invalid_type', expected: 'string', path: ['text'], input: part.text, message: 'text parts need a string "text"' });
+  }
+});
 
-const nonEmptyContent = z.union([
-  z.string().min(1, 'content must not be empty'),
-  z.array(contentPart).min(1, 'content must not be an empty array'),
-]);
+/**
+ * Message content as OpenAI accepts it (the SDK's request types and the published OpenAPI description): a string,
+ * empty included (clients send an empty system prompt when they have none), or a non-empty array of parts.
+ */
+const content = z.union([z.string(), z.array(contentPart).min(1)]);
 
 const toolCall = z.looseObject({
   id: z.string().optional(),
@@ -22,11 +29,11 @@ const toolCall = z.looseObject({
   function: z.looseObject({ name: z.string(), arguments: z.string() }).optional(),
 });
 
-const systemMessage = z.looseObject({ role: z.enum(['system', 'developer']), content: nonEmptyContent, name: z.string().optional() });
-const userMessage = z.looseObject({ role: z.literal('user'), content: nonEmptyContent, name: z.string().optional() });
+const systemMessage = z.looseObject({ role: z.enum(['system', 'developer']), content, name: z.string().optional() });
+const userMessage = z.looseObject({ role: z.literal('user'), content, name: z.string().optional() });
 const assistantMessage = z.looseObject({
   role: z.literal('assistant'),
-  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+  content: z.union([z.string(), z.array(contentPart).min(1), z.null()]).optional(),
   tool_calls: z.array(toolCall).optional(),
   reasoning_content: z.string().nullable().optional(),
   reasoning: z.string().nullable().optional(),
@@ -35,7 +42,7 @@ const assistantMessage = z.looseObject({
 });
 const toolMessage = z.looseObject({
   role: z.literal('tool'),
-  content: z.union([z.string(), z.array(contentPart)]),
+  content,
   tool_call_id: z.string(),
 });
 const functionMessage = z.looseObject({ role: z.literal('function'), content: z.string().nullable(), name: z.string() });
@@ -57,11 +64,22 @@ export const chatRequestSchema = z.looseObject({
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   reasoning_effort: reasoningEffortSchema.nullable().optional(),
   tools: z.array(z.looseObject({ type: z.string() })).optional(),
-  n: z.number().int().min(1).max(128).nullable().optional(),
+  n: integer().min(1).max(128).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
-  max_tokens: z.number().int().positive().nullable().optional(),
-  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  max_tokens: integer().min(1).nullable().optional(),
+  max_completion_tokens: integer().min(1).nullable().optional(),
+  // Read by the cache policy (a fixed seed makes an answer repeatable): a number, never a string.
+  seed: anyInteger().nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  logprobs: z.boolean().nullable().optional(),
+  top_logprobs: integer().min(0).max(20).nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
+  tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })]).nullable().optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
+  response_format: z.looseObject({ type: z.string() }).nullable().optional(),
+  user: z.string().nullable().optional(),
 });
 
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

@@ -1,17 +1,19 @@
-import { badRequest } from '../../errors.js';
+import { GatewayError } from '../../errors.js';
 import { isRecord } from '../../core/types.js';
+import { validationError } from '../../core/validation-errors.js';
 import { chatRequestSchema, type ChatRequest } from './schema.js';
 
-/** Validates a chat request body; the first problem becomes a 400 naming the field (`param`), as OpenAI does. */
+/**
+ * Validates a chat request body against what OpenAI accepts; the first problem becomes the 400 OpenAI would send
+ * (`invalid_type`, `missing_required_parameter` or `invalid_value`, with `param`), see core/validation-errors.ts.
+ */
 export function validateChatRequest(body: unknown): ChatRequest {
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object.', null, 'invalid_body');
+  if (!isRecord(body)) {
+    throw new GatewayError(400, `Invalid type for the request body: expected an object, but got ${Array.isArray(body) ? 'an array' : typeof body} instead.`, {
+      code: 'invalid_type',
+    });
+  }
   const result = chatRequestSchema.safeParse(body);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.map(String).join('.') ?? '';
-  const param = path === '' ? null : path;
-  if (issue?.code === 'invalid_type' && issue.input === undefined) {
-    throw badRequest(`Missing required parameter: '${path}'.`, param, 'missing_required_parameter');
-  }
-  throw badRequest(`Invalid value for '${path || 'body'}': ${issue?.message ?? 'invalid request'}`, param, 'invalid_value');
+  throw validationError(result.error, body);
 }

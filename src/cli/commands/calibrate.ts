@@ -1,62 +1,39 @@
-import { z } from 'zod';
 import { thresholdForShare } from '../../gate/metrics.js';
-import type { GateInput } from '../../gate/types.js';
-import { gateFromArgs } from './gate-choice.js';
-import { type CommandIo, numberFlag, parseArgs, readAll, writeLine } from './io.js';
+import { type CommandIO, InputError, UsageError, commandConfig, numberFlag, parseCommandArgs, readAll, runCommand, writeLine } from '../io.js';
+import { GATE_OPTIONS, gateFromFlags } from './gate-choice.js';
+import { forEachJsonLine, gateInputOf } from './lines.js';
 
 /**
- * `thinkgate calibrate --target-reasoning-share 0.3 [--gate learned|heuristic] [--model PATH] < sample.jsonl`
- * Reads lines `{"messages":[…]}` (optionally with "tools") or `{"prompt":"…"}` and prints
+ * `thinkgate calibrate --target-reasoning-share 0.3 [--gate learned|heuristic] [--model PATH] [--config PATH] < sample.jsonl`
+ * Reads prompt lines `{"messages":[…]}` (optionally with "tools") or `{"prompt":"…"}` and prints
  * `{"threshold":…,"share":…,"n":…}`: the threshold that sends the target share of this sample to reasoning,
- * and the share it actually sends (ties can make it differ slightly).
+ * and the share it actually sends (ties can make it differ slightly). The gate defaults to the configuration's.
  */
 
-const USAGE = 'usage: thinkgate calibrate --target-reasoning-share SHARE [--gate learned|heuristic] [--model PATH] < sample.jsonl';
+const USAGE = 'usage: thinkgate calibrate --target-reasoning-share SHARE [--gate learned|heuristic] [--model PATH] [--config PATH] < sample.jsonl';
 
-const sampleLine = z.union([
-  z.looseObject({ messages: z.array(z.unknown()).min(1), tools: z.array(z.unknown()).optional() }),
-  z.looseObject({ prompt: z.string() }),
-]);
-
-function toInput(line: z.infer<typeof sampleLine>): GateInput {
-  if ('messages' in line) return { messages: line.messages as GateInput['messages'], tools: Array.isArray(line['tools']) ? line['tools'] : undefined };
-  return { messages: [{ role: 'user', content: line.prompt }] };
-}
-
-export async function run(args: string[], io: CommandIo): Promise<number> {
-  try {
-    const parsed = parseArgs(args, ['help']);
-    if (parsed.flags.has('help')) {
+export function run(args: string[], io: CommandIO): Promise<number> {
+  return runCommand('calibrate', USAGE, io, async () => {
+    const { values } = parseCommandArgs(args, { gate: GATE_OPTIONS.gate, model: GATE_OPTIONS.model, 'target-reasoning-share': { type: 'string' } });
+    if (values.help === true) {
       writeLine(io.stdout, USAGE);
       return 0;
     }
-    const target = numberFlag(parsed, 'target-reasoning-share', 0, 1);
-    if (target === undefined) {
-      writeLine(io.stderr, USAGE);
-      return 2;
-    }
-    const gate = gateFromArgs(parsed, 0.5, 'heuristic');
+    const target = numberFlag(values['target-reasoning-share'], 'target-reasoning-share', 0, 1);
+    if (target === undefined) throw new UsageError('--target-reasoning-share is required');
+    const { gate } = gateFromFlags(values, commandConfig(values.config), ['learned', 'heuristic']);
     const scores: number[] = [];
-    const lines = (await readAll(io.stdin)).split('\n');
-    lines.forEach((text, index) => {
-      if (text.trim() === '') return;
-      let json: unknown;
+    forEachJsonLine(await readAll(io.stdin), 'stdin', (json, lineNo) => {
       try {
-        json = JSON.parse(text);
-      } catch {
-        throw new Error(`stdin:${index + 1}: not valid JSON`);
+        scores.push(gate.score(gateInputOf(json)).score);
+      } catch (err) {
+        throw new InputError(`stdin:${lineNo}: ${(err as Error).message}`);
       }
-      const line = sampleLine.safeParse(json);
-      if (!line.success) throw new Error(`stdin:${index + 1}: expected {"messages":[…]} or {"prompt":"…"}`);
-      scores.push(gate.score(toInput(line.data)).score);
     });
-    if (scores.length === 0) throw new Error('no sample lines on stdin');
+    if (scores.length === 0) throw new InputError('no sample lines on stdin');
     const threshold = thresholdForShare(scores, target);
     const share = scores.filter((s) => s >= threshold).length / scores.length;
     writeLine(io.stdout, JSON.stringify({ threshold, share, n: scores.length }));
     return 0;
-  } catch (error) {
-    writeLine(io.stderr, `calibrate: ${(error as Error).message}`);
-    return 2;
-  }
+  });
 }

@@ -1,51 +1,50 @@
 import { createInterface } from 'node:readline';
-import { ConfigError, loadConfig } from '../../config/load.js';
-import { createGate } from '../../gate/index.js';
-import { isRecord } from '../../core/types.js';
-import type { ChatMessage } from '../../core/conversation.js';
-import { flagString, parseFlags, type CommandIO } from '../io.js';
+import { type CommandIO, EXIT, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
+import { GATE_OPTIONS, gateFromFlags } from './gate-choice.js';
+import { gateInputOf } from './lines.js';
 
 /**
- * `thinkgate score`: JSON lines in (`{"id","messages"}` or `{"id","prompt"}`), one `{"id","score","route"}` out per
- * line, in order. A bad line answers `{"id","error"}` and the run goes on. One gate for the whole run.
+ * `thinkgate score [--gate learned|heuristic] [--threshold X] [--model PATH] [--config PATH]`: JSON lines in
+ * (`{"id","messages"}` or `{"id","prompt"}`), one `{"id","score","route"}` out per line, in order. A bad line
+ * answers `{"id","error"}` and the run goes on; the exit code is then 2. One gate for the whole run, the
+ * configuration's unless a flag says otherwise.
  */
-export async function run(args: string[], io: CommandIO): Promise<number> {
-  const { flags } = parseFlags(args);
-  let gate;
-  try {
-    const { config } = loadConfig({ path: flagString(flags, 'config') });
-    gate = createGate(config.gate);
-  } catch (err) {
-    io.stderr.write(`thinkgate score: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
-  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-  let out = '';
-  let failures = 0;
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    let id: unknown = null;
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (!isRecord(parsed)) throw new Error('line is not a JSON object');
-      id = parsed.id ?? null;
-      let messages: ChatMessage[];
-      if (Array.isArray(parsed.messages)) messages = parsed.messages as ChatMessage[];
-      else if (typeof parsed.prompt === 'string') messages = [{ role: 'user', content: parsed.prompt }];
-      else throw new Error('expected "messages" (array) or "prompt" (string)');
-      const d = gate.score({ messages, tools: Array.isArray(parsed.tools) ? parsed.tools : undefined });
-      out += `${JSON.stringify({ id, score: Number(d.score.toFixed(6)), route: d.route })}\n`;
-    } catch (err) {
-      failures++;
-      out += `${JSON.stringify({ id, error: err instanceof Error ? err.message : String(err) })}\n`;
+
+const USAGE = 'usage: thinkgate score [--gate learned|heuristic] [--threshold X] [--model PATH] [--config PATH] < lines.jsonl';
+
+export function run(args: string[], io: CommandIO): Promise<number> {
+  return runCommand('score', USAGE, io, async () => {
+    const { values } = parseCommandArgs(args, GATE_OPTIONS);
+    if (values.help === true) {
+      writeLine(io.stdout, USAGE);
+      return 0;
     }
-    // Batch writes: one syscall per ~64 KB, not per line, so 100k lines take seconds.
-    if (out.length > 65_536) {
-      if (!io.stdout.write(out)) await new Promise((r) => io.stdout.once('drain', r));
-      out = '';
+    const { gate } = gateFromFlags(values, commandConfig(values.config), ['learned', 'heuristic']);
+    const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
+    let out = '';
+    let failures = 0;
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      let id: unknown = null;
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('line is not a JSON object');
+        id = (parsed as { id?: unknown }).id ?? null;
+        const d = gate.score(gateInputOf(parsed));
+        out += `${JSON.stringify({ id, score: Number(d.score.toFixed(6)), route: d.route })}\n`;
+      } catch (err) {
+        failures++;
+        out += `${JSON.stringify({ id, error: err instanceof Error ? err.message : String(err) })}\n`;
+      }
+      // Batch writes: one syscall per ~64 KB, not per line, so 100k lines take seconds.
+      if (out.length > 65_536) {
+        if (!io.stdout.write(out)) await new Promise((r) => io.stdout.once('drain', r));
+        out = '';
+      }
     }
-  }
-  if (out.length > 0) io.stdout.write(out);
-  if (failures > 0) io.stderr.write(`thinkgate score: ${failures} line(s) could not be scored\n`);
-  return 0;
+    if (out.length > 0) io.stdout.write(out);
+    if (failures === 0) return EXIT.ok;
+    writeLine(io.stderr, `thinkgate score: ${failures} line(s) could not be scored (see their "error")`);
+    return EXIT.badInput;
+  });
 }

@@ -1,6 +1,8 @@
 import { buildApp } from '../../app.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
-import { flagString, parseFlags, type CommandIO } from '../io.js';
+import { type CommandIO, UsageError, parseCommandArgs, writeLine } from '../io.js';
+
+const USAGE = 'usage: thinkgate serve [--config PATH]';
 
 function demoBanner(port: number): string {
   const line = '='.repeat(78);
@@ -15,17 +17,40 @@ function demoBanner(port: number): string {
     '    THINKGATE_REASONING_API_KEY=… THINKGATE_DIRECT_API_KEY=…',
     `  Try it: curl http://localhost:${port}/v1/chat/completions -H 'content-type: application/json' \\`,
     `            -d '{"model":"auto","messages":[{"role":"user","content":"hello"}]}'`,
+    '',
+    '  The simulated upstreams answer `tools` with a made-up call to the first tool offered, `n` with n',
+    '  choices and `response_format` with JSON that fits its schema: shapes to test with, not real answers.',
     line,
   ].join('\n');
 }
 
+/**
+ * Printed when no client keys are configured. Any bearer token is accepted then, so a token says nothing about
+ * who is calling: scoping by it would let a client dodge its tenant's limits by rotating tokens. So every client
+ * is the one tenant `anonymous`, and that tenant's cached answers and stored responses are shared by all of them.
+ */
+export const OPEN_GATEWAY_NOTICE = [
+  'thinkgate: no client keys configured (THINKGATE_API_KEYS / auth.apiKeys): any API key is accepted, and every',
+  '  client is the one tenant "anonymous": cached answers, stored responses, the per-tenant in-flight limit and',
+  '  stats are shared by all callers (the rate limit counts per client IP). Set THINKGATE_API_KEYS to give each',
+  '  client key its own tenant.',
+].join('\n');
+
 /** `thinkgate serve [--config PATH]`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const { flags } = parseFlags(args);
   let loaded;
   try {
-    loaded = loadConfig({ path: flagString(flags, 'config') });
+    const { values } = parseCommandArgs(args, {});
+    if (values.help === true) {
+      writeLine(io.stdout, USAGE);
+      return 0;
+    }
+    loaded = loadConfig({ path: values.config });
   } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`thinkgate serve: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       io.stderr.write(`thinkgate: ${err.message}\n`);
       return 1;
@@ -50,6 +75,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   if (app.thinkgate.mode === 'demo') io.stderr.write(`${demoBanner(port)}\n`);
+  if (config.auth.apiKeys.length === 0) io.stderr.write(`${OPEN_GATEWAY_NOTICE}\n`);
   app.log.info({ mode: app.thinkgate.mode, port, config: loaded.source ?? '(environment only)', gate: app.thinkgate.gate.name }, 'thinkgate listening');
 
   return new Promise<number>((resolve) => {

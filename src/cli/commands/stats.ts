@@ -1,21 +1,39 @@
 import type { Totals } from '../../savings/aggregate.js';
 import type { StatsBody } from '../../routes/stats.js';
-import { flagString, parseFlags, type CommandIO } from '../io.js';
+import { type CommandIO, EXIT, choiceFlag, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
+
+const USAGE = 'usage: thinkgate stats [--url http://host:port] [--key KEY] [--window NAME] [--json] [--config PATH]';
 
 /**
- * `thinkgate stats --url http://host:port [--key KEY] [--window hour|day] [--json]`: the `/v1/stats` totals as a
- * terminal table (per route, per model, per tenant). The key may also come from THINKGATE_KEY.
+ * `thinkgate stats [--url http://host:port] [--key KEY] [--window hour|day] [--json] [--config PATH]`: the
+ * `/v1/stats` totals as a terminal table (per route, per model, per tenant). The URL defaults to THINKGATE_URL,
+ * else this host at the configuration's `server.port`; the key to THINKGATE_KEY, else the configuration's first
+ * admin key (an operator on the gateway's host sees the fleet).
  */
-export async function run(args: string[], io: CommandIO, env: Record<string, string | undefined> = process.env): Promise<number> {
-  const { flags } = parseFlags(args);
-  const base = flagString(flags, 'url') ?? env.THINKGATE_URL;
-  if (base === undefined) {
-    io.stderr.write('thinkgate stats: --url http://host:port is required (or set THINKGATE_URL)\n');
-    return 2;
-  }
-  const key = flagString(flags, 'key') ?? env.THINKGATE_KEY;
-  const windowName = flagString(flags, 'window');
-  let body: StatsBody;
+export function run(args: string[], io: CommandIO, env: Record<string, string | undefined> = process.env): Promise<number> {
+  return runCommand('stats', USAGE, io, async () => {
+    const { values } = parseCommandArgs(args, { url: { type: 'string' }, key: { type: 'string' }, window: { type: 'string' }, json: { type: 'boolean' } });
+    if (values.help === true) {
+      writeLine(io.stdout, USAGE);
+      return EXIT.ok;
+    }
+    const config = values.url !== undefined && values.key !== undefined ? undefined : commandConfig(values.config, env);
+    const base = values.url ?? env.THINKGATE_URL ?? `http://127.0.0.1:${config?.server.port ?? 8080}`;
+    const key = values.key ?? env.THINKGATE_KEY ?? config?.auth.adminKeys[0];
+    const body = await fetchStats(base, key, io);
+    if (body === null) return EXIT.failed;
+    if (values.json === true) {
+      io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const windowName = values.window === undefined ? undefined : choiceFlag(values.window, 'window', Object.keys(body.windows));
+    const scope = windowName === undefined ? body : (body.windows[windowName] as StatsBody['windows'][string]);
+    io.stdout.write(formatStats(body, scope, windowName ?? 'all time'));
+    return EXIT.ok;
+  });
+}
+
+async function fetchStats(base: string, key: string | undefined, io: CommandIO): Promise<StatsBody | null> {
   try {
     const url = new URL('/v1/stats', base);
     const res = await fetch(url, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10_000) });
@@ -27,25 +45,17 @@ export async function run(args: string[], io: CommandIO, env: Record<string, str
       } catch {
         // not JSON: show the start of the body
       }
-      io.stderr.write(`thinkgate stats: ${url.origin} answered ${res.status}: ${message}\n`);
-      return 1;
+      writeLine(io.stderr, `thinkgate stats: ${url.origin} answered ${res.status}: ${message}`);
+      return null;
     }
-    body = JSON.parse(text) as StatsBody;
+    return JSON.parse(text) as StatsBody;
   } catch (err) {
-    io.stderr.write(`thinkgate stats: cannot read stats from ${base}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
+    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+    const reason = `${err instanceof Error ? err.message : String(err)}${typeof cause === 'string' ? ` (${cause}: is the gateway running there?)` : ''}`;
+    writeLine(io.stderr, `thinkgate stats: cannot read stats from ${base}: ${reason}`);
+    return null;
   }
-  if (flags.has('json')) {
-    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-    return 0;
-  }
-  const scope = windowName === undefined ? body : body.windows[windowName];
-  if (scope === undefined) {
-    io.stderr.write(`thinkgate stats: unknown window "${windowName}" (known: ${Object.keys(body.windows).join(', ')})\n`);
-    return 2;
-  }
-  io.stdout.write(formatStats(body, scope, windowName ?? 'all time'));
-  return 0;
 }
 
 const usd = (v: number): string => `$${v.toFixed(Math.abs(v) < 1 ? 6 : 2)}`;
@@ -54,6 +64,8 @@ const int = (v: number): string => Math.round(v).toLocaleString('en-US');
 const COLUMNS: [string, (t: Totals) => string][] = [
   ['requests', (t) => int(t.requests)],
   ['errors', (t) => int(t.errors)],
+  ['aborted', (t) => int(t.aborted)],
+  ['rejected', (t) => int(t.rejected)],
   ['cache hits', (t) => int(t.cacheHits)],
   ['tokens', (t) => int(t.tokens.total)],
   ['reasoning tok', (t) => int(t.tokens.reasoning)],

@@ -1,0 +1,114 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { GATEWAY_V8_FLAGS } from '../src/cli/v8-flags.js';
+import { ROOT, startUpstream, UPSTREAM_KEY } from './lib/fleet.js';
+import { freePort } from './lib/processes.js';
+import { splitInstructions } from './lib/callgrind-split.js';
+import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
+
+/**
+ * Instructions per request, counted by valgrind's callgrind: a figure that does not move with the machine's load
+ * (CPU time does, on a shared 2-core VM), for deciding between two builds of one change.
+ *
+ *   node --import tsx bench/instructions.ts [--dist DIR ...] [--mode json|stream|hit] [--warmup 3000] [--measure 1000]
+ *
+ * Each build runs under `valgrind --tool=callgrind --instr-atstart=no`; after `--warmup` requests (JIT settled,
+ * pools open) counting is switched on for `--measure` requests at `--connections`, then dumped. Prints
+ * instructions per request per build (user space of every thread of the process: JIT code, V8, node, libuv), split
+ * into JIT compilation, GC and the rest (bench/lib/callgrind-split.ts): the rest is the request path's own work.
+ */
+
+const { values } = parseArgs({
+  options: {
+    dist: { type: 'string', multiple: true },
+    mode: { type: 'string', default: 'json' },
+    warmup: { type: 'string', default: '3000' },
+    measure: { type: 'string', default: '1000' },
+    connections: { type: 'string', default: '64' },
+    'node-arg': { type: 'string', multiple: true },
+  },
+});
+const dists = values.dist ?? [join(ROOT, 'dist')];
+const body = values.mode === 'stream' ? STREAM_BODY : values.mode === 'hit' ? CACHEABLE_BODY : CHAT_BODY;
+const headers: Record<string, string> = values.mode === 'hit' ? {} : { 'cache-control': 'no-store' };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function drive(url: string, amount: number): Promise<{ total: number; non2xx: number; errors: number; statuses: string }> {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    connections: Number(values.connections),
+    amount,
+    timeout: 120,
+  });
+  return { total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, statuses: JSON.stringify(r.statusCodeStats ?? {}) };
+}
+
+const upstream = await startUpstream();
+const dir = mkdtempSync(join(tmpdir(), 'thinkgate-callgrind-'));
+try {
+  for (const dist of dists) {
+    const port = await freePort();
+    const config = join(dir, 'thinkgate.yaml');
+    const tier = (model: string): string => `    baseUrl: ${upstream.url}/v1\n    model: ${model}\n    apiKey: ${UPSTREAM_KEY}\n`;
+    // No event-loop-delay cut-off: under valgrind's slowness it would refuse requests (cheap 503s skew the count).
+    writeFileSync(config, `log:\n  level: info\nlimits:\n  maxEventLoopDelayMs: 0\nupstreams:\n  reasoning:\n${tier('bench-reasoner')}  direct:\n${tier('bench-chat')}`);
+    const outPrefix = join(dir, `cg-${port}`);
+    const child = spawn(
+      'valgrind',
+      ['--tool=callgrind', '--instr-atstart=no', `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${outPrefix}.%p`, process.execPath, ...(values['node-arg'] ?? GATEWAY_V8_FLAGS), join(dist, 'cli', 'main.js'), 'serve', '--config', config],
+      { stdio: ['ignore', openSync(join(dir, `gateway-${port}.log`), 'w'), 'inherit'], env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) } },
+    );
+    // vgdb names its pipes after $HOST (here the gateway's listen address): callgrind_control must see the same.
+    const vgdbEnv = { ...process.env, HOST: '127.0.0.1' };
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch {
+        if (i > 300) throw new Error('gateway under valgrind did not start');
+        await sleep(500);
+      }
+    }
+    const target = `${url}/v1/chat/completions`;
+    const warm = await drive(target, Number(values.warmup));
+    process.stderr.write(execFileSync('callgrind_control', ['--zero', `--vgdb-prefix=${join(dir, 'vgdb')}`, String(child.pid)], { env: vgdbEnv }).toString());
+    process.stderr.write(execFileSync('callgrind_control', ['--instr=on', `--vgdb-prefix=${join(dir, 'vgdb')}`, String(child.pid)], { env: vgdbEnv }).toString());
+    const measured = await drive(target, Number(values.measure));
+    // Counting off, then a clean exit: callgrind writes the counts since zeroing (the measured requests) at exit.
+    process.stderr.write(execFileSync('callgrind_control', ['--instr=off', `--vgdb-prefix=${join(dir, 'vgdb')}`, String(child.pid)], { env: vgdbEnv }).toString());
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    const files = readdirSync(dir).filter((f) => f.startsWith(`cg-${port}.`));
+    let ir = 0;
+    let biggest = '';
+    for (const f of files) {
+      for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^(?:summary|totals):\s+(\d+)/gm)) {
+        if (Number(m[1]) > ir) [ir, biggest] = [Number(m[1]), join(dir, f)];
+      }
+    }
+    const split = biggest === '' ? null : splitInstructions(biggest);
+    const per = (n: number): number => Math.round(n / measured.total);
+    process.stdout.write(
+      `${JSON.stringify({
+        dist,
+        mode: values.mode,
+        warm,
+        measured,
+        instructionsPerRequest: per(ir),
+        // JIT compilation and GC run on V8's schedule; `rest` (the request path itself) is the figure to compare.
+        split: split === null ? null : { compile: per(split.compile), gc: per(split.gc), rest: per(split.rest) },
+        files: files.map((f) => join(dir, f)),
+      })}\n`,
+    );
+  }
+} finally {
+  await upstream.stop();
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { LabelledPrompt } from '../../gate/augment.js';
+import type { GateInput } from '../../gate/types.js';
+import { InputError } from '../io.js';
+
+/**
+ * The JSON-lines formats the gate's subcommands read, one object per line:
+ *
+ * - a prompt line (`score`, `calibrate`): `{"prompt":"…"}` or `{"messages":[…chat messages…],"tools"?:[…]}`,
+ *   optionally with `"id"`;
+ * - a labelled line (`eval`, `train`): a prompt line plus `"label":"reasoning"|"direct"`, and optionally
+ *   `"lang"` (slices the report), `"source"` (slices the report; balances training), `"category"` and `"license"`
+ *   (an SPDX id; `train` uses only permissively licensed lines unless `--any-license`).
+ *
+ * Both forms mean the same to the gate: a prompt is one user message.
+ */
+
+const messagesShape = z.array(z.looseObject({ role: z.string(), content: z.unknown().optional() })).min(1, 'messages must not be empty');
+const promptLine = z.looseObject({
+  prompt: z.string().optional(),
+  messages: messagesShape.optional(),
+  tools: z.array(z.unknown()).optional(),
+});
+
+/** The gate input of a prompt line; throws `InputError` naming what is missing. */
+export function gateInputOf(json: unknown): GateInput {
+  const parsed = promptLine.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`${issue?.path.join('.') || 'line'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const { prompt, messages, tools } = parsed.data;
+  if (messages !== undefined) return { messages: messages as GateInput['messages'], tools };
+  if (prompt !== undefined) return { messages: [{ role: 'user', content: prompt }], tools };
+  throw new InputError('expected "prompt" (a string) or "messages" (an array of chat messages)');
+}
+
+/** Text of the last user turn (for training and for the report's rows). */
+export function userText(input: GateInput): string {
+  for (let i = input.messages.length - 1; i >= 0; i--) {
+    const m = input.messages[i];
+    if (m?.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    if (Array.isArray(m.content)) return m.content.map((p) => ('text' in p && typeof p.text === 'string' ? p.text : '')).join('\n');
+  }
+  return '';
+}
+
+const labelFields = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String).optional(),
+  label: z.enum(['reasoning', 'direct'], { error: 'label: expected "reasoning" or "direct"' }),
+  lang: z.string().default('unknown'),
+  source: z.string().default('unknown'),
+  category: z.string().optional(),
+  license: z.string().optional(),
+});
+
+export interface LabelledLine {
+  row: LabelledPrompt;
+  input: GateInput;
+}
+
+/** Parses a labelled JSON-lines file; an `InputError` names the file, the line and the field. */
+export function parseLabelledLines(text: string, fileName: string): LabelledLine[] {
+  const out: LabelledLine[] = [];
+  forEachJsonLine(text, fileName, (json, lineNo) => {
+    const where = `${fileName}:${lineNo}`;
+    let input: GateInput;
+    try {
+      input = gateInputOf(json);
+    } catch (err) {
+      throw new InputError(`${where}: ${(err as Error).message}`);
+    }
+    const fields = labelFields.safeParse(json);
+    if (!fields.success) throw new InputError(`${where}: ${fields.error.issues[0]?.message ?? 'invalid line'}`);
+    const { id, label, lang, source, category, license } = fields.data;
+    out.push({ row: { id: id ?? where, prompt: userText(input), label, lang, source, category, license }, input });
+  });
+  return out;
+}
+
+/** Calls `each` per non-blank JSON line of `text` with its 1-based number; an `InputError` names `name:line` otherwise. */
+export function forEachJsonLine(text: string, name: string, each: (json: unknown, lineNo: number) => void): void {
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new InputError(`${name}:${index + 1}: not valid JSON`);
+    }
+    each(json, index + 1);
+  });
+}

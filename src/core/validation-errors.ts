@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+
+/**
+ * Turns a zod validation failure into the 400 OpenAI answers for the same mistake, so every wire API the gateway
+ * speaks reports bad input alike. Messages follow OpenAI's (observed on api.openai.com):
+ *   missing:     Missing required parameter: 'messages[0].content'.                       code missing_required_parameter
+ *   wrong type:  Invalid type for 'temperature': expected a decimal, but got a string instead.   code invalid_type
+ *   enum:        Invalid value: 'wizard'. Supported values are: 'system', 'user', and 'tool'. code invalid_value
+ *   range:       Invalid 'temperature': number above maximum value. Expected a value <= 2, but got 9 instead.
+ *                                                                                          code invalid_value
+ * `param` is the field's path as OpenAI writes it (`messages[0].content`). Pure.
+ */
+
+type Issue = z.core.$ZodIssue;
+type PathKey = PropertyKey;
+
+/** `['messages', 0, 'content']` → `messages[0].content`. */
+export function paramPath(path: readonly PathKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The value at `path` in `root`, and whether it is present at all (a key set to undefined is absent, as in JSON). */
+function valueAt(root: unknown, path: readonly PathKey[]): { present: boolean; value: unknown } {
+  let node = root;
+  for (const key of path) {
+    if (Array.isArray(node) && typeof key === 'number') node = node[key];
+    else if (isObject(node) && typeof key === 'string' && Object.hasOwn(node, key)) node = node[key];
+    else return { present: false, value: undefined };
+  }
+  return { present: node !== undefined, value: node };
+}
+
+/** A JSON value's type in OpenAI's words ("a string", "an integer", "a decimal", "null"…). */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return Number.isInteger(value) ? 'an integer' : 'a decimal';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'an object';
+    default:
+      return typeof value;
+  }
+}
+
+/** zod's expected type names in OpenAI's words. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a decimal',
+  int: 'an integer',
+  boolean: 'a boolean',
+  array: 'an array',
+  object: 'an object',
+  null: 'null',
+};
+const expectedName = (expected: string): string => EXPECTED[expected] ?? expected;
+
+/**
+ * A schema may state what it expects in OpenAI's words as its type error message (`expected an integer`): zod
+ * reports a string given to `z.int()` as "expected number", which would read "expected a decimal".
+ */
+const EXPECTED_PREFIX = 'expected ';
+
+/** An integer field (safe integer) whose type errors say "expected an integer". */
+export const integer = (): z.ZodInt => z.int({ error: (iss) => (iss.code === 'invalid_type' ? `${EXPECTED_PREFIX}an integer` : undefined) });
+
+/**
+ * An integer field of any size JSON can carry (a `seed` may exceed 2^53; `z.int()` stops at the safe range),
+ * whose type errors say "expected an integer".
+ */
+export const anyInteger = (): z.ZodType<number> =>
+  z.number({ error: (iss) => (iss.code === 'invalid_type' ? `${EXPECTED_PREFIX}an integer` : undefined) }).superRefine((n, ctx) => {
+    if (!Number.isInteger(n)) ctx.addIssue({ code: 'invalid_type', expected: 'number', input: n, message: `${EXPECTED_PREFIX}an integer` });
+  });
+
+/** "a, b, and c" / "a or b" as OpenAI lists them. */
+function list(items: string[], conjunction: 'and' | 'or'): string {
+  if (items.length <= 1) return items.join('');
+  if (items.length === 2) return `${items[0]} ${conjunction} ${items[1]}`;
+  return `${items.slice(0, -1).join(', ')}, ${conjunction} ${items.at(-1)}`;
+}
+
+const quote = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
+
+const missing = (param: string): GatewayError => new GatewayError(400, `Missing required parameter: '${param}'.`, { param, code: 'missing_required_parameter' });
+
+const wrongType = (param: string, expected: string, value: unknown): GatewayError =>
+  new GatewayError(400, `Invalid type for '${param}': expected ${expected}, but got ${describeType(value)} instead.`, { param, code: 'invalid_type' });
+
+const invalidValue = (param: string, message: string): GatewayError => new GatewayError(400, message, { param, code: 'invalid_value' });
+
+/** A union failed: the branches whose type matched tell what is wrong inside; none matched: a wrong type. */
+function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unknown, path: readonly PathKey[]): GatewayError {
+  const { present, value } = valueAt(root, path);
+  const param = paramPath(path);
+  if ('discriminator' in issue && issue.discriminator !== undefined) {
+    // A discriminated union's key (a message's role) is missing or not one of its values.
+    if (!present) return missing(param);
+    if (typeof value !== 'string') return wrongType(param, 'a string', value);
+    const options = 'options' in issue && Array.isArray(issue.options) ? issue.options : [];
+    return invalidValue(param, `Invalid value: ${quote(value)}. Supported values are: ${list(options.map(quote), 'and')}.`);
+  }
+  if (!present) return missing(param);
+  // A branch failed on the value's type: a root type error, or a list of values of another type (an enum).
+  const typeMismatch = (branch: readonly Issue[]): boolean => {
+    const only = branch.length === 1 ? branch[0] : undefined;
+    if (only === undefined || only.path.length > 0) return false;
+    return only.code === 'invalid_type' || (only.code === 'invalid_value' && !only.values.some((v) => typeof v === typeof value));
+  };
+  const matched = issue.errors.find((branch) => branch.length > 0 && !typeMismatch(branch));
+  const first = matched?.[0];
+  if (first !== undefined) return issueError(first, root, [...path, ...first.path]);
+  const expectation = (first: Issue | undefined): string => {
+    if (first?.code === 'invalid_type') return first.message.startsWith(EXPECTED_PREFIX) ? first.message.slice(EXPECTED_PREFIX.length) : expectedName(first.expected);
+    // An enum branch in a union of types reads as its type ("one of a string or an object").
+    if (first?.code === 'invalid_value') return [...new Set(first.values.map(describeType))].join(' or ');
+    return 'another type';
+  };
+  const expected = [...new Set(issue.errors.map((branch) => expectation(branch[0])))];
+  return wrongType(param, expected.length > 1 ? `one of ${list(expected, 'or')}` : (expected[0] ?? 'another type'), value);
+}
+
+function rangeError(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>, value: unknown, param: string): GatewayError {
+  const small = issue.code === 'too_small';
+  const bound = small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum;
+  const op = small ? (issue.inclusive === false ? '>' : '>=') : issue.inclusive === false ? '<' : '<=';
+  if (Array.isArray(value)) {
+    if (small && value.length === 0) {
+      return invalidValue(param, `Invalid '${param}': empty array. Expected an array with minimum length ${String(bound)}, but got an empty array instead.`);
+    }
+    return invalidValue(param, `Invalid '${param}': array too ${small ? 'short' : 'long'}. Expected an array with ${small ? 'minimum' : 'maximum'} length ${String(bound)}, but got an array with length ${value.length} instead.`);
+  }
+  if (typeof value === 'string') {
+    return invalidValue(param, `Invalid '${param}': string too ${small ? 'short' : 'long'}. Expected a string with ${small ? 'minimum' : 'maximum'} length ${String(bound)}, but got a string with length ${value.length} instead.`);
+  }
+  return invalidValue(param, `Invalid '${param}': number ${small ? 'below minimum' : 'above maximum'} value. Expected a value ${op} ${String(bound)}, but got ${String(value)} instead.`);
+}
+
+/** One zod issue (path relative to `root`) as the OpenAI error for it. */
+function issueError(issue: Issue, root: unknown, path: readonly PathKey[]): GatewayError {
+  const param = paramPath(path);
+  const { present, value } = valueAt(root, path);
+  switch (issue.code) {
+    case 'invalid_union':
+      return unionError(issue, root, path);
+    case 'invalid_type': {
+      if (!present) return missing(param);
+      return wrongType(param, issue.message.startsWith(EXPECTED_PREFIX) ? issue.message.slice(EXPECTED_PREFIX.length) : expectedName(issue.expected), value);
+    }
+    case 'invalid_value':
+      if (!present) return missing(param);
+      // A value of another type than every allowed one is a wrong type (a number for an enum of strings).
+      if (!issue.values.some((v) => typeof v === typeof value)) {
+        return wrongType(param, `one of ${list(issue.values.map(quote), 'or')}`, value);
+      }
+      return invalidValue(param, `Invalid value: ${quote(value)}. Supported values are: ${list(issue.values.map(quote), 'and')}.`);
+    case 'too_small':
+    case 'too_big':
+      return rangeError(issue, value, param);
+    default:
+      return invalidValue(param, `Invalid value for '${param || 'body'}': ${issue.message}.`.replace(/\.\.$/, '.'));
+  }
+}
+
+/**
+ * The OpenAI-shaped 400 for a failed `safeParse` of `body`: the first problem, naming its field.
+ * @param body the parsed JSON the schema was run on (values are read from it to say what was sent).
+ */
+export function validationError(error: z.ZodError, body: unknown): GatewayError {
+  const issue = error.issues[0];
+  if (issue === undefined) return new GatewayError(400, 'Invalid request body.', { code: 'invalid_value' });
+  return issueError(issue, body, issue.path);
+}
