@@ -209,7 +209,8 @@ export async function readResponsesStream(res: UpstreamResponse, opts: ForwardOp
       sink.delta(chunk, null);
     }
   };
-  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => false, complete: () => reader.finished });
+  // response.completed (or .incomplete) ends the answer: a server that keeps the connection open does not hold the client.
+  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => reader.finished, complete: () => reader.finished });
   if (error === null && !reader.finished) {
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the response was complete`, { code: 'upstream_stream_cut' });
   }
