@@ -57,7 +57,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
     ctx: ResponseContext,
     private readonly persist: (response: ResponseObject, meta: AnswerMeta) => Promise<void>,
   ) {
-    this.encoder = new ResponseEncoder(ctx, true);
+    this.encoder = new ResponseEncoder(ctx);
   }
 
   start(meta: AnswerMeta): string {
