@@ -124,7 +124,13 @@ export class RedisResponsesStore implements ResponsesStore {
     } catch {
       throw unavailable();
     }
-    return text === null ? null : (JSON.parse(text) as StoredResponse);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as StoredResponse;
+    } catch {
+      // A value this code did not write (another program, a truncated write): not a response it can use.
+      return null;
+    }
   }
 
   async put(tenant: string, id: string, value: StoredResponse): Promise<void> {
