@@ -25,6 +25,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings, reasoningSpendObserver } from './savings/index.js';
 import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
+import { createSessionStore } from './gate/session-store.js';
 import { registerCacheMetrics } from './cache/metrics.js';
 import { startDemoUpstreams } from './upstream/demo.js';
 
@@ -116,6 +117,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerCacheMetrics(savings.metrics.registry, cache);
 
   const controller = createControllerFromConfig(config.gate);
+  const sessions = createSessionStore(config.gate, config.redis, config.cache.redisTimeoutMs);
+  if (sessions !== undefined) app.addHook('onClose', () => sessions.close());
   const ctx: GatewayContext = {
     config,
     mode,
@@ -127,6 +130,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     observers: [],
     cache,
     savings,
+    sessions,
   };
   app.decorate('thinkgate', ctx);
   app.decorateRequest('tenant', 'anonymous');
@@ -142,6 +146,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
     // The connection closes after it: what is left of an unread body cannot be told from a next request.
     if (status === 413) {
+      // fastify's own body-limit error knows no limit: say which one applies.
+      if ((err as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.error.message = `Request body is too large: this endpoint accepts up to ${config.server.bodyLimitBytes} bytes.`;
       reply.header('connection', 'close');
       return drainRequestBody(request.raw, config.server.oversizedBodyDrain).then(send);
     }

@@ -7,6 +7,7 @@ import type { RequestObserver } from './core/record.js';
 import type { KeyRing } from './http/auth.js';
 import type { ResultCache } from './cache/result-cache.js';
 import type { Savings } from './savings/index.js';
+import type { SessionStore } from './gate/session-store.js';
 
 /** What `buildApp` creates once and every route reads: no module-level state anywhere. */
 export interface GatewayContext {
@@ -25,4 +26,6 @@ export interface GatewayContext {
   cache: ResultCache;
   /** Prices, counterfactual, ledger and Prometheus metrics (src/savings). */
   savings: Savings;
+  /** Session affinity's store (`gate.session`); undefined when the policy is `off`. */
+  sessions: SessionStore | undefined;
 }

@@ -153,6 +153,13 @@ export function renderSummary(r: BenchResults): string {
     table('Streaming, direct vs chat vs Responses (time to first byte: the first chunk, response.created)', s.responses.streaming);
   }
   if (s.gate) lines.push(`**Gate** \`${s.gate.gate}\`: ${Object.entries(s.gate.microsPerRequest).map(([k, v]) => `${k} ${fmt(v)} µs`).join(', ')} per request.`, '');
+  const stages = s.gate?.stages;
+  if (stages) {
+    lines.push(
+      `Two stages over the ${stages.n} prompts of test/gate/fresh-eval.jsonl: first stage decides ${fmt(stages.firstStageShare * 100)} % (p50 ${fmt(stages.firstP50)} / p99 ${fmt(stages.firstP99)} µs); the rest go on to the second (p50 ${fmt(stages.secondP50)} / p99 ${fmt(stages.secondP99)} µs).`,
+      '',
+    );
+  }
   if (s.memory) {
     const m = s.memory;
     lines.push(`**RSS**: idle ${fmt(m.idleMB, 1)} MB, peak under 256 connections ${fmt(m.under256ConnectionsMB, 1)} MB, idle after load ${fmt(m.idleAfterLoadMB, 1)} MB, holding ${m.openStreamsReached} open streams ${fmt(m.holdingStreamsMB, 1)} MB.`, '');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Gate, GateInput } from '../../src/gate/types.js';
@@ -26,6 +27,43 @@ export interface GateResult {
   gate: string;
   /** µs per request, median of rounds, by prompt size label. */
   microsPerRequest: Record<string, number>;
+  /** Two-stage gate over the prompts of test/gate/fresh-eval.jsonl: share decided by the first stage, µs per stage. */
+  stages?: { firstStageShare: number; firstP50: number; firstP99: number; secondP50: number; secondP99: number; n: number };
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
+}
+
+/** Per-prompt cost by stage over a realistic mix (the team-written fresh set: both languages, short to ~1.3 KB). */
+function measureStages(gate: Gate): GateResult['stages'] {
+  const prompts = readFileSync(join(ROOT, 'test', 'gate', 'fresh-eval.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (JSON.parse(l) as { prompt: string }).prompt);
+  const first: number[] = [];
+  const second: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const prompt of prompts) {
+      const input: GateInput = { messages: [{ role: 'user', content: prompt }] };
+      const started = performance.now();
+      const decision = gate.score(input);
+      const micros = (performance.now() - started) * 1000;
+      if (round === 0) continue; // warm-up
+      (decision.stage === 2 ? second : first).push(micros);
+    }
+  }
+  first.sort((a, b) => a - b);
+  second.sort((a, b) => a - b);
+  const round2 = (x: number): number => Math.round(x * 100) / 100;
+  return {
+    n: prompts.length,
+    firstStageShare: round2(first.length / (first.length + second.length)),
+    firstP50: round2(percentile(first, 0.5)),
+    firstP99: round2(percentile(first, 0.99)),
+    secondP50: round2(percentile(second, 0.5)),
+    secondP99: round2(percentile(second, 0.99)),
+  };
 }
 
 export async function measureGate(rounds: number): Promise<GateResult> {
@@ -56,5 +94,5 @@ export async function measureGate(rounds: number): Promise<GateResult> {
     if (Number.isNaN(sink)) throw new Error('gate returned NaN');
     out[label] = Math.round(median(samples) * 100) / 100;
   }
-  return { gate: gate.name, microsPerRequest: out };
+  return { gate: gate.name, microsPerRequest: out, stages: measureStages(gate) };
 }

@@ -218,7 +218,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   gate: z
     .strictObject({
-      kind: z.enum(['learned', 'heuristic']).default('heuristic'),
+      kind: z.enum(['learned', 'heuristic']).default('learned'),
       /** Score at or above which a request goes to reasoning. */
       threshold: z.number().min(0).max(1).default(0.35),
       /** Weights file of the learned gate, relative to the working directory. */
@@ -249,6 +249,17 @@ export const configSchema = z.strictObject({
         .optional(),
       /** Longest text of one turn the gate reads: head (2/3) and tail (1/3) of longer turns. */
       maxScoredChars: z.number().int().min(256).max(1_000_000).default(12_288),
+      /**
+       * Session affinity: `up-only` lets a conversation's route move from direct to reasoning but not back (so the
+       * upstream's prompt cache and earlier reasoning survive); `sticky` keeps the first route; `off` decides per request.
+       */
+      session: z.enum(['off', 'sticky', 'up-only']).default('up-only'),
+      /** A session ends this long after its last request (or when a new conversation starts). */
+      sessionTtlSeconds: z.number().int().positive().max(7 * 24 * 3600).default(1800),
+      /** Memory store only: most sessions remembered (least recently used dropped first). */
+      sessionMaxEntries: z.number().int().positive().default(100_000),
+      /** Unset: `redis` when `redis.url` is set, else `memory`. */
+      sessionStore: z.enum(['memory', 'redis']).optional(),
     })
     .prefault({}),
   // --- cache (issue 4) ---

@@ -17,6 +17,10 @@ export interface RequestRecord {
   route: Route;
   decisionSource: DecisionSource;
   score: number;
+  /** The gate's difficulty within the prompt's domain, 0..1 (absent when the gate has none). */
+  difficulty?: number | undefined;
+  /** What session affinity did (`new`, `same`, `raised`, `held`, `closing`, `none`); absent when not applied. */
+  session?: string | undefined;
   reasons: string[];
   upstreamModel: string;
   /**

@@ -103,9 +103,9 @@ const wrongType = (param: string, expected: string, value: unknown): GatewayErro
 const invalidValue = (param: string, message: string): GatewayError => new GatewayError(400, message, { param, code: 'invalid_value' });
 
 /** A union failed: the branches whose type matched tell what is wrong inside; none matched: a wrong type. */
-function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unknown, path: readonly PathKey[]): GatewayError {
+function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unknown, path: readonly PathKey[], prefix: readonly PathKey[]): GatewayError {
   const { present, value } = valueAt(root, path);
-  const param = paramPath(path);
+  const param = paramPath([...prefix, ...path]);
   if ('discriminator' in issue && issue.discriminator !== undefined) {
     // A discriminated union's key (a message's role) is missing or not one of its values.
     if (!present) return missing(param);
@@ -122,7 +122,7 @@ function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unkn
   };
   const matched = issue.errors.find((branch) => branch.length > 0 && !typeMismatch(branch));
   const first = matched?.[0];
-  if (first !== undefined) return issueError(first, root, [...path, ...first.path]);
+  if (first !== undefined) return issueError(first, root, [...path, ...first.path], prefix);
   const expectation = (first: Issue | undefined): string => {
     if (first?.code === 'invalid_type') return first.message.startsWith(EXPECTED_PREFIX) ? first.message.slice(EXPECTED_PREFIX.length) : expectedName(first.expected);
     // An enum branch in a union of types reads as its type ("one of a string or an object").
@@ -150,12 +150,12 @@ function rangeError(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>, va
 }
 
 /** One zod issue (path relative to `root`) as the OpenAI error for it. */
-function issueError(issue: Issue, root: unknown, path: readonly PathKey[]): GatewayError {
-  const param = paramPath(path);
+function issueError(issue: Issue, root: unknown, path: readonly PathKey[], prefix: readonly PathKey[]): GatewayError {
+  const param = paramPath([...prefix, ...path]);
   const { present, value } = valueAt(root, path);
   switch (issue.code) {
     case 'invalid_union':
-      return unionError(issue, root, path);
+      return unionError(issue, root, path, prefix);
     case 'invalid_type': {
       if (!present) return missing(param);
       return wrongType(param, issue.message.startsWith(EXPECTED_PREFIX) ? issue.message.slice(EXPECTED_PREFIX.length) : expectedName(issue.expected), value);
@@ -176,11 +176,12 @@ function issueError(issue: Issue, root: unknown, path: readonly PathKey[]): Gate
 }
 
 /**
- * The OpenAI-shaped 400 for a failed `safeParse` of `body`: the first problem, naming its field.
- * @param body the parsed JSON the schema was run on (values are read from it to say what was sent).
+ * The OpenAI-shaped 400 for a failed `safeParse` of `parsed`: the first problem, naming its field.
+ * @param parsed the value the schema was run on (values are read from it to say what was sent).
+ * @param prefix where `parsed` sits in the request body, for `param` (`['input', 2]` when one item was validated).
  */
-export function validationError(error: z.ZodError, body: unknown): GatewayError {
+export function validationError(error: z.ZodError, parsed: unknown, prefix: readonly PropertyKey[] = []): GatewayError {
   const issue = error.issues[0];
-  if (issue === undefined) return new GatewayError(400, 'Invalid request body.', { code: 'invalid_value' });
-  return issueError(issue, body, issue.path);
+  if (issue === undefined) return new GatewayError(400, 'Invalid request body.', { param: prefix.length > 0 ? paramPath(prefix) : null, code: 'invalid_value' });
+  return issueError(issue, parsed, issue.path, prefix);
 }

@@ -12,10 +12,13 @@ import { CUES, CUE_INDEX, DEMAND_CUES, cjkShare, cueCounts, estimateTokens, isDi
  */
 
 /** Bump when the layout or the meaning of any feature changes; models trained on another version are rejected. */
-export const FEATURE_VERSION = 8;
-export const NGRAM_ORDERS = [2, 3, 4] as const;
-const MIN_ORDER = 2;
-const MAX_ORDER = 4;
+export const FEATURE_VERSION = 9;
+/** Shortest and longest character n-gram hashed; a model file may narrow or widen the range (1 ≤ min ≤ max ≤ 5). */
+export interface NgramOrders {
+  min: number;
+  max: number;
+}
+export const DEFAULT_NGRAM_ORDERS: NgramOrders = { min: 2, max: 4 };
 
 export interface StructuralContext {
   /** Length of the turn before bounding (may exceed text.length). */
@@ -45,6 +48,8 @@ const EXTRA_FEATURES = [
 export const STRUCTURAL_FEATURE_NAMES: readonly string[] = [...CUES.map((c) => `cue_${c.name}`), ...EXTRA_FEATURES];
 export const STRUCTURAL_SIZE = STRUCTURAL_FEATURE_NAMES.length;
 export const HEURISTIC_FEATURE_INDEX = STRUCTURAL_FEATURE_NAMES.indexOf('heuristic_logit');
+/** 1 when a direct-task frame (translate/summarise/rewrite…) sits at the text's edges. */
+export const INTENT_FRAME_INDEX = STRUCTURAL_FEATURE_NAMES.indexOf('intent_frame');
 /** heuristic_logit is stored divided by this; a weight equal to it reproduces the heuristic exactly. */
 export const HEURISTIC_IDENTITY_WEIGHT = 4;
 
@@ -130,18 +135,18 @@ function fold(hash: number, mask: number): number {
 }
 
 /**
- * Calls visit(bucket) for every n-gram (n = 2..4) and returns how many there were.
- * The hash of the 3-gram at i extends the 2-gram's, and so on: four FNV steps per position in total.
+ * Calls visit(bucket) for every n-gram (n = orders.min..orders.max) and returns how many there were.
+ * The hash of the 3-gram at i extends the 2-gram's, and so on: one FNV step per position and order.
  */
-export function forEachNgramBucket(text: string, bucketBits: number, visit: (bucket: number) => void): number {
+export function forEachNgramBucket(text: string, bucketBits: number, visit: (bucket: number) => void, orders: NgramOrders = DEFAULT_NGRAM_ORDERS): number {
   const mask = (1 << bucketBits) - 1;
   const { codes, length } = normalisedCodes(boundText(text, NGRAM_BOUNDS));
   let visited = 0;
-  for (let i = 0; i + MIN_ORDER <= length; i++) {
+  for (let i = 0; i + orders.min <= length; i++) {
     let hash = FNV_OFFSET;
-    for (let k = 0; k < MAX_ORDER && i + k < length; k++) {
+    for (let k = 0; k < orders.max && i + k < length; k++) {
       hash = Math.imul(hash ^ (codes[i + k] ?? 0), FNV_PRIME);
-      if (k + 1 >= MIN_ORDER) {
+      if (k + 1 >= orders.min) {
         visit(fold(hash, mask));
         visited++;
       }
@@ -154,16 +159,18 @@ export function forEachNgramBucket(text: string, bucketBits: number, visit: (buc
  * Dot product of n-gram weights with the length-normalised n-gram vector (each occurrence weighs 1/√count).
  * Same walk as forEachNgramBucket, inlined: this is the hot path and a callback per n-gram costs ~2× here.
  */
-export function ngramScore(text: string, weights: Float32Array, bucketBits: number): number {
+export function ngramScore(text: string, weights: Float32Array, bucketBits: number, orders: NgramOrders = DEFAULT_NGRAM_ORDERS): number {
   const mask = (1 << bucketBits) - 1;
   const { codes, length } = normalisedCodes(boundText(text, NGRAM_BOUNDS));
+  const { min, max } = orders;
   let sum = 0;
   let count = 0;
-  for (let i = 0; i + MIN_ORDER <= length; i++) {
-    let hash = Math.imul(FNV_OFFSET ^ (codes[i] ?? 0), FNV_PRIME);
-    const end = Math.min(length, i + MAX_ORDER);
-    for (let k = i + 1; k < end; k++) {
+  for (let i = 0; i + min <= length; i++) {
+    let hash = FNV_OFFSET;
+    const end = Math.min(length, i + max);
+    for (let k = i; k < end; k++) {
       hash = Math.imul(hash ^ (codes[k] ?? 0), FNV_PRIME);
+      if (k - i + 1 < min) continue;
       sum += weights[fold(hash, mask)] ?? 0;
       count++;
     }
@@ -172,9 +179,9 @@ export function ngramScore(text: string, weights: Float32Array, bucketBits: numb
 }
 
 /** Sparse n-gram vector for training: bucket → value, same normalisation as ngramScore. */
-export function ngramVector(text: string, bucketBits: number): { indices: Int32Array; values: Float32Array } {
+export function ngramVector(text: string, bucketBits: number, orders: NgramOrders = DEFAULT_NGRAM_ORDERS): { indices: Int32Array; values: Float32Array } {
   const counts = new Map<number, number>();
-  const total = forEachNgramBucket(text, bucketBits, (bucket) => counts.set(bucket, (counts.get(bucket) ?? 0) + 1));
+  const total = forEachNgramBucket(text, bucketBits, (bucket) => counts.set(bucket, (counts.get(bucket) ?? 0) + 1), orders);
   const indices = new Int32Array(counts.size);
   const values = new Float32Array(counts.size);
   const scale = total === 0 ? 0 : 1 / Math.sqrt(total);

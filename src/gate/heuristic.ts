@@ -1,5 +1,5 @@
 import { CUES, CUE_INDEX, DEMAND_CUES, cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
-import { decide, type ThresholdSource, type TurnScore } from './decide.js';
+import { DEFAULT_FIRST_STAGE, decide, type FirstStage, type ThresholdSource, type TurnScore } from './decide.js';
 import type { StructuralContext } from './features.js';
 import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
@@ -99,13 +99,15 @@ export function scoreTurnHeuristically(text: string, context: StructuralContext)
 export interface HeuristicGateOptions {
   threshold: ThresholdSource;
   bounds?: TextBounds;
+  /** Default DEFAULT_FIRST_STAGE; `null` reads every turn whole. */
+  firstStage?: FirstStage | null;
 }
 
 export function createHeuristicGate(options: HeuristicGateOptions): Gate {
   return {
     name: 'heuristic',
     score(input: GateInput): GateDecision {
-      return decide(scoreTurnHeuristically, input, { threshold: options.threshold, bounds: options.bounds });
+      return decide(scoreTurnHeuristically, input, { threshold: options.threshold, bounds: options.bounds, firstStage: options.firstStage === null ? undefined : (options.firstStage ?? DEFAULT_FIRST_STAGE) });
     },
   };
 }

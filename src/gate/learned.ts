@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
+import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { z } from 'zod';
-import { decide, type ThresholdSource, type TurnScore } from './decide.js';
-import { FEATURE_VERSION, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
+import { DEFAULT_FIRST_STAGE, decide, type FirstStage, type ThresholdSource, type TurnScore } from './decide.js';
+import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
 import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
 
@@ -16,6 +18,10 @@ export const gateModelFileSchema = z
     format: z.literal(MODEL_FORMAT),
     featureVersion: z.literal(FEATURE_VERSION),
     bucketBits: z.number().int().min(8).max(22),
+    ngramOrders: z.strictObject({ min: z.number().int().min(1).max(5), max: z.number().int().min(1).max(5) }).refine((o) => o.min <= o.max, 'min must not exceed max').default(DEFAULT_NGRAM_ORDERS),
+    framedNgramFactor: finite.min(0).max(1).default(1),
+    ngramBias: finite.default(0),
+    blend: z.strictObject({ heuristic: finite, ngram: finite }).optional(),
     bias: finite,
     structural: z.strictObject({ names: z.array(z.string()), weights: z.array(finite) }),
     ngrams: z.strictObject({ indices: z.array(z.number().int().nonnegative()), weights: z.array(finite) }),
@@ -39,6 +45,16 @@ export type GateModelFile = z.infer<typeof gateModelFileSchema>;
 /** The in-memory form: dense arrays ready for scoring. */
 export interface GateModel {
   bucketBits: number;
+  ngramOrders: NgramOrders;
+  framedNgramFactor: number;
+  /** The n-gram model's own bias: its logit alone is ngramBias + n-gram score. */
+  ngramBias: number;
+  /**
+   * A blend: logit = bias + heuristic·(the heuristic's logit) + ngram·(n-gram score); a prompt with a direct-task
+   * frame or a passage-lookup question is scored by the heuristic alone (its frame logic discounts the material, the
+   * n-grams cannot).
+   */
+  blend?: { heuristic: number; ngram: number } | undefined;
   bias: number;
   structuralWeights: Float64Array;
   ngramWeights: Float32Array;
@@ -49,7 +65,13 @@ export function modelFromFile(file: GateModelFile): GateModel {
   file.ngrams.indices.forEach((bucket, k) => {
     ngramWeights[bucket] = file.ngrams.weights[k] ?? 0;
   });
-  return { bucketBits: file.bucketBits, bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
+  return {
+    bucketBits: file.bucketBits,
+    ngramOrders: file.ngramOrders,
+    framedNgramFactor: file.framedNgramFactor,
+    ngramBias: file.ngramBias,
+    blend: file.blend,
+    bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
 }
 
 /** Reads and validates a weights file; every failure names the file. */
@@ -81,7 +103,7 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** Raw logit parts, exposed for training diagnostics and explanations. */
+/** Raw logit parts of a jointly trained model, exposed for training diagnostics and explanations. */
 export function modelLogit(model: GateModel, text: string, context: StructuralContext): { logit: number; structural: Float64Array; ngram: number } {
   const features = structuralFeatures(text, context);
   const structural = new Float64Array(STRUCTURAL_SIZE);
@@ -91,11 +113,36 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
     structural[i] = contribution;
     logit += contribution;
   }
-  const ngram = ngramScore(text, model.ngramWeights, model.bucketBits);
+  const framed = features[INTENT_FRAME_INDEX] === 1;
+  const raw = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+  const ngram = raw * (framed ? model.framedNgramFactor : 1);
   return { logit: logit + ngram, structural, ngram };
 }
 
+/** The blend's score: the heuristic's named cues as reasons, plus the wording's pull when it is strong. */
+function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number }, text: string, context: StructuralContext): TurnScore {
+  const counts = cueCounts(text);
+  const passageLookup = isPassageLookup(text);
+  const contributions = heuristicContributions(counts, Math.max(context.chars, text.trim().length), passageLookup);
+  const heuristic = heuristicLogit(contributions);
+  const ranked = contributions.filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION).map(([name, c]): [string, number] => [name, c * blend.heuristic]);
+  let logit: number;
+  if (isDirectTaskFrame(counts) || passageLookup) {
+    // "Translate this problem…" or a passage followed by a lookup question: the material's wording says maths, the
+    // frame says direct; the frame decides (the heuristic discounts the material, the n-grams cannot).
+    logit = heuristic;
+  } else {
+    const ngram = blend.ngram * ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+    logit = model.bias + blend.heuristic * heuristic + ngram;
+    if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
+  }
+  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  const reasons = ranked.slice(0, MAX_REASONS).map(([name]) => name);
+  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+}
+
 export function scoreTurnWithModel(model: GateModel, text: string, context: StructuralContext): TurnScore {
+  if (model.blend !== undefined) return scoreBlend(model, model.blend, text, context);
   const { logit, structural, ngram } = modelLogit(model, text, context);
   const ranked: Array<[string, number]> = [];
   structural.forEach((c, i) => {
@@ -111,6 +158,8 @@ export interface LearnedGateOptions {
   model: GateModel;
   threshold: ThresholdSource;
   bounds?: TextBounds;
+  /** Default DEFAULT_FIRST_STAGE; `null` reads every turn whole. */
+  firstStage?: FirstStage | null;
 }
 
 export function createLearnedGate(options: LearnedGateOptions): Gate {
@@ -118,7 +167,7 @@ export function createLearnedGate(options: LearnedGateOptions): Gate {
   return {
     name: 'learned',
     score(input: GateInput): GateDecision {
-      return decide(scoreTurn, input, { threshold: options.threshold, bounds: options.bounds });
+      return decide(scoreTurn, input, { threshold: options.threshold, bounds: options.bounds, firstStage: options.firstStage === null ? undefined : (options.firstStage ?? DEFAULT_FIRST_STAGE) });
     },
   };
 }

@@ -10,6 +10,7 @@ export function createLengthGate(options: { threshold: ThresholdSource }): Gate 
     score(input: GateInput): GateDecision {
       return decide((_text, context) => ({ score: Math.min(1, Math.log1p(context.chars) / Math.log1p(FULL_SCORE_CHARS)), reasons: ['length'] }), input, {
         threshold: options.threshold,
+        difficulty: false,
       });
     },
   };

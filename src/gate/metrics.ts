@@ -97,3 +97,74 @@ export function computeMetrics(examples: readonly ScoredExample[], threshold: nu
     thresholdAt95,
   };
 }
+
+/** One prompt's outcome under each model (1 = right, 0 = wrong, or an expected value in between) and its router score. */
+export interface RoutedOutcome {
+  score: number;
+  strong: number;
+  weak: number;
+}
+
+/**
+ * APGR, average performance gap recovered (RouteLLM, Ong et al. 2024, §5.1): route the top-k prompts by score to the
+ * strong model and the rest to the weak one; PGR(k) = (perf(k) − perf(weak)) / (perf(strong) − perf(weak)); APGR is
+ * the mean of PGR over k = 0..n (the area under the PGR curve against the share of calls to the strong model).
+ * Tied scores are treated as a random order (their gains averaged). NaN when the two models perform alike.
+ * 0.5 = random routing; 1 = every prompt the weak model fails is sent to the strong one first.
+ */
+export function apgr(outcomes: readonly RoutedOutcome[]): number {
+  const n = outcomes.length;
+  const total = outcomes.reduce((s, o) => s + (o.strong - o.weak), 0);
+  if (n === 0 || Math.abs(total) < 1e-12) return Number.NaN;
+  const sorted = [...outcomes].sort((a, b) => b.score - a.score);
+  const gains = new Float64Array(n);
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    while (j + 1 < n && sorted[j + 1]?.score === sorted[i]?.score) j++;
+    let group = 0;
+    for (let k = i; k <= j; k++) group += (sorted[k]?.strong ?? 0) - (sorted[k]?.weak ?? 0);
+    for (let k = i; k <= j; k++) gains[k] = group / (j - i + 1);
+    i = j + 1;
+  }
+  let recovered = 0;
+  let area = 0;
+  for (let k = 0; k < n; k++) {
+    const before = recovered / total;
+    recovered += gains[k] ?? 0;
+    area += (before + recovered / total) / 2;
+  }
+  return area / n;
+}
+
+/** Spearman rank correlation (ties get their average rank). NaN for fewer than two values or a constant side. */
+export function spearman(xs: readonly number[], ys: readonly number[]): number {
+  const rank = (values: readonly number[]): number[] => {
+    const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+    const ranks = new Array<number>(values.length).fill(0);
+    let i = 0;
+    while (i < order.length) {
+      let j = i;
+      while (j + 1 < order.length && order[j + 1]?.[0] === order[i]?.[0]) j++;
+      for (let k = i; k <= j; k++) ranks[order[k]?.[1] ?? 0] = (i + j) / 2;
+      i = j + 1;
+    }
+    return ranks;
+  };
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return Number.NaN;
+  const rx = rank(xs.slice(0, n));
+  const ry = rank(ys.slice(0, n));
+  const mean = (n - 1) / 2;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let k = 0; k < n; k++) {
+    const dx = (rx[k] ?? 0) - mean;
+    const dy = (ry[k] ?? 0) - mean;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxx === 0 || syy === 0 ? Number.NaN : sxy / Math.sqrt(sxx * syy);
+}

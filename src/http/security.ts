@@ -10,9 +10,9 @@ import type { Config } from '../config/schema.js';
  */
 
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
-const ALLOWED_HEADERS = 'authorization, api-key, content-type, x-request-id, x-thinkgate-route, openai-organization, openai-project';
+const ALLOWED_HEADERS = 'authorization, api-key, content-type, x-request-id, x-thinkgate-route, x-thinkgate-session, openai-organization, openai-project';
 const EXPOSED_HEADERS =
-  'x-request-id, x-thinkgate-route, x-thinkgate-score, x-thinkgate-cache, x-thinkgate-upstream-model, x-thinkgate-fallback, retry-after';
+  'x-request-id, x-thinkgate-route, x-thinkgate-score, x-thinkgate-difficulty, x-thinkgate-cache, x-thinkgate-upstream-model, x-thinkgate-fallback, retry-after';
 
 /** Header values a response gets from helmet: computed once, since every option in use is static. */
 export interface StaticHeaders {

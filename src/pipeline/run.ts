@@ -6,6 +6,7 @@ import { promptText } from '../core/prompt-text.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
+import { withSession } from '../routing/session.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import type { UpstreamAbort } from '../upstream/abort.js';
 import { canonicalToResponsesBody } from '../upstream/responses-body.js';
@@ -29,6 +30,7 @@ import { SseWriter } from './stream-writer.js';
 function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: string): void {
   reply.header('x-thinkgate-route', decision.route);
   reply.header('x-thinkgate-score', decision.score.toFixed(4));
+  if (decision.difficulty !== undefined) reply.header('x-thinkgate-difficulty', decision.difficulty.toFixed(4));
   reply.header('x-thinkgate-cache', 'bypass');
   reply.header('x-thinkgate-upstream-model', model);
 }
@@ -59,6 +61,8 @@ function newRecord(request: FastifyRequest, exchange: Exchange, decision: RouteD
     route: decision.route,
     decisionSource: decision.source,
     score: decision.score,
+    difficulty: decision.difficulty,
+    session: decision.session?.effect,
     reasons: decision.reasons,
     upstreamModel: client.model,
     fallback: false,
@@ -141,9 +145,16 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   const remembered = input.prepared ?? undefined;
   const headerRoute = request.headers['x-thinkgate-route'];
   const threshold = remembered?.threshold ?? ctx.controller.effectiveThreshold();
-  const decision = remembered?.decision ?? decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate, ctx.tiers);
-  // The target-share controller learns the score distribution of the traffic the gate decides.
-  if (decision.source === 'gate') ctx.controller.observeScore(decision.score);
+  const gated = remembered?.decision ?? decideRoute(chat, typeof headerRoute === 'string' ? headerRoute : undefined, config.routing, gate, ctx.tiers);
+  // The target-share controller learns the distribution of the gate's need (the threshold's own scale, before the
+  // difficulty fold and the session) over the traffic the gate decides.
+  if (gated.source === 'gate') ctx.controller.observeScore(gated.need ?? gated.score);
+  // Session affinity is applied on every request, remembered or not: the memo holds the gate's decision, the
+  // session's state lives in its store. A hit on the memory store stays synchronous.
+  const withAffinity = withSession(gated, config.gate.session, ctx.sessions, request, chat);
+  const decision = withAffinity instanceof Promise ? await withAffinity : withAffinity;
+  /** The session moved the route or effort: the remembered cache keys (made for the gate's route) do not apply. */
+  const sessionMoved = decision.route !== gated.route || decision.effort !== gated.effort;
   const stream = chat.stream === true;
   const bodyFor = (c: UpstreamClient): Record<string, unknown> => {
     if (c.config.api === 'responses') {
@@ -164,10 +175,10 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     ctx.cache,
     chat,
     requestCacheFlags(request),
-    () => remembered?.cacheKeys ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
+    () => (sessionMoved ? undefined : remembered?.cacheKeys) ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
   );
-  if (memo !== null && cachePlan !== null && remembered === undefined && input.memoKey !== null) {
-    memo.set(input.memoKey.key, { validated: input.validated, decision, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, input.memoKey.bodyLength);
+  if (memo !== null && cachePlan !== null && remembered === undefined && input.memoKey !== null && !sessionMoved) {
+    memo.set(input.memoKey.key, { validated: input.validated, decision: gated, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, input.memoKey.bodyLength);
   }
   let leader: Leader<SharedAnswer> | null = null;
   /** The complete answer, once there is one: stored and handed to single-flight followers. */

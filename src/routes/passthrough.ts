@@ -7,7 +7,7 @@ import { GatewayError } from '../errors.js';
 /** RFC 9110 hop-by-hop headers, plus the client's credentials and host, which must never travel upstream. */
 const DROP_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'host', 'authorization', 'api-key', 'cookie', 'x-thinkgate-route',
+  'host', 'authorization', 'api-key', 'cookie', 'x-thinkgate-route', 'x-thinkgate-session',
 ]);
 const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'set-cookie',

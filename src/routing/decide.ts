@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { badRequest } from '../errors.js';
 import type { Gate, Route } from '../gate/types.js';
 import { tierForScore, type TiersConfig } from '../gate/tiers.js';
+import type { SessionEffect, SessionKeySource, SessionPolicy } from '../gate/session.js';
 
 export type DecisionSource = 'header' | 'model' | 'effort' | 'gate';
 
@@ -12,9 +13,27 @@ export interface RouteDecision {
   source: DecisionSource;
   /** The gate's score, computed even when an override decides (for headers, stats and tuning). */
   score: number;
+  /** The gate's need to reason before its difficulty fold (what the threshold controller tracks). */
+  need?: number | undefined;
+  /** The gate's difficulty within the prompt's domain, 0..1. */
+  difficulty?: number | undefined;
   reasons: string[];
   /** Effort to request from a reasoning upstream, when the client or the gate's tier named one. */
   effort?: ReasoningEffort | undefined;
+  /** What session affinity did to the gate's decision (absent: no session applied). */
+  session?: SessionInfo | undefined;
+}
+
+/** Session affinity's part in a decision, for `/v1/route`, the log line and the record. */
+export interface SessionInfo {
+  policy: SessionPolicy;
+  effect: SessionEffect;
+  /** Where the session key came from (`header`, `prompt_cache_key`, `user`, `safety_identifier`, `conversation`). */
+  key?: SessionKeySource | undefined;
+  /** Requests seen in the session, this one included. */
+  turns?: number | undefined;
+  /** The route the gate chose on its own, before the session. */
+  gateRoute: Route;
 }
 
 type RouteChoice = Route | 'auto';
@@ -44,7 +63,7 @@ export function decideRoute(
   const gated = gate.score({ messages: request.messages, tools: request.tools });
   const effort = request.reasoning_effort ?? undefined;
   const passEffort = reasoningEffortToPass(request);
-  const base = { score: gated.score, reasons: gated.reasons };
+  const base = { score: gated.score, need: gated.need ?? gated.score, difficulty: gated.difficulty, reasons: gated.reasons };
 
   if (headerRoute !== undefined && headerRoute !== '') {
     const value = headerRoute.trim().toLowerCase();

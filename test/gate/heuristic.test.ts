@@ -59,7 +59,7 @@ describe('heuristic gate reasons', () => {
 
 describe('heuristic gate on bad input', () => {
   it('treats an empty conversation or empty text as direct', () => {
-    expect(gate.score({ messages: [] })).toEqual({ score: 0, route: 'direct', reasons: ['empty_prompt'] });
+    expect(gate.score({ messages: [] })).toEqual({ score: 0, route: 'direct', reasons: ['empty_prompt'], need: 0, difficulty: 0, stage: 1 });
     expect(ask('   ').route).toBe('direct');
     expect(gate.score({ messages: [{ role: 'system', content: 'You are helpful.' }] }).route).toBe('direct');
   });

@@ -6,7 +6,7 @@ import type { Gate } from '../../src/gate/types.js';
 
 const gates: Gate[] = [
   createHeuristicGate({ threshold: 0.5 }),
-  createLearnedGate({ model: loadGateModel('config/gate-model.json'), threshold: 0.5 }),
+  createLearnedGate({ model: loadGateModel('config/gate-model.json'), threshold: 0.35 }),
 ];
 
 function conversation(first: string, answer: string, followUp: string, reasoning?: string): ChatMessage[] {

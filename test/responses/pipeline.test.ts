@@ -175,8 +175,9 @@ describe('Responses API through the pipeline', () => {
     const followUp = await post(gw, '/v1/responses', { model: 'auto', previous_response_id: first.id, input: 'go on' });
     expect(followUp.headers.get('x-thinkgate-route')).toBe('reasoning');
     expect(records.at(-1)?.reasons).toContain('followup_after_reasoning');
-    // The same follow-up to a direct answer stays direct.
-    const direct = await gw.client().responses.create({ model: 'thinkgate-direct', input: 'Name a colour.' });
+    // The same follow-up to a direct answer stays direct (another first turn: the same one would be the same
+    // session, which up-only keeps on reasoning).
+    const direct = await gw.client().responses.create({ model: 'thinkgate-direct', input: 'Name a fruit.' });
     const after = await post(gw, '/v1/responses', { model: 'auto', previous_response_id: direct.id, input: 'go on' });
     expect(after.headers.get('x-thinkgate-route')).toBe('direct');
   });

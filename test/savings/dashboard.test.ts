@@ -20,7 +20,8 @@ describe('GET /dashboard in headless Chromium', () => {
       savings: { minSamples: 2 },
     }));
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  });
+    // Chromium's first start on a busy 2-core machine can take longer than the default hook time.
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await gw?.close();
@@ -131,7 +132,7 @@ describe('the dashboard draws the ledger\'s history', () => {
     fixed = null;
     await (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"auto"}' })).text();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await gw?.close();

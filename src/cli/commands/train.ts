@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { TRAIN_FRAMES, framedCopies } from '../../gate/augment.js';
-import { DEFAULT_TRAIN_OPTIONS, TRAINING_SCRIPT_VERSION, isPermissiveLicense, modelFileFromWeights, trainWeights, trainingRows } from '../../gate/training.js';
+import { DEFAULT_TRAIN_OPTIONS, TRAINING_SCRIPT_VERSION, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../../gate/training.js';
 import { type CommandIO, InputError, UsageError, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
 import { parseLabelledLines } from './lines.js';
 
@@ -56,7 +56,7 @@ export function run(args: string[], io: CommandIO): Promise<number> {
     const options = DEFAULT_TRAIN_OPTIONS;
     // The same framed copies trainingRows adds to the permitted lines, over the lines chosen here.
     const train = anyLicense ? [...rows, ...framedCopies(rows, TRAIN_FRAMES, options.frameShare, options.seed)] : trainingRows(rows, options);
-    const weights = trainWeights(train, options);
+    const weights = trainGateWeights(train, options);
     const model = modelFileFromWeights(weights, options, {
       provenance: {
         file: basename(dataPath),

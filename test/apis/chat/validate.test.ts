@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { chatRequestSchema } from '../../../src/apis/chat/schema.js';
 import { validateChatRequest } from '../../../src/apis/chat/validate.js';
-import { paramPath } from '../../../src/core/validation-errors.js';
+import { paramPath, validationError } from '../../../src/core/validation-errors.js';
 import { GatewayError } from '../../../src/errors.js';
 
 /**
@@ -255,5 +255,16 @@ describe('what OpenAI accepts is accepted', () => {
     );
     expect(errorOf({ messages: [{ role: 'user' }] }).code).toBe('missing_required_parameter');
     expect(errorOf([1, 2]).code).toBe('invalid_type');
+  });
+});
+
+describe('validationError for a part of a body', () => {
+  it('names the field from the request root when one item was validated on its own', () => {
+    const item = z.looseObject({ type: z.literal('message'), content: z.string() });
+    const value = { type: 'message', content: 5 };
+    const result = item.safeParse(value);
+    expect(result.success).toBe(false);
+    const err = validationError(result.error!, value, ['input', 2]);
+    expect(err.toJSON().error).toEqual({ message: "Invalid type for 'input[2].content': expected a string, but got an integer instead.", type: 'invalid_request_error', param: 'input[2].content', code: 'invalid_type' });
   });
 });

@@ -1,0 +1,166 @@
+import { DIFFICULTY_WEIGHTS } from './difficulty-weights.js';
+
+/**
+ * Difficulty within a domain: of two maths word problems (or two coding tasks), which one is harder — the one a
+ * weaker model is more likely to get wrong. Pure: text in, 0..1 out (1 = hardest).
+ *
+ * The features are the prompt's length and structure — quantities given, conditions stated, sub-questions and steps
+ * asked for, formulae, code constraints — because the per-source level labels in difficulty.jsonl (competition levels,
+ * school grades, solution steps, problem tiers) do not transfer by themselves: a regression over hashed n-grams
+ * learns each source's style and ranks unseen benchmarks worse than length alone. The weights (difficulty-weights.ts,
+ * written by scripts/train-difficulty.ts) are a ridge regression of the per-source standardised level on these few
+ * dense features, chosen by leave-one-source-out results.
+ */
+
+export const DIFFICULTY_FEATURE_NAMES = [
+  'log_chars',
+  'quantities',
+  'distinct_quantities',
+  'big_numbers',
+  'formula_tokens',
+  'conditions',
+  'questions',
+  'sentences',
+  'variables',
+  'examples_constraints',
+  'cjk_share',
+] as const;
+
+export const DIFFICULTY_SIZE = DIFFICULTY_FEATURE_NAMES.length;
+
+/** Words that add a condition or a relation between quantities (run on lower-cased text). */
+const CONDITION =
+  /\b(?:if|given|such that|suppose|assume|each|every|per|at least|at most|more than|less than|fewer than|twice|times|half|percent|remaining|left over|ratio|only if|unless|except|without|after|before)\b|%|如果|假如|若|且|每|至少|最多|不超过|不少于|比|倍|一共|剩下|剩余|其余|其中|满足|同时|分别|恰好|只有|除了/g;
+/** What is being asked: the number of unknowns or sub-questions (lower-cased text). */
+const QUESTION = /[?？]|\b(?:find|compute|calculate|determine|how many|how much|what is|prove|show that|return)\b|求|多少|几|证明|返回/g;
+/** Operators, relations and LaTeX commands: a formula's size. */
+const FORMULA = /\\[a-z]+|[=+*/^<>≤≥≠×÷√∑∫]/g;
+/** Worked examples and constraint lines of a programming task (lower-cased text). */
+const EXAMPLES_CONSTRAINTS = /\b(?:example|constraints?|input|output)\b|示例|提示|输入|输出|10\^\d|10<sup>/g;
+const MAX_MAGNITUDE_DIGITS = 8;
+/** Characters of a long turn read for the counted features; counts are scaled up to the whole turn. */
+const COUNTED_CHARS = 6144;
+
+function count(pattern: RegExp, text: string): number {
+  pattern.lastIndex = 0;
+  let n = 0;
+  while (pattern.exec(text) !== null) n++;
+  return n;
+}
+
+/** Quantities (digit runs, "3.5" counted once), their distinct values, the longest integer part, sentence ends,
+ * single-letter variables and CJK characters, in one pass over the char codes (no per-char calls: hot path). */
+export function scan(text: string): { quantities: number; distinct: number; maxDigits: number; sentences: number; variables: number; cjk: number } {
+  let quantities = 0;
+  let maxDigits = 0;
+  let sentences = 0;
+  let variables = 0;
+  let cjk = 0;
+  const distinct = new Set<number>();
+  let run = 0;
+  let value = 0;
+  let afterPoint = false;
+  let letters = 0;
+  let beforeLetters = 32;
+  let previous = 32;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    const letter = (code | 32) >= 97 && (code | 32) <= 122;
+    if (letter) {
+      if (letters === 0) beforeLetters = previous;
+      letters++;
+      previous = code;
+      continue;
+    }
+    // A run of exactly one letter, not a LaTeX command's: a variable ("x", "$n$").
+    if (letters === 1 && beforeLetters !== 92) variables++;
+    letters = 0;
+    if (code >= 48 && code <= 57) {
+      if (run === 0 && !afterPoint) quantities++;
+      run++;
+      value = (value * 10 + code - 48) % 1_000_003;
+      if (!afterPoint && run > maxDigits) maxDigits = run;
+      previous = code;
+      continue;
+    }
+    if (run > 0) {
+      const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+      // "3.5" / "1,000": one quantity, the digits after the point do not start a new one.
+      if ((code === 46 || code === 44) && next >= 48 && next <= 57 && !afterPoint) {
+        afterPoint = true;
+        run = 0;
+        previous = code;
+        continue;
+      }
+      if (distinct.size < 64) distinct.add(value);
+    }
+    run = 0;
+    value = 0;
+    afterPoint = false;
+    if (code >= 0x3400 && code <= 0x9fff) cjk++;
+    else if (code === 10 || code === 0x3002 || code === 0xff01 || code === 0xff1f || code === 0xff1b) sentences++;
+    else if ((code === 46 || code === 33 || code === 63 || code === 59) && (i + 1 >= length || text.charCodeAt(i + 1) <= 32)) sentences++;
+    previous = code;
+  }
+  if (letters === 1 && beforeLetters !== 92) variables++;
+  if (run > 0 && distinct.size < 64) distinct.add(value);
+  return { quantities, distinct: distinct.size, maxDigits, sentences, variables, cjk };
+}
+
+/**
+ * Dense features, each roughly within 0..3. `chars` is the turn's length before bounding (UTF-16 units); `text` may
+ * be the bounded text. Counts are read from the first COUNTED_CHARS characters and scaled to the whole text, so the
+ * cost is bounded (~10 µs for 2 KB).
+ */
+export function difficultyFeatures(text: string, chars = text.length, weights?: readonly number[]): Float64Array {
+  const features = new Float64Array(DIFFICULTY_SIZE);
+  // A feature the model gives no weight is not computed (its regex is the cost).
+  const used = (i: number): boolean => weights === undefined || (weights[i] ?? 0) !== 0;
+  const read = text.length > COUNTED_CHARS ? text.slice(0, COUNTED_CHARS) : text;
+  // Counts stand for the whole turn: scaled up when only a part of it (a window, a bounded head) was read.
+  const whole = Math.max(chars, text.length);
+  const scale = read.length > 0 && whole > read.length ? whole / read.length : 1;
+  const lower = read.toLowerCase();
+  const s = scan(read);
+  const values = [
+    Math.log1p(Math.max(chars, text.length)) / 4,
+    Math.log1p(s.quantities * scale) / 2,
+    Math.log1p(s.distinct) / 2,
+    Math.min(s.maxDigits, MAX_MAGNITUDE_DIGITS) / MAX_MAGNITUDE_DIGITS,
+    used(4) ? Math.log1p(count(FORMULA, lower) * scale) / 3 : 0,
+    used(5) ? Math.log1p(count(CONDITION, lower) * scale) / 2 : 0,
+    used(6) ? Math.log1p(count(QUESTION, lower) * scale) / 2 : 0,
+    Math.log1p(s.sentences * scale) / 2,
+    Math.log1p(s.variables * scale) / 3,
+    used(9) ? Math.log1p(count(EXAMPLES_CONSTRAINTS, lower) * scale) / 2 : 0,
+    read.length === 0 ? 0 : s.cjk / read.length,
+  ];
+  values.forEach((v, i) => (features[i] = v));
+  return features;
+}
+
+export interface DifficultyWeights {
+  bias: number;
+  /** One weight per DIFFICULTY_FEATURE_NAMES entry, same order. */
+  weights: readonly number[];
+  /** Logistic squash of the linear score: 0..1 with `scale` spread. */
+  scale: number;
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Linear difficulty score (unbounded; larger = harder). */
+export function difficultyLogit(features: Float64Array, model: DifficultyWeights = DIFFICULTY_WEIGHTS): number {
+  let sum = model.bias;
+  for (let i = 0; i < DIFFICULTY_SIZE; i++) sum += (features[i] ?? 0) * (model.weights[i] ?? 0);
+  return sum * model.scale;
+}
+
+/** Difficulty of one turn, 0..1 (1 = hardest). Empty text → 0. */
+export function scoreDifficulty(text: string, chars = text.length, model: DifficultyWeights = DIFFICULTY_WEIGHTS): number {
+  if (text.trim().length === 0) return 0;
+  return sigmoid(difficultyLogit(difficultyFeatures(text, chars, model.weights), model));
+}

@@ -1,0 +1,240 @@
+import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import {
+  applySession,
+  isNewConversation,
+  sessionKeyFor,
+  userTurnCount,
+  type FreshDecision,
+  type SessionKey,
+  type SessionKeyInput,
+  type SessionKeySource,
+  type SessionOutcome,
+  type SessionPolicy,
+  type SessionState,
+} from './session.js';
+
+/**
+ * Where session states live: a bounded in-process LRU (one replica), or Redis (a fleet: every replica sees the same
+ * sessions). Both expire a session `ttlSeconds` after its last request. Redis trouble never fails a request: a failed
+ * or slow read counts as "no session" (the fresh decision stands) and is counted.
+ */
+export interface SessionStore {
+  readonly kind: 'memory' | 'redis';
+  /** The remembered state, or undefined (none, expired, or the store is unavailable). */
+  get(key: string): SessionState | undefined | Promise<SessionState | undefined>;
+  /** Remembers the state and restarts the session's TTL. Never throws. */
+  set(key: string, state: SessionState): void | Promise<void>;
+  stats(): SessionStoreStats;
+  /** Resolves true once the store can answer (at once for memory), false after `timeoutMs`. */
+  waitReady(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface SessionStoreStats {
+  kind: 'memory' | 'redis';
+  /** Sessions held in this process (memory store only). */
+  entries?: number;
+  errors: number;
+}
+
+function isRoute(value: unknown): value is SessionState['route'] {
+  return value === 'reasoning' || value === 'direct';
+}
+
+/** Parses a stored state; anything malformed reads as "no session" rather than failing the request. */
+export function decodeSessionState(text: string | null): SessionState | undefined {
+  if (text === null) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const record = value as Record<string, unknown>;
+    const effort = record['effort'];
+    const turns = record['turns'];
+    if (!isRoute(record['route']) || (effort !== undefined && effort !== 'low' && effort !== 'high')) return undefined;
+    const opening = typeof record['opening'] === 'string' ? record['opening'] : undefined;
+    return { route: record['route'], effort, turns: typeof turns === 'number' && Number.isFinite(turns) ? turns : 1, opening };
+  } catch {
+    return undefined;
+  }
+}
+
+export function encodeSessionState(state: SessionState): string {
+  return JSON.stringify({ route: state.route, effort: state.effort, turns: state.turns, opening: state.opening });
+}
+
+export interface MemorySessionStoreOptions {
+  ttlSeconds: number;
+  /** Most sessions held; the least recently used go first. */
+  maxEntries: number;
+  /** Milliseconds clock for TTLs (tests); default performance.now. */
+  clock?: () => number;
+}
+
+/** In-process sessions: a synchronous get, so a hit costs one map lookup. */
+export class MemorySessionStore implements SessionStore {
+  readonly kind = 'memory';
+  private readonly cache: LRUCache<string, SessionState>;
+
+  constructor(options: MemorySessionStoreOptions) {
+    this.cache = new LRUCache<string, SessionState>({
+      max: options.maxEntries,
+      ttl: options.ttlSeconds * 1000,
+      ttlAutopurge: false,
+      ...(options.clock ? { perf: { now: options.clock }, ttlResolution: 0 } : {}),
+    });
+  }
+
+  get(key: string): SessionState | undefined {
+    return this.cache.get(key);
+  }
+
+  set(key: string, state: SessionState): void {
+    this.cache.set(key, state);
+  }
+
+  stats(): SessionStoreStats {
+    return { kind: 'memory', entries: this.cache.size, errors: 0 };
+  }
+
+  async waitReady(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+  }
+}
+
+export interface RedisSessionStoreOptions {
+  url: string;
+  /** `redis.keyPrefix` + `session:` */
+  keyPrefix: string;
+  ttlSeconds: number;
+  /** A read slower than this counts as "no session" for that request. */
+  commandTimeoutMs: number;
+}
+
+/** Shared sessions for a fleet: one GET per request, one SET PX (not awaited by callers that do not need to). */
+export class RedisSessionStore implements SessionStore {
+  readonly kind = 'redis';
+  private readonly redis: Redis;
+  private errors = 0;
+
+  constructor(private readonly options: RedisSessionStoreOptions) {
+    this.redis = new Redis(options.url, {
+      // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: 2_000,
+      retryStrategy: (times) => Math.min(100 * times, 2_000),
+    });
+    this.redis.on('error', () => {
+      this.errors++;
+    });
+  }
+
+  /** Resolves true once connected, false after `timeoutMs`: startup never blocks on a missing Redis. */
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.redis.once('ready', onReady);
+    });
+  }
+
+  async get(key: string): Promise<SessionState | undefined> {
+    if (this.redis.status !== 'ready') return undefined;
+    try {
+      return decodeSessionState(await this.redis.get(this.options.keyPrefix + key));
+    } catch {
+      this.errors++;
+      return undefined;
+    }
+  }
+
+  async set(key: string, state: SessionState): Promise<void> {
+    if (this.redis.status !== 'ready') return;
+    try {
+      await this.redis.set(this.options.keyPrefix + key, encodeSessionState(state), 'PX', this.options.ttlSeconds * 1000);
+    } catch {
+      this.errors++;
+    }
+  }
+
+  stats(): SessionStoreStats {
+    return { kind: 'redis', errors: this.errors };
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+export interface SessionAffinityConfig {
+  session: SessionPolicy;
+  sessionTtlSeconds: number;
+  sessionMaxEntries: number;
+  sessionStore?: 'memory' | 'redis' | undefined;
+}
+
+/** The store the config asks for; undefined when the policy is `off`. Redis when `sessionStore` says so or, unset, when a Redis URL is configured. */
+export function createSessionStore(gate: SessionAffinityConfig, redis: { url?: string | undefined; keyPrefix: string }, commandTimeoutMs = 200): SessionStore | undefined {
+  if (gate.session === 'off') return undefined;
+  const kind = gate.sessionStore ?? (redis.url !== undefined ? 'redis' : 'memory');
+  if (kind === 'redis') {
+    if (redis.url === undefined) throw new Error('gate.sessionStore is "redis" but redis.url is not set');
+    return new RedisSessionStore({ url: redis.url, keyPrefix: `${redis.keyPrefix}session:`, ttlSeconds: gate.sessionTtlSeconds, commandTimeoutMs });
+  }
+  return new MemorySessionStore({ ttlSeconds: gate.sessionTtlSeconds, maxEntries: gate.sessionMaxEntries });
+}
+
+/** A request's session outcome, with the key's source for logs and `/v1/route`. */
+export interface SessionResult extends SessionOutcome {
+  policy: SessionPolicy;
+  keySource?: SessionKeySource | undefined;
+  /** The state remembered after this request (or the one read, when nothing changed). */
+  state?: SessionState | undefined;
+}
+
+function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome, write: boolean): SessionResult {
+  // Not awaited: writing the state is off the request's path (a failed write only loses affinity).
+  if (write && outcome.next !== undefined) void store.set(key.key, outcome.next);
+  return { ...outcome, policy, keySource: key.source, state: outcome.next };
+}
+
+/**
+ * Session affinity for one request: derive the key, read the state, apply the policy, remember the result
+ * (`write: false` for a dry run such as `/v1/route`: the state is read, never changed).
+ * Synchronous with the memory store (a hit is one LRU lookup); a promise with Redis.
+ */
+export function resolveSession(
+  policy: SessionPolicy,
+  store: SessionStore | undefined,
+  input: SessionKeyInput,
+  fresh: FreshDecision,
+  write = true,
+): SessionResult | Promise<SessionResult> {
+  const plain: SessionResult = { route: fresh.route, effort: fresh.route === 'reasoning' ? fresh.effort : undefined, effect: 'none', policy };
+  if (policy === 'off' || store === undefined) return plain;
+  const key = sessionKeyFor(input);
+  if (key === undefined) return plain;
+  const turns = userTurnCount(input.messages);
+  const decideWith = (state: SessionState | undefined): SessionResult =>
+    finish(policy, store, key, applySession(policy, state, fresh, isNewConversation(turns, state, key.opening), key.opening), write);
+  const stored = store.get(key.key);
+  return stored instanceof Promise ? stored.then(decideWith) : decideWith(stored);
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import type { Route } from './types.js';
+
+/**
+ * Session affinity, the pure part: which session a request belongs to, and what a session's remembered route does to
+ * a fresh decision.
+ *
+ * Why: agents and chat clients resend the whole conversation every turn. A gate that re-decides per turn can switch
+ * models mid-task, which throws away the upstream's prompt cache and, for reasoning models, the earlier reasoning.
+ * Policies (`gate.session`):
+ *  - `off`: every request is decided on its own;
+ *  - `sticky`: the first decision of a session holds until the session expires or a new conversation starts;
+ *  - `up-only` (default): the route may move from direct to reasoning (and from low to high effort) but not back.
+ * A new conversation — a request whose only user turn is new — starts the session afresh. A closing courtesy
+ * ("thanks", "谢谢") still goes direct: the gate's closing rule wins, and the session keeps its route for the next turn.
+ */
+
+export type SessionPolicy = 'off' | 'sticky' | 'up-only';
+export type SessionEffort = 'low' | 'high';
+
+/** Where a session key came from, strongest first. */
+export type SessionKeySource = 'header' | 'prompt_cache_key' | 'user' | 'safety_identifier' | 'conversation';
+
+export interface SessionKey {
+  /** Namespaced key: `<tenant>:<source>:<value or digest>`; at most ~300 characters. */
+  key: string;
+  source: SessionKeySource;
+  /** conversationDigest of the request (undefined without a user turn). */
+  opening?: string | undefined;
+}
+
+/** What a session remembers: the route (and effort) its requests were last sent to. Plain JSON. */
+export interface SessionState {
+  route: Route;
+  effort?: SessionEffort | undefined;
+  /** Requests seen in this session (1 after the first). */
+  turns: number;
+  /** Digest of the conversation's opening (conversationDigest): a one-turn request with another opening is a new conversation. */
+  opening?: string | undefined;
+}
+
+/** The request fields a session key is derived from (Chat Completions / Responses names). */
+export interface SessionKeyInput {
+  /** `x-thinkgate-session` header value, already validated (validateSessionHeader). */
+  header?: string | undefined;
+  prompt_cache_key?: unknown;
+  user?: unknown;
+  safety_identifier?: unknown;
+  messages: readonly unknown[];
+  /** Hashed client key or another tenant id: sessions of different tenants never meet. */
+  tenant?: string | undefined;
+}
+
+export const SESSION_HEADER = 'x-thinkgate-session';
+const MAX_HEADER_CHARS = 256;
+const MAX_FIELD_CHARS = 256;
+/** Characters of each early message hashed for the conversation key: the opening identifies a conversation. */
+const HASHED_CHARS_PER_MESSAGE = 4096;
+/** Visible ASCII only: the value ends up in logs and Redis keys. */
+const HEADER_VALUE = /^[\x21-\x7e]+$/;
+
+/**
+ * Checks an `x-thinkgate-session` value: 1–256 visible ASCII characters. Returns an error message naming the header
+ * and what was expected, or undefined when the value is fine.
+ */
+export function validateSessionHeader(value: string): string | undefined {
+  if (value.length === 0) return `${SESSION_HEADER} must not be empty`;
+  if (value.length > MAX_HEADER_CHARS) return `${SESSION_HEADER} must be at most ${MAX_HEADER_CHARS} characters; got ${value.length}`;
+  if (!HEADER_VALUE.test(value)) return `${SESSION_HEADER} must contain visible ASCII characters only (no spaces or control characters)`;
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function usableField(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, MAX_FIELD_CHARS) : undefined;
+}
+
+/** Text of a message content (string or text parts), cut to the hashed length; images and other parts skipped. */
+function contentForHash(content: unknown): string {
+  if (typeof content === 'string') return content.slice(0, HASHED_CHARS_PER_MESSAGE);
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const part of content) {
+    if (text.length >= HASHED_CHARS_PER_MESSAGE) break;
+    if (isRecord(part) && part['type'] === 'text' && typeof part['text'] === 'string') text += `${part['text']}\n`;
+  }
+  return text.slice(0, HASHED_CHARS_PER_MESSAGE);
+}
+
+/** How many user turns the conversation has (a request with one is a new conversation). */
+export function userTurnCount(messages: readonly unknown[]): number {
+  let turns = 0;
+  for (const message of messages) if (isRecord(message) && message['role'] === 'user') turns++;
+  return turns;
+}
+
+/**
+ * Digest of the conversation's opening: the system/developer messages before the first user turn and that turn.
+ * Every later request of the same conversation resends the same opening, so it gets the same digest. undefined when
+ * there is no user turn.
+ */
+export function conversationDigest(messages: readonly unknown[]): string | undefined {
+  const hash = createHash('sha256');
+  for (const message of messages) {
+    if (!isRecord(message)) continue;
+    const role = typeof message['role'] === 'string' ? message['role'] : '';
+    if (role !== 'system' && role !== 'developer' && role !== 'user') continue;
+    hash.update(role).update('\u0000').update(contentForHash(message['content'])).update('\u0001');
+    if (role === 'user') return hash.digest('base64url').slice(0, 32);
+  }
+  return undefined;
+}
+
+/**
+ * The session a request belongs to: the `x-thinkgate-session` header, else `prompt_cache_key`, `user` or
+ * `safety_identifier`, else a digest of the conversation's opening. undefined when none applies (no user turn).
+ */
+export function sessionKeyFor(input: SessionKeyInput): SessionKey | undefined {
+  const tenant = input.tenant ?? '-';
+  const opening = conversationDigest(input.messages);
+  const candidates: Array<[SessionKeySource, string | undefined]> = [
+    ['header', input.header !== undefined && input.header.length > 0 ? input.header : undefined],
+    ['prompt_cache_key', usableField(input.prompt_cache_key)],
+    ['user', usableField(input.user)],
+    ['safety_identifier', usableField(input.safety_identifier)],
+  ];
+  for (const [source, value] of candidates) if (value !== undefined) return { key: `${tenant}:${source}:${value}`, source, opening };
+  return opening === undefined ? undefined : { key: `${tenant}:conversation:${opening}`, source: 'conversation', opening };
+}
+
+/** What the session did to a decision, as shown in `/v1/route`, the log line and `x-thinkgate-session-effect`. */
+export type SessionEffect =
+  /** Policy off, or no session key. */
+  | 'none'
+  /** First request of a session, or a new conversation: the fresh decision stands and is remembered. */
+  | 'new'
+  /** The fresh decision equals the remembered one. */
+  | 'same'
+  /** up-only: the fresh decision was higher and the session moved up with it. */
+  | 'raised'
+  /** The remembered route (or effort) was kept over a lower fresh decision (sticky: over any different one). */
+  | 'held'
+  /** A closing courtesy went direct; the session keeps its route for the next turn. */
+  | 'closing';
+
+export interface FreshDecision {
+  route: Route;
+  effort?: SessionEffort | undefined;
+  /** The gate named the turn a closing courtesy ("thanks"): it goes direct whatever the session says. */
+  closing: boolean;
+}
+
+export interface SessionOutcome {
+  route: Route;
+  effort?: SessionEffort | undefined;
+  effect: SessionEffect;
+  /** The state to remember now (undefined: nothing to write). */
+  next?: SessionState | undefined;
+}
+
+const rank = (route: Route, effort: SessionEffort | undefined): number => (route === 'direct' ? 0 : effort === 'high' ? 2 : 1);
+
+/**
+ * Whether a request starts a new conversation: its only user turn is new — one user turn, and not the opening the
+ * session already remembers (a retry of the first request stays in its session).
+ */
+export function isNewConversation(userTurns: number, stored: SessionState | undefined, opening: string | undefined): boolean {
+  return userTurns <= 1 && (stored === undefined || stored.opening !== opening);
+}
+
+/**
+ * Applies a session policy to a fresh decision. Pure. `stored` is the remembered state (undefined: none or expired);
+ * `newConversation` from isNewConversation; `opening` is remembered with a new session.
+ */
+export function applySession(
+  policy: SessionPolicy,
+  stored: SessionState | undefined,
+  fresh: FreshDecision,
+  newConversation: boolean,
+  opening?: string,
+): SessionOutcome {
+  const freshOutcome = { route: fresh.route, effort: fresh.route === 'reasoning' ? fresh.effort : undefined };
+  if (policy === 'off') return { ...freshOutcome, effect: 'none' };
+  if (stored === undefined || newConversation) {
+    return { ...freshOutcome, effect: 'new', next: { route: freshOutcome.route, effort: freshOutcome.effort, turns: 1, opening } };
+  }
+  const turns = stored.turns + 1;
+  if (fresh.closing && fresh.route === 'direct') {
+    return { ...freshOutcome, effect: 'closing', next: { ...stored, turns } };
+  }
+  const storedRank = rank(stored.route, stored.effort);
+  const freshRank = rank(freshOutcome.route, freshOutcome.effort);
+  if (storedRank === freshRank) return { ...freshOutcome, effect: 'same', next: { ...stored, turns } };
+  if (policy === 'up-only' && freshRank > storedRank) {
+    return { ...freshOutcome, effect: 'raised', next: { ...stored, route: freshOutcome.route, effort: freshOutcome.effort, turns } };
+  }
+  // sticky (any change) or up-only (a lower fresh decision): the session's route holds.
+  return { route: stored.route, effort: stored.route === 'reasoning' ? stored.effort : undefined, effect: 'held', next: { ...stored, turns } };
+}
