@@ -123,6 +123,9 @@ describe('Responses API through the pipeline', () => {
     expect(last.type).toBe('response.incomplete');
     expect(last.response).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, max_output_tokens: 16 });
     expect((gw.direct.chatRequests().at(-1)?.body as Json).max_tokens).toBe(16);
+    // The SDK's stream helper folds an incomplete response too.
+    const final = await gw.client().responses.stream({ model: 'thinkgate-direct', input: 'long', max_output_tokens: 16 }).finalResponse();
+    expect(final).toMatchObject({ status: 'incomplete', output_text: 'cut sh' });
   });
 
   it.each([
