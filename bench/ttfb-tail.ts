@@ -5,9 +5,10 @@ import { measureLatency } from './scenarios/proxy.js';
 import { STREAM_BODY, targetFor } from './scenarios/requests.js';
 
 /**
- * `node --import tsx bench/ttfb-tail.ts [--pin] [--rounds 3] [--ms 3000] --variant NAME='--flag --flag' ...`:
+ * `node --import tsx bench/ttfb-tail.ts [--pin] [--rounds 3] [--ms 3000] --variant NAME='--flag ENV=value' ...`:
  * streaming time to first byte at 1 connection, direct against thinkgate started with each variant's node flags
- * (interleaved rounds, medians): where the added p99 comes from (GC, timers, writes).
+ * (interleaved rounds, medians): where the added p99 comes from (GC, timers, writes). A variant with no flags runs
+ * with the gateway's own (src/cli/v8-flags.ts); words like `LOG_LEVEL=warn` set its environment.
  */
 const { values } = parseArgs({
   options: {
@@ -25,8 +26,14 @@ try {
   for (const spec of values.variant.length > 0 ? values.variant : ['flags=']) {
     const [name, flags = ''] = spec.split('=', 2) as [string, string?];
     const eq = spec.indexOf('=');
-    const nodeArgs = (eq === -1 ? flags : spec.slice(eq + 1)).split(' ').filter((f) => f !== '');
-    const tg = await startThinkgate({ name: `thinkgate-${name}`, reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs });
+    const words = (eq === -1 ? flags : spec.slice(eq + 1)).split(' ').filter((f) => f !== '');
+    // Words like LOG_LEVEL=warn are the variant's environment; the rest are node flags (none: the gateway's own).
+    const env = words.filter((w) => !w.startsWith('-') && w.includes('='));
+    const nodeArgs = words.filter((w) => w.startsWith('-'));
+    const saved = { ...process.env };
+    for (const kv of env) process.env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+    const tg = await startThinkgate({ name: `thinkgate-${name}`, reasoningUrl: upstream.url, directUrl: upstream.url, ...(nodeArgs.length > 0 ? { nodeArgs } : {}) });
+    process.env = saved;
     procs.push(tg);
     targets[name] = { ...targetFor('thinkgate', tg.url, upstream.url, STREAM_BODY), pid: tg.pid };
   }

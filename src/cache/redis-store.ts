@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { failFastRedisOptions, newRedis } from '../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.js';
 import { MemoryStore, type CacheStore, type StoreLookup, type StoreStats } from './store.js';
@@ -37,7 +38,7 @@ export class RedisStore implements CacheStore {
     this.near = new MemoryStore(opts.nearCacheMaxBytes, Math.min(opts.nearCacheTtlSeconds, opts.ttlSeconds));
     this.ttlMs = opts.ttlSeconds * 1000;
     this.warnIntervalMs = opts.warnIntervalMs ?? 30_000;
-    this.redis = new Redis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
+    this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
     this.redis.on('error', (err: Error) => this.failed(err));
     this.redis.on('ready', () => {
       if (this.errors > 0) this.opts.log.info({ redisErrors: this.errors }, 'cache: redis is reachable again');
@@ -144,17 +145,3 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
   });
 }
 
-/**
- * ioredis options for a store on the request path: fail fast instead of queueing (a request must not wait for a
- * reconnect to get its answer), and keep reconnecting in the background.
- */
-export function failFastRedisOptions(commandTimeoutMs: number): RedisOptions {
-  return {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 2_000,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
-    lazyConnect: false,
-  };
-}

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
@@ -121,7 +122,7 @@ export class RedisSessionStore implements SessionStore {
   private errors = 0;
 
   constructor(private readonly options: RedisSessionStoreOptions) {
-    this.redis = new Redis(options.url, {
+    this.redis = newRedis(options.url, {
       // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../redis/client.js';
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 
@@ -142,7 +143,7 @@ export async function installLoadShedding(
   if (limits.rateLimit.max > 0) {
     let redis: Redis | undefined;
     if (config.redis.url !== undefined) {
-      redis = new Redis(config.redis.url, { keyPrefix: `${config.redis.keyPrefix}rl:`, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });
+      redis = newRedis(config.redis.url, { keyPrefix: `${config.redis.keyPrefix}rl:`, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });
       // Errors surface per command (and fail open below); an 'error' listener keeps them from crashing the process.
       redis.on('error', () => {});
       scope.addHook('onClose', async () => {

@@ -119,6 +119,21 @@ export function resolveHeldAnswer(cache: ResultCache, plan: CachePlan | null): {
   return { kind: 'served', answer: new StoredAnswer(found.entry, false) };
 }
 
+/** The resolution of a request the cache does not take part in (shared: nothing in it is per request). */
+const BYPASS: CacheResolution = Object.freeze({ kind: 'upstream', status: 'bypass', leader: null });
+
+/**
+ * What the cache has to say without waiting: a held answer, or (no plan) "go upstream, bypassed"; null when
+ * `resolveFromCache` has to ask. perf: a cache-bypassed request skips an async call and its microtask hop.
+ */
+export function resolveWithoutWaiting(cache: ResultCache, plan: CachePlan | null): CacheResolution | null {
+  if (plan === null) {
+    cache.count('bypass');
+    return BYPASS;
+  }
+  return resolveHeldAnswer(cache, plan);
+}
+
 /** Reads the store, then joins or leads the in-flight group for the key. Counts the outcome. */
 export async function resolveFromCache(cache: ResultCache, plan: CachePlan | null, clientGone: () => boolean): Promise<CacheResolution> {
   if (plan === null) {

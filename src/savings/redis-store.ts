@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../redis/client.js';
 import { fieldIncrements, type CellIncrements } from './cells.js';
 import type { BucketRef, LedgerStore, RecentRequest, RecentSource } from './store.js';
 
@@ -36,7 +37,7 @@ export class RedisLedgerStore implements LedgerStore {
   constructor(url: string, keyPrefix: string, private readonly recentLimit: number) {
     this.prefix = `${keyPrefix}ledger:`;
     // No offline queue build-up without bound: a command waits at most for one reconnect, then fails (and is logged).
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: false });
+    this.redis = newRedis(url, { maxRetriesPerRequest: 1, lazyConnect: false });
     this.redis.defineCommand('thinkgateLedgerAdd', { lua: ADD_SCRIPT });
     // Connection errors surface as failed commands; the default handler would print every reconnect attempt.
     this.redis.on('error', () => {});

@@ -54,11 +54,14 @@ export class UpstreamAbort {
     if (more !== null) for (const listener of more) listener();
   }
 
-  /** The client went away: abort without a reason (nobody is left to read one). */
+  /**
+   * The client went away. The reason is what `AbortController.abort()` gives (a DOMException named AbortError), so
+   * undici and a retry's sleep reject with what they did before this class replaced the controller.
+   */
   clientClosed(): void {
     if (this.aborted) return;
     this.clientGone = true;
-    this.abort();
+    this.abort(new DOMException('This operation was aborted', 'AbortError'));
   }
 
   /** Called by the sweep once `deadline` has passed. */

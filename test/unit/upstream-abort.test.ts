@@ -31,7 +31,7 @@ describe('UpstreamAbort', () => {
     const gone = new UpstreamAbort(Infinity, () => new Error('late'));
     gone.clientClosed();
     gone.expire();
-    expect([gone.aborted, gone.clientGone, gone.timedOut, gone.reason]).toEqual([true, true, false, undefined]);
+    expect([gone.aborted, gone.clientGone, gone.timedOut, (gone.reason as Error).name]).toEqual([true, true, false, 'AbortError']);
     const late = new UpstreamAbort(0, () => new Error('late'));
     late.expire();
     late.clientClosed();
@@ -88,12 +88,18 @@ describe('UpstreamAbort as undici’s signal', () => {
     await new Promise((r) => server.close(r));
   });
 
-  it('aborts a request waiting for headers: RequestAbortedError without a reason, the reason with one', async () => {
+  it('aborts a request waiting for headers: an AbortError when the client left, RequestAbortedError without a reason, the reason given', async () => {
     const gone = new UpstreamAbort(Infinity, () => null);
     const pending = pool.request({ method: 'GET', path: '/hang', signal: gone.signal });
     await sleep(50);
     gone.clientClosed();
-    await expect(pending).rejects.toBeInstanceOf(undiciErrors.RequestAbortedError);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+
+    const bare = new UpstreamAbort(Infinity, () => null);
+    const pendingBare = pool.request({ method: 'GET', path: '/hang', signal: bare.signal });
+    await sleep(50);
+    bare.abort();
+    await expect(pendingBare).rejects.toBeInstanceOf(undiciErrors.RequestAbortedError);
 
     const late = new UpstreamAbort(0, () => new Error('upstream did not finish in time'));
     const pending2 = pool.request({ method: 'GET', path: '/hang', signal: late.signal });
@@ -111,6 +117,6 @@ describe('UpstreamAbort as undici’s signal', () => {
 
     const before = new UpstreamAbort(Infinity, () => null);
     before.clientClosed();
-    await expect(pool.request({ method: 'GET', path: '/hang', signal: before.signal })).rejects.toBeInstanceOf(undiciErrors.RequestAbortedError);
+    await expect(pool.request({ method: 'GET', path: '/hang', signal: before.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { failFastRedisOptions, newRedis } from '../../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { failFastRedisOptions, waitForRedis } from '../../cache/redis-store.js';
+import { waitForRedis } from '../../cache/redis-store.js';
 import type { Tier } from '../../config/schema.js';
 import type { AnyInputItem } from './schema.js';
 import type { ResponseObject } from './types.js';
@@ -109,7 +110,7 @@ export class RedisResponsesStore implements ResponsesStore {
   private readonly redis: Redis;
 
   constructor(private readonly opts: RedisResponsesStoreOptions) {
-    this.redis = new Redis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
+    this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
     this.redis.on('error', (err: Error) => opts.log.debug({ err: err.message }, 'responses store: redis error'));
   }
 

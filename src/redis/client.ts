@@ -1,0 +1,31 @@
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A new ioredis client. perf: ioredis is loaded on the first call, not when the gateway's modules are imported:
+ * it is ~11 MB of resident memory (measured: RSS before and after importing it) that a gateway configured without
+ * Redis never uses, and most of the gap between idle RSS and its 120 MB bound. Every part that talks to Redis (result
+ * cache, ledger, rate limit, sessions, stored responses) makes its client here. `require`, not `import()`: ioredis
+ * is a CommonJS package, and the callers construct their clients synchronously.
+ */
+export function newRedis(url: string, options: RedisOptions): Redis {
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  return new RedisClient(url, options);
+}
+
+/**
+ * ioredis options for a store on the request path: fail fast instead of queueing (a request must not wait for a
+ * reconnect to get its answer), and keep reconnecting in the background.
+ */
+export function failFastRedisOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+    lazyConnect: false,
+  };
+}
