@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { recordRequest, type RecordedRequest } from './fake-upstream.js';
 
 /**
@@ -320,4 +321,18 @@ export async function startFakeResponsesUpstream(opts: { reasoning?: string } = 
   fake.port = (server.address() as AddressInfo).port;
   fake.url = `http://127.0.0.1:${fake.port}/v1`;
   return fake;
+}
+
+/**
+ * Gateway config for the real-client tests: `tier` served by `fake` as an `api: responses` upstream (model
+ * `native-model`), the other tier by startGateway's chat fake. Event-loop-delay shedding is off: here the client
+ * library runs in the gateway's own process, and on a starved machine (the full suite beside other work, load
+ * average above 10 on 2 cores) that process's loop stalled past the 1 s limit, so the gateway answered 503
+ * "overloaded" to the very client under test. Shedding is not what these tests check (test/reliability does).
+ */
+export function clientTestConfig(fake: FakeResponsesUpstream, tier: 'reasoning' | 'direct'): ConfigInput {
+  return {
+    upstreams: { [tier]: { baseUrl: fake.url, model: 'native-model', api: 'responses', apiKey: 'sk-native' } },
+    limits: { maxEventLoopDelayMs: 0 },
+  };
 }
