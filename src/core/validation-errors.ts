@@ -6,7 +6,8 @@ import { GatewayError } from '../errors.js';
  * speaks reports bad input alike. Messages follow OpenAI's (observed on api.openai.com):
  *   missing:     Missing required parameter: 'messages[0].content'.                       code missing_required_parameter
  *   wrong type:  Invalid type for 'temperature': expected a decimal, but got a string instead.   code invalid_type
- *   enum:        Invalid value: 'wizard'. Supported values are: 'system', 'user', and 'tool'. code invalid_value
+ *   enum:        Invalid value for 'messages[0].role': 'wizard'. Supported values are: 'system', 'user', and 'tool'.
+ *                (OpenAI's own text leaves the field to `param`; ours names it in the message too)   code invalid_value
  *   range:       Invalid 'temperature': number above maximum value. Expected a value <= 2, but got 9 instead.
  *                                                                                          code invalid_value
  * `param` is the field's path as OpenAI writes it (`messages[0].content`). Pure.
@@ -111,7 +112,7 @@ function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unkn
     if (!present) return missing(param);
     if (typeof value !== 'string') return wrongType(param, 'a string', value);
     const options = 'options' in issue && Array.isArray(issue.options) ? issue.options : [];
-    return invalidValue(param, `Invalid value: ${quote(value)}. Supported values are: ${list(options.map(quote), 'and')}.`);
+    return invalidValue(param, `Invalid value for '${param}': ${quote(value)}. Supported values are: ${list(options.map(quote), 'and')}.`);
   }
   if (!present) return missing(param);
   // A branch failed on the value's type: a root type error, or a list of values of another type (an enum).
@@ -166,7 +167,7 @@ function issueError(issue: Issue, root: unknown, path: readonly PathKey[], prefi
       if (!issue.values.some((v) => typeof v === typeof value)) {
         return wrongType(param, `one of ${list(issue.values.map(quote), 'or')}`, value);
       }
-      return invalidValue(param, `Invalid value: ${quote(value)}. Supported values are: ${list(issue.values.map(quote), 'and')}.`);
+      return invalidValue(param, `Invalid value for '${param}': ${quote(value)}. Supported values are: ${list(issue.values.map(quote), 'and')}.`);
     case 'too_small':
     case 'too_big':
       return rangeError(issue, value, param);

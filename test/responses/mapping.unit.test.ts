@@ -25,7 +25,7 @@ describe('validation', () => {
     expect(missing).toMatchObject({ param: 'input[0].name', code: 'missing_required_parameter' });
     expect(missing.message).toBe("Missing required parameter: 'input[0].name'.");
     const wrongType = rejects({ input: 'x', max_output_tokens: 'many' });
-    expect(wrongType.message).toBe("Invalid type for 'max_output_tokens': expected number, but got a string instead.");
+    expect(wrongType.message).toBe("Invalid type for 'max_output_tokens': expected an integer, but got a string instead.");
     expect(rejects({ input: [{ role: 'user', content: [{ type: 'input_text' }] }] })).toMatchObject({ param: 'input[0].content[0].text' });
     expect(rejects('just text')).toMatchObject({ status: 400, code: 'invalid_body' });
     expect(rejects({ input: 'x', tools: [{ type: 'function', parameters: {} }] })).toMatchObject({ param: 'tools[0].name', code: 'missing_required_parameter' });

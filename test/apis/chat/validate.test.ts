@@ -192,7 +192,8 @@ describe('every field, generated from the schema', () => {
     const err = errorOf(withValue(c.request, c.path, 'not-a-value'));
     expect(err.code).toBe('invalid_value');
     expect(err.param).toBe(paramPath(c.path));
-    expect(err.message).toMatch(/^Invalid value: 'not-a-value'\. Supported values are: '.+', and '.+'\.$/);
+    expect(err.message).toBe(`Invalid value for '${paramPath(c.path)}': 'not-a-value'. Supported values are: ${err.message.split('Supported values are: ')[1]}`);
+    expect(err.message).toMatch(/Supported values are: '.+', and '.+'\.$/);
   });
 
   it.each(unique.filter((c) => branches(c.schema).some((b) => (b.minItems ?? 0) > 0)).map((c) => [label(c), c] as const))('empty array %s: invalid_value', (_n, c) => {
