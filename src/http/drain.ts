@@ -9,8 +9,9 @@ import type { FastifyInstance } from 'fastify';
  *   it (headersTimeout): the close waits until the client hangs up, which may be never;
  * - a keep-alive connection busy when the close starts turns idle once its response ends, and then waits for the
  *   keep-alive timeout.
- * So while closing, every 100 ms: close the idle connections and those that never sent a byte. No per-request cost:
- * only connections are tracked.
+ * So while closing, every `sweepMs` milliseconds: close the idle connections and those that never sent a byte. A
+ * client that was just about to send on one loses that connection, as with any idle keep-alive connection a server
+ * closes; a new connection is refused once the listener is closed. No per-request cost: only connections are tracked.
  */
 export function installConnectionDrain(app: FastifyInstance, sweepMs = 100): void {
   const sockets = new Set<Socket>();
