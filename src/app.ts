@@ -12,6 +12,7 @@ import { edgeRequestLog, requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, drainRequestBody, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
 import { installRequestHooks } from './http/request-hooks.js';
+import { installConnectionDrain } from './http/drain.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { responsesRoute } from './routes/responses.js';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }) as unknown as FastifyInstance;
 
   if (ownLogger !== null) app.addHook('onClose', () => ownLogger.close());
+  installConnectionDrain(app);
 
   const mode = upstreamMode(config);
   let upstreamConfigs: Record<Tier, NonNullable<Config['upstreams']['reasoning']>>;
