@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { newRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
@@ -122,14 +122,8 @@ export class RedisSessionStore implements SessionStore {
   private errors = 0;
 
   constructor(private readonly options: RedisSessionStoreOptions) {
-    this.redis = newRedis(options.url, {
-      // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: 2_000,
-      retryStrategy: (times) => Math.min(100 * times, 2_000),
-    });
+    // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
+    this.redis = newRedis(options.url, failFastRedisOptions(options.commandTimeoutMs));
     this.redis.on('error', () => {
       this.errors++;
     });

@@ -118,17 +118,14 @@ describe('input items → messages', () => {
 
 describe('parameters and tools', () => {
   it('maps text.format, max_output_tokens, effort, sampling and ids; parallel_tool_calls only with tools', () => {
+    // Fields with the same name and meaning in both APIs: carried over as they are.
+    const sameInBoth = { temperature: 0.2, top_p: 0.9, metadata: { k: 'v' }, user: 'u1', safety_identifier: 's1', prompt_cache_key: 'p1' };
     const { canonical } = map({
       input: 'x',
       text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true } },
       max_output_tokens: 100,
       reasoning: { effort: 'max' },
-      temperature: 0.2,
-      top_p: 0.9,
-      metadata: { k: 'v' },
-      user: 'u1',
-      safety_identifier: 's1',
-      prompt_cache_key: 'p1',
+      ...sameInBoth,
       parallel_tool_calls: false,
       stream: true,
     });
@@ -138,12 +135,7 @@ describe('parameters and tools', () => {
       reasoning_effort: 'max',
       response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
       max_tokens: 100,
-      temperature: 0.2,
-      top_p: 0.9,
-      metadata: { k: 'v' },
-      user: 'u1',
-      safety_identifier: 's1',
-      prompt_cache_key: 'p1',
+      ...sameInBoth,
     });
     expect(map({ input: 'x', text: { format: { type: 'json_object' } } }).canonical.response_format).toEqual({ type: 'json_object' });
   });
