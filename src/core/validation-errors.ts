@@ -186,3 +186,13 @@ export function validationError(error: z.ZodError, parsed: unknown, prefix: read
   if (issue === undefined) return new GatewayError(400, 'Invalid request body.', { param: prefix.length > 0 ? paramPath(prefix) : null, code: 'invalid_value' });
   return issueError(issue, parsed, issue.path, prefix);
 }
+
+/**
+ * The 400 for a request body that parsed but is not a JSON object (an array, a number, a JSON string). A string body
+ * most often means the JSON was sent as `Content-Type: text/plain`, which is read as text, so the message says how to
+ * send it. `code` stays each API's own (`invalid_type` for chat, `invalid_body` for the Responses API).
+ */
+export function bodyNotObjectError(body: unknown, code: string): GatewayError {
+  const hint = typeof body === 'string' ? ' Send the body as JSON with the header Content-Type: application/json (a text/plain body is read as a string).' : '';
+  return new GatewayError(400, `Invalid type for the request body: expected a JSON object, but got ${describeType(body)} instead.${hint}`, { code });
+}

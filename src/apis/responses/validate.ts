@@ -1,6 +1,6 @@
 import { badRequest, type GatewayError } from '../../errors.js';
 import { isRecord } from '../../core/types.js';
-import { describeType, paramPath, validationError } from '../../core/validation-errors.js';
+import { bodyNotObjectError, describeType, paramPath, validationError } from '../../core/validation-errors.js';
 import { ITEM_SCHEMAS, KNOWN_FIELDS, TOOL_SCHEMAS, responsesRequestSchema, type AnyInputItem, type CarriedItem, type InputItem, type ItemType, type ResponsesRequest, type ToolInput } from './schema.js';
 
 /**
@@ -62,7 +62,7 @@ export const isCarried = (item: AnyInputItem): item is CarriedItem => CARRIED_IT
  * wrong-typed parameter, or a feature the gateway cannot serve (`background`, `conversation`, `prompt`).
  */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object.', null, 'invalid_body');
+  if (!isRecord(body)) throw bodyNotObjectError(body, 'invalid_body');
   const parsed = responsesRequestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) throw validationError(parsed.error, body);
   const data = parsed.data;
