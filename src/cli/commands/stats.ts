@@ -50,9 +50,16 @@ async function fetchStats(base: string, key: string | undefined, io: CommandIO):
     }
     return JSON.parse(text) as StatsBody;
   } catch (err) {
-    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
-    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
-    const reason = `${err instanceof Error ? err.message : String(err)}${typeof cause === 'string' ? ` (${cause}: is the gateway running there?)` : ''}`;
+    // fetch says only "fetch failed"; the reason is in its cause: a system error code (ECONNREFUSED, ENOTFOUND…), or
+    // only a message, e.g. "bad port" for the ports the Fetch standard blocks (1, 9, 6000…), which fetch never dials.
+    const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const detail =
+      typeof cause?.code === 'string'
+        ? ` (${cause.code}: is the gateway running there?)`
+        : cause?.message === 'bad port'
+          ? ' (bad port: fetch refuses the ports the Fetch standard blocks; run the gateway on another port)'
+          : typeof cause?.message === 'string' ? ` (${cause.message})` : '';
+    const reason = `${err instanceof Error ? err.message : String(err)}${detail}`;
     writeLine(io.stderr, `thinkgate stats: cannot read stats from ${base}: ${reason}`);
     return null;
   }
