@@ -36,8 +36,13 @@ export const responsesRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async
   });
 
   app.get<{ Params: { id: string }; Querystring: { stream?: string; starting_after?: string } }>('/v1/responses/:id', async (request, reply) => {
+    const { stream } = request.query;
+    // Anything but true/false (stream=1, stream=yes) would otherwise quietly answer JSON where events were wanted.
+    if (stream !== undefined && stream !== 'true' && stream !== 'false') {
+      throw new GatewayError(400, `Invalid value for 'stream': expected true or false, got ${JSON.stringify(stream)}.`, { param: 'stream', code: 'invalid_value' });
+    }
     const { response } = await loadResponse(store, request.tenant, request.params.id);
-    if (request.query.stream !== 'true') return response;
+    if (stream !== 'true') return response;
     const after = request.query.starting_after === undefined ? -1 : Number(request.query.starting_after);
     if (!Number.isInteger(after) || after < -1) {
       throw new GatewayError(400, "Invalid value for 'starting_after': expected an event's sequence_number.", { param: 'starting_after', code: 'invalid_value' });

@@ -171,5 +171,12 @@ describe('Responses tool calls over a chat upstream', () => {
     const frames = (await res.text()).split('\n\n').filter((f) => f !== '');
     expect(frames).toHaveLength(1);
     expect(frames[0]).toContain('event: response.completed');
+    // stream=false is the JSON answer; a value that is neither is refused rather than read as false.
+    expect(await (await fetch(`${gw.url}/v1/responses/${created.id}?stream=false`)).json()).toMatchObject({ id: created.id, object: 'response' });
+    const bad = await fetch(`${gw.url}/v1/responses/${created.id}?stream=yes`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: { message: 'Invalid value for \'stream\': expected true or false, got "yes".', type: 'invalid_request_error', param: 'stream', code: 'invalid_value' },
+    });
   });
 });
