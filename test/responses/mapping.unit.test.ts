@@ -28,6 +28,14 @@ describe('validation', () => {
     expect(wrongType.message).toBe("Invalid type for 'max_output_tokens': expected an integer, but got a string instead.");
     expect(rejects({ input: [{ role: 'user', content: [{ type: 'input_text' }] }] })).toMatchObject({ param: 'input[0].content[0].text' });
     expect(rejects('just text')).toMatchObject({ status: 400, code: 'invalid_body' });
+    // An item's type: unknown, missing (no role either) and of the wrong type each say so, naming the field.
+    const unknownType = rejects({ input: [{ type: 'bogus_item' }] });
+    expect(unknownType).toMatchObject({ param: 'input[0].type', code: 'invalid_value' });
+    expect(unknownType.message).toMatch(/^Invalid value for 'input\[0\]\.type': 'bogus_item'\. Supported values are: 'message', /);
+    const noType = rejects({ input: [{ content: 'hi' }] });
+    expect(noType).toMatchObject({ param: 'input[0].type', code: 'missing_required_parameter' });
+    expect(noType.message).toBe("Missing required parameter: 'input[0].type'. An input item needs a type, or a role for a message.");
+    expect(rejects({ input: [{ type: 5 }] }).message).toBe("Invalid type for 'input[0].type': expected a string, but got an integer instead.");
     expect(rejects({ input: 'x', tools: [{ type: 'function', parameters: {} }] })).toMatchObject({ param: 'tools[0].name', code: 'missing_required_parameter' });
     expect(rejects({ input: 'x', tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'function' }] }] })).toMatchObject({ param: 'tools[0].tools[0].name' });
     expect(rejects({ input: [{ type: 'item_reference', id: 'msg_1' }] })).toMatchObject({ param: 'input[0].type', code: 'unsupported_parameter' });

@@ -47,8 +47,16 @@ export function validateItem(raw: unknown, index: number): AnyInputItem {
   if (type !== undefined && CARRIED_ITEM_TYPES.has(type)) return raw as CarriedItem;
   if (type === undefined || !(type in ITEM_SCHEMAS)) {
     const param = paramPath([...at, 'type']);
-    const shown = type === undefined ? JSON.stringify(raw.type ?? null) : `'${type}'`;
-    throw badRequest(`Invalid value: ${shown}. Supported values are: ${MAPPED_TYPES.map((t) => `'${t}'`).join(', ')} and the other input item types of the Responses API.`, param, 'invalid_value');
+    if (type === undefined && (raw.type === undefined || raw.type === null)) {
+      // Neither a type nor a role: "Invalid value: null" would not say what is missing.
+      throw badRequest(`Missing required parameter: '${param}'. An input item needs a type, or a role for a message.`, param, 'missing_required_parameter');
+    }
+    if (type === undefined) throw badRequest(`Invalid type for '${param}': expected a string, but got ${describeType(raw.type)} instead.`, param, 'invalid_type');
+    throw badRequest(
+      `Invalid value for '${param}': '${type}'. Supported values are: ${MAPPED_TYPES.map((t) => `'${t}'`).join(', ')} and the other input item types of the Responses API.`,
+      param,
+      'invalid_value',
+    );
   }
   const result = ITEM_SCHEMAS[type as ItemType].safeParse(raw, { reportInput: true });
   if (!result.success) throw validationError(result.error, raw, at);
