@@ -45,6 +45,7 @@ describe('thinkgate stats', () => {
     const a = io();
     expect(await run(['--url', gw.url], a, {})).toBe(1);
     expect(a.err()).toContain('answered 401');
+    expect(a.err()).toContain('with --key KEY or THINKGATE_KEY');
     const b = io();
     expect(await run(['--url', gw.url, '--window', 'week'], b, { THINKGATE_KEY: 'sk-cli' })).toBe(2);
     expect(b.err()).toContain('--window must be one of hour, day, got "week"');

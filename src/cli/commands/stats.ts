@@ -45,7 +45,10 @@ async function fetchStats(base: string, key: string | undefined, io: CommandIO):
       } catch {
         // not JSON: show the start of the body
       }
-      writeLine(io.stderr, `thinkgate stats: ${url.origin} answered ${res.status}: ${message}`);
+      // The server's 401/403 text speaks to HTTP clients ("Provide it in the Authorization header"); say how to give
+      // this command a key.
+      const hint = res.status === 401 || res.status === 403 ? ' (give an admin key, or a client key for its own tenant, with --key KEY or THINKGATE_KEY)' : '';
+      writeLine(io.stderr, `thinkgate stats: ${url.origin} answered ${res.status}: ${message}${hint}`);
       return null;
     }
     return JSON.parse(text) as StatsBody;
