@@ -2,7 +2,7 @@ import type { Totals } from '../../savings/aggregate.js';
 import type { StatsBody } from '../../routes/stats.js';
 import { type CommandIO, EXIT, choiceFlag, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
 
-const USAGE = 'usage: thinkgate stats [--url http://host:port] [--key KEY] [--window NAME] [--json] [--config PATH]';
+const USAGE = 'usage: thinkgate stats [--url http://host:port] [--key KEY] [--window hour|day] [--json] [--config PATH]';
 
 /**
  * `thinkgate stats [--url http://host:port] [--key KEY] [--window hour|day] [--json] [--config PATH]`: the
