@@ -149,7 +149,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // The connection closes after it: what is left of an unread body cannot be told from a next request.
     if (status === 413) {
       // fastify's own body-limit error knows no limit: say which one applies.
-      if ((err as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.error.message = `Request body is too large: this endpoint accepts up to ${config.server.bodyLimitBytes} bytes.`;
+      if ((err as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.error.message = `Request body is too large: this endpoint accepts up to ${config.server.bodyLimitBytes} bytes (server.bodyLimitBytes).`;
       reply.header('connection', 'close');
       return drainRequestBody(request.raw, config.server.oversizedBodyDrain).then(send);
     }

@@ -90,7 +90,7 @@ describe('over-limit bodies get a 413 the client can read', () => {
     const e = err as InstanceType<typeof OpenAI.APIError>;
     expect(e.status).toBe(413);
     expect(e.code).toBe('request_too_large');
-    expect(e.message).toContain(`accepts up to ${256 * 1024} bytes`);
+    expect(e.message).toContain(`accepts up to ${256 * 1024} bytes (server.bodyLimitBytes)`);
   });
 
   it('the pass-through has its own limit: a body over it is a 413 and never reaches the upstream', async () => {
