@@ -1,7 +1,8 @@
 /**
  * npx tsx bench/gate.bench.ts [config/gate-model.json]
  * Median µs per gate.score() for 0.5 / 2 / 32 KB prompts in English and Chinese (plus a 1 MB worst case),
- * after warm-up. Prompts are built from fixed text, so runs are comparable.
+ * after warm-up. Prompts are built from fixed text, so runs are comparable. Each gate with its first stage (a long
+ * turn read through a window; the stage that decided is printed) and, for comparison, reading every turn whole.
  */
 import { performance } from 'node:perf_hooks';
 import { createHeuristicGate } from '../src/gate/heuristic.js';
@@ -20,8 +21,9 @@ function promptOfBytes(unit: string, bytes: number): string {
   return text;
 }
 
-function medianMicros(gate: Gate, prompt: string, iterations: number): number {
+function medianMicros(gate: Gate, prompt: string, iterations: number): string {
   const input = { messages: [{ role: 'user' as const, content: prompt }] };
+  const stage = gate.score(input).stage ?? 1;
   for (let i = 0; i < Math.min(200, iterations); i++) gate.score(input);
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
@@ -30,11 +32,18 @@ function medianMicros(gate: Gate, prompt: string, iterations: number): number {
     samples.push((performance.now() - start) * 1000);
   }
   samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+  return `${(samples[Math.floor(samples.length / 2)] ?? Number.NaN).toFixed(1)} (stage ${stage})`;
 }
 
 const modelPath = process.argv[2] ?? 'config/gate-model.json';
-const gates: Gate[] = [createHeuristicGate({ threshold: 0.5 }), createLearnedGate({ model: loadGateModel(modelPath), threshold: 0.5 })];
+const model = loadGateModel(modelPath);
+const threshold = 0.35;
+const gates: Array<[string, Gate]> = [
+  ['heuristic', createHeuristicGate({ threshold })],
+  ['heuristic, whole turn', createHeuristicGate({ threshold, firstStage: null })],
+  ['learned (default)', createLearnedGate({ model, threshold })],
+  ['learned, whole turn', createLearnedGate({ model, threshold, firstStage: null })],
+];
 const sizes: Array<[string, number, number]> = [
   ['0.5 KB', 512, 3000],
   ['2 KB', 2048, 2000],
@@ -44,10 +53,10 @@ const sizes: Array<[string, number, number]> = [
 console.log(`node ${process.version}; median µs per score()`);
 console.log('| gate | size | EN µs | ZH µs |');
 console.log('|---|---|---|---|');
-for (const gate of gates) {
+for (const [name, gate] of gates) {
   for (const [label, bytes, iterations] of sizes) {
     const en = medianMicros(gate, promptOfBytes(EN_UNIT, bytes), iterations);
     const zh = medianMicros(gate, promptOfBytes(ZH_UNIT, bytes), iterations);
-    console.log(`| ${gate.name} | ${label} | ${en.toFixed(1)} | ${zh.toFixed(1)} |`);
+    console.log(`| ${name} | ${label} | ${en} | ${zh} |`);
   }
 }

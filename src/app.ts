@@ -12,6 +12,7 @@ import { edgeRequestLog, requestLogObserver } from './http/request-log.js';
 import { clientErrorHandler, drainRequestBody, installLoadShedding } from './http/limits.js';
 import { installSecurityHeaders } from './http/security.js';
 import { installRequestHooks } from './http/request-hooks.js';
+import { installConnectionDrain } from './http/drain.js';
 import { errorForLog } from './http/log-safety.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { responsesRoute } from './routes/responses.js';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }) as unknown as FastifyInstance;
 
   if (ownLogger !== null) app.addHook('onClose', () => ownLogger.close());
+  installConnectionDrain(app);
 
   const mode = upstreamMode(config);
   let upstreamConfigs: Record<Tier, NonNullable<Config['upstreams']['reasoning']>>;
@@ -146,6 +148,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
     // The connection closes after it: what is left of an unread body cannot be told from a next request.
     if (status === 413) {
+      // fastify's own body-limit error knows no limit: say which one applies.
+      if ((err as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') body.error.message = `Request body is too large: this endpoint accepts up to ${config.server.bodyLimitBytes} bytes (server.bodyLimitBytes).`;
       reply.header('connection', 'close');
       return drainRequestBody(request.raw, config.server.oversizedBodyDrain).then(send);
     }

@@ -160,4 +160,16 @@ describe('routing precedence', () => {
     expect(Array.isArray(body.reasons)).toBe(true);
     expect(gw.reasoning.requests.length + gw.direct.requests.length).toBe(before);
   });
+
+  it('POST /v1/route given a Responses API body says it takes a chat body', async () => {
+    const res = await fetch(`${gw.url}/v1/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', input: 'hello there' }) });
+    expect(res.status).toBe(400);
+    const body = await readJson(res);
+    expect(body.error).toEqual({
+      message: "Missing required parameter: 'messages'. POST /v1/route takes a Chat Completions body; this one has the Responses API's 'input': send the conversation as 'messages'.",
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'missing_required_parameter',
+    });
+  });
 });

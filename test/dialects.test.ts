@@ -73,6 +73,30 @@ describe.each(DIALECTS.map((d) => [d.name, d] as const))('dialect %s', (_name, d
     expect({ replay, hit, miss }).toEqual({ replay: live, hit: live, miss: live });
   });
 
+  it('the Responses API gets the same answer, streamed and not', async () => {
+    const client = gw.client();
+    type Output = OpenAI.Responses.ResponseOutputItem;
+    const view = (output: Output[]): ExpectedMessage => {
+      const text = output.filter((o) => o.type === 'message').flatMap((o) => o.content).map((c) => (c.type === 'output_text' ? c.text : '')).join('');
+      const reasoning = output.filter((o) => o.type === 'reasoning').flatMap((o) => o.content ?? []).map((c) => c.text).join('');
+      const calls = output.filter((o) => o.type === 'function_call');
+      const out: ExpectedMessage = { content: text === '' ? null : text, finish_reason: calls.length > 0 ? 'tool_calls' : 'stop' };
+      if (reasoning !== '') out.reasoning_content = reasoning;
+      if (calls.length > 0) out.tool_calls = calls.map((c) => ({ id: c.call_id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      return out;
+    };
+    const stream = await client.responses.create({ model: 'thinkgate-reasoning', input: 'responses stream', stream: true });
+    let streamed: Output[] = [];
+    for await (const ev of stream) if (ev.type === 'response.completed') streamed = ev.response.output;
+    const json = await client.responses.create({ model: 'thinkgate-reasoning', input: 'responses json' });
+    const expected = { ...dialect.expected, tool_calls: dialect.expected.tool_calls?.map(({ id, function: fn }) => ({ id, type: 'function', function: fn })) };
+    if (expected.tool_calls === undefined) delete expected.tool_calls;
+    // A finish_reason other than tool calls or stop is not the Responses API's to carry; compare what it carries.
+    expected.finish_reason = expected.tool_calls !== undefined ? 'tool_calls' : 'stop';
+    expect(view(streamed)).toEqual(expected);
+    expect(view(json.output)).toEqual(expected);
+  });
+
   it('what the client is sent is plain SSE: one data line per event, each a chat chunk, then [DONE]', async () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',

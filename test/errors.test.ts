@@ -24,6 +24,27 @@ describe('errors in the OpenAI shape', () => {
     expect(body.error?.code).toBe('invalid_json');
   });
 
+  it.each(['/v1/chat/completions', '/v1/responses'])('a JSON body sent as text/plain to %s → 400 that says to send Content-Type: application/json', async (path) => {
+    const before = gw.direct.requests.length + gw.reasoning.requests.length;
+    const body = path === '/v1/responses' ? { model: 'auto', input: 'x' } : { model: 'auto', messages: [{ role: 'user', content: 'x' }] };
+    const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expectErrorShape(json);
+    expect(json.error?.message).toBe(
+      'Invalid type for the request body: expected a JSON object, but got a string instead. Send the body as JSON with the header Content-Type: application/json (a text/plain body is read as a string).',
+    );
+    expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
+  });
+
+  it('an array body → 400 saying a JSON object was expected, alike on both APIs', async () => {
+    for (const path of ['/v1/chat/completions', '/v1/responses']) {
+      const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
+      expect(res.status).toBe(400);
+      expect((await readJson(res)).error?.message).toBe('Invalid type for the request body: expected a JSON object, but got an array instead.');
+    }
+  });
+
   it.each([
     ['{}', 'messages'],
     ['{"messages": []}', 'messages'],

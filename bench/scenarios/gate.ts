@@ -35,14 +35,20 @@ function percentile(sorted: readonly number[], q: number): number {
   return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
 }
 
-/** Per-prompt cost by stage over a realistic mix (the team-written fresh set: both languages, short to ~1.3 KB). */
-function measureStages(gate: Gate): GateResult['stages'] {
+type WholeReadGate = (c: Config['gate']) => Gate;
+
+/**
+ * The first stage over a realistic mix (the team-written fresh set: both languages, short to ~1.3 KB): its share and
+ * per-prompt cost. The second stage is a whole read of a long turn: measured on 12 KB prompts (the most a turn is read
+ * by default) with the first stage off, 300 samples.
+ */
+function measureStages(gate: Gate, wholeRead: Gate): NonNullable<GateResult['stages']> {
   const prompts = readFileSync(join(ROOT, 'test', 'gate', 'fresh-eval.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => (JSON.parse(l) as { prompt: string }).prompt);
   const first: number[] = [];
-  const second: number[] = [];
+  let secondCount = 0;
   for (let round = 0; round < 5; round++) {
     for (const prompt of prompts) {
       const input: GateInput = { messages: [{ role: 'user', content: prompt }] };
@@ -50,15 +56,24 @@ function measureStages(gate: Gate): GateResult['stages'] {
       const decision = gate.score(input);
       const micros = (performance.now() - started) * 1000;
       if (round === 0) continue; // warm-up
-      (decision.stage === 2 ? second : first).push(micros);
+      if (decision.stage === 2) secondCount++;
+      else first.push(micros);
     }
+  }
+  const second: number[] = [];
+  const long = Array.from({ length: 16 }, (_, i) => `${i} ${promptOfSize(12 * 1024)}`);
+  for (let i = 0; i < 350; i++) {
+    const input: GateInput = { messages: [{ role: 'user', content: long[i % long.length] ?? '' }] };
+    const started = performance.now();
+    wholeRead.score(input);
+    if (i >= 50) second.push((performance.now() - started) * 1000);
   }
   first.sort((a, b) => a - b);
   second.sort((a, b) => a - b);
   const round2 = (x: number): number => Math.round(x * 100) / 100;
   return {
     n: prompts.length,
-    firstStageShare: round2(first.length / (first.length + second.length)),
+    firstStageShare: Math.round((first.length / (first.length + secondCount)) * 10_000) / 10_000,
     firstP50: round2(percentile(first, 0.5)),
     firstP99: round2(percentile(first, 0.99)),
     secondP50: round2(percentile(second, 0.5)),
@@ -67,9 +82,20 @@ function measureStages(gate: Gate): GateResult['stages'] {
 }
 
 export async function measureGate(rounds: number): Promise<GateResult> {
-  const { createGate } = (await import(pathToFileURL(join(ROOT, 'dist', 'gate', 'index.js')).href)) as { createGate: (c: Config['gate']) => Gate };
+  const gateModule = (await import(pathToFileURL(join(ROOT, 'dist', 'gate', 'index.js')).href)) as {
+    createGate: (c: Config['gate']) => Gate;
+    createLearnedGate: (o: { model: unknown; threshold: number; firstStage: null }) => Gate;
+    createHeuristicGate: (o: { threshold: number; firstStage: null }) => Gate;
+    loadGateModel: (path: string) => unknown;
+  };
+  const { createGate } = gateModule;
+  const wholeReadGate: WholeReadGate = (c) =>
+    c.kind === 'learned'
+      ? gateModule.createLearnedGate({ model: gateModule.loadGateModel(c.modelPath), threshold: c.threshold, firstStage: null })
+      : gateModule.createHeuristicGate({ threshold: c.threshold, firstStage: null });
   const { parseConfig } = (await import(pathToFileURL(join(ROOT, 'dist', 'config', 'load.js')).href)) as { parseConfig: (raw: unknown) => Config };
-  const gate = createGate(parseConfig({}).gate);
+  const gateConfig = parseConfig({}).gate;
+  const gate = createGate(gateConfig);
   const out: Record<string, number> = {};
   for (const [label, bytes] of [['0.5KB', 512], ['2KB', 2048], ['32KB', 32_768]] as const) {
     // Distinct strings per iteration, so a gate that memoises cannot look faster than it is.
@@ -94,5 +120,5 @@ export async function measureGate(rounds: number): Promise<GateResult> {
     if (Number.isNaN(sink)) throw new Error('gate returned NaN');
     out[label] = Math.round(median(samples) * 100) / 100;
   }
-  return { gate: gate.name, microsPerRequest: out, stages: measureStages(gate) };
+  return { gate: gate.name, microsPerRequest: out, stages: measureStages(gate, wholeReadGate(gateConfig)) };
 }

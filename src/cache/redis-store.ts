@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { newRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis } from '../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.js';
 import { MemoryStore, type CacheStore, type StoreLookup, type StoreStats } from './store.js';
@@ -38,15 +38,7 @@ export class RedisStore implements CacheStore {
     this.near = new MemoryStore(opts.nearCacheMaxBytes, Math.min(opts.nearCacheTtlSeconds, opts.ttlSeconds));
     this.ttlMs = opts.ttlSeconds * 1000;
     this.warnIntervalMs = opts.warnIntervalMs ?? 30_000;
-    this.redis = newRedis(opts.url, {
-      // Fail fast instead of queueing: a request must not wait for a reconnect to get its answer.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs,
-      connectTimeout: 2_000,
-      retryStrategy: (times) => Math.min(100 * times, 2_000),
-      lazyConnect: false,
-    });
+    this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
     this.redis.on('error', (err: Error) => this.failed(err));
     this.redis.on('ready', () => {
       if (this.errors > 0) this.opts.log.info({ redisErrors: this.errors }, 'cache: redis is reachable again');
@@ -152,3 +144,4 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
     redis.once('ready', onReady);
   });
 }
+

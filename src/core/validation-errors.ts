@@ -6,7 +6,8 @@ import { GatewayError } from '../errors.js';
  * speaks reports bad input alike. Messages follow OpenAI's (observed on api.openai.com):
  *   missing:     Missing required parameter: 'messages[0].content'.                       code missing_required_parameter
  *   wrong type:  Invalid type for 'temperature': expected a decimal, but got a string instead.   code invalid_type
- *   enum:        Invalid value: 'wizard'. Supported values are: 'system', 'user', and 'tool'. code invalid_value
+ *   enum:        Invalid value for 'messages[0].role': 'wizard'. Supported values are: 'system', 'user', and 'tool'.
+ *                (OpenAI's own text leaves the field to `param`; ours names it in the message too)   code invalid_value
  *   range:       Invalid 'temperature': number above maximum value. Expected a value <= 2, but got 9 instead.
  *                                                                                          code invalid_value
  * `param` is the field's path as OpenAI writes it (`messages[0].content`). Pure.
@@ -103,15 +104,15 @@ const wrongType = (param: string, expected: string, value: unknown): GatewayErro
 const invalidValue = (param: string, message: string): GatewayError => new GatewayError(400, message, { param, code: 'invalid_value' });
 
 /** A union failed: the branches whose type matched tell what is wrong inside; none matched: a wrong type. */
-function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unknown, path: readonly PathKey[]): GatewayError {
+function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unknown, path: readonly PathKey[], prefix: readonly PathKey[]): GatewayError {
   const { present, value } = valueAt(root, path);
-  const param = paramPath(path);
+  const param = paramPath([...prefix, ...path]);
   if ('discriminator' in issue && issue.discriminator !== undefined) {
     // A discriminated union's key (a message's role) is missing or not one of its values.
     if (!present) return missing(param);
     if (typeof value !== 'string') return wrongType(param, 'a string', value);
     const options = 'options' in issue && Array.isArray(issue.options) ? issue.options : [];
-    return invalidValue(param, `Invalid value: ${quote(value)}. Supported values are: ${list(options.map(quote), 'and')}.`);
+    return invalidValue(param, `Invalid value for '${param}': ${quote(value)}. Supported values are: ${list(options.map(quote), 'and')}.`);
   }
   if (!present) return missing(param);
   // A branch failed on the value's type: a root type error, or a list of values of another type (an enum).
@@ -122,7 +123,7 @@ function unionError(issue: Extract<Issue, { code: 'invalid_union' }>, root: unkn
   };
   const matched = issue.errors.find((branch) => branch.length > 0 && !typeMismatch(branch));
   const first = matched?.[0];
-  if (first !== undefined) return issueError(first, root, [...path, ...first.path]);
+  if (first !== undefined) return issueError(first, root, [...path, ...first.path], prefix);
   const expectation = (first: Issue | undefined): string => {
     if (first?.code === 'invalid_type') return first.message.startsWith(EXPECTED_PREFIX) ? first.message.slice(EXPECTED_PREFIX.length) : expectedName(first.expected);
     // An enum branch in a union of types reads as its type ("one of a string or an object").
@@ -150,12 +151,12 @@ function rangeError(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>, va
 }
 
 /** One zod issue (path relative to `root`) as the OpenAI error for it. */
-function issueError(issue: Issue, root: unknown, path: readonly PathKey[]): GatewayError {
-  const param = paramPath(path);
+function issueError(issue: Issue, root: unknown, path: readonly PathKey[], prefix: readonly PathKey[]): GatewayError {
+  const param = paramPath([...prefix, ...path]);
   const { present, value } = valueAt(root, path);
   switch (issue.code) {
     case 'invalid_union':
-      return unionError(issue, root, path);
+      return unionError(issue, root, path, prefix);
     case 'invalid_type': {
       if (!present) return missing(param);
       return wrongType(param, issue.message.startsWith(EXPECTED_PREFIX) ? issue.message.slice(EXPECTED_PREFIX.length) : expectedName(issue.expected), value);
@@ -166,7 +167,7 @@ function issueError(issue: Issue, root: unknown, path: readonly PathKey[]): Gate
       if (!issue.values.some((v) => typeof v === typeof value)) {
         return wrongType(param, `one of ${list(issue.values.map(quote), 'or')}`, value);
       }
-      return invalidValue(param, `Invalid value: ${quote(value)}. Supported values are: ${list(issue.values.map(quote), 'and')}.`);
+      return invalidValue(param, `Invalid value for '${param}': ${quote(value)}. Supported values are: ${list(issue.values.map(quote), 'and')}.`);
     case 'too_small':
     case 'too_big':
       return rangeError(issue, value, param);
@@ -176,11 +177,22 @@ function issueError(issue: Issue, root: unknown, path: readonly PathKey[]): Gate
 }
 
 /**
- * The OpenAI-shaped 400 for a failed `safeParse` of `body`: the first problem, naming its field.
- * @param body the parsed JSON the schema was run on (values are read from it to say what was sent).
+ * The OpenAI-shaped 400 for a failed `safeParse` of `parsed`: the first problem, naming its field.
+ * @param parsed the value the schema was run on (values are read from it to say what was sent).
+ * @param prefix where `parsed` sits in the request body, for `param` (`['input', 2]` when one item was validated).
  */
-export function validationError(error: z.ZodError, body: unknown): GatewayError {
+export function validationError(error: z.ZodError, parsed: unknown, prefix: readonly PropertyKey[] = []): GatewayError {
   const issue = error.issues[0];
-  if (issue === undefined) return new GatewayError(400, 'Invalid request body.', { code: 'invalid_value' });
-  return issueError(issue, body, issue.path);
+  if (issue === undefined) return new GatewayError(400, 'Invalid request body.', { param: prefix.length > 0 ? paramPath(prefix) : null, code: 'invalid_value' });
+  return issueError(issue, parsed, issue.path, prefix);
+}
+
+/**
+ * The 400 for a request body that parsed but is not a JSON object (an array, a number, a JSON string). A string body
+ * most often means the JSON was sent as `Content-Type: text/plain`, which is read as text, so the message says how to
+ * send it. `code` stays each API's own (`invalid_type` for chat, `invalid_body` for the Responses API).
+ */
+export function bodyNotObjectError(body: unknown, code: string): GatewayError {
+  const hint = typeof body === 'string' ? ' Send the body as JSON with the header Content-Type: application/json (a text/plain body is read as a string).' : '';
+  return new GatewayError(400, `Invalid type for the request body: expected a JSON object, but got ${describeType(body)} instead.${hint}`, { code });
 }

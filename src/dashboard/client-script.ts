@@ -146,6 +146,11 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     });
   }
 
+  // A panel is rebuilt only when what it shows changed: rebuilding the same rows on every poll would drop the
+  // reader's text selection and swap the elements under the pointer (or under a test measuring them).
+  var drawn = {};
+  function changed(part, data) { var k = JSON.stringify(data); if (drawn[part] === k) return false; drawn[part] = k; return true; }
+
   var timer = null;
   function poll() {
     if (timer !== null) { clearTimeout(timer); timer = null; }
@@ -159,9 +164,10 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
       var scope = view === 'cumulative' ? s : s.windows[view];
       renderSeries(both[1]);
       renderKpis(scope.totals, scope.byRoute);
-      renderLatency(scope.byRoute);
-      renderExpansion(s.expansion);
-      renderRecent(s.recent);
+      if (changed('latency', scope.byRoute)) renderLatency(scope.byRoute);
+      if (changed('expansion', s.expansion)) renderExpansion(s.expansion);
+      // The day is part of it: after midnight, today's rows need their date.
+      if (changed('recent', [new Date().toDateString(), s.recent])) renderRecent(s.recent);
       var st = $('status'); st.className = 'ok';
       st.textContent = 'live · ' + (s.scope.fleet ? 'fleet' : 'this replica') + (s.scope.tenant === 'all' ? '' : ' · your tenant') + ' · ' + new Date().toLocaleTimeString();
       document.body.setAttribute('data-polls', String((Number(document.body.getAttribute('data-polls')) || 0) + 1));

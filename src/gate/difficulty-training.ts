@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forEachJsonLine } from '../core/json-lines.js';
 import { DIFFICULTY_SIZE, type DifficultyWeights, difficultyFeatures } from './difficulty.js';
 import { apgr, spearman } from './metrics.js';
 
@@ -35,16 +36,9 @@ const difficultyLine = z.looseObject({
 /** Parses difficulty.jsonl lines; throws naming the line number on a bad line. */
 export function parseDifficultyJsonl(text: string, fileName = 'input'): DifficultyRow[] {
   const rows: DifficultyRow[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new Error(`${fileName}:${index + 1}: not valid JSON`);
-    }
+  forEachJsonLine(text, fileName, (json, lineNo) => {
     const parsed = difficultyLine.safeParse(json);
-    if (!parsed.success) throw new Error(`${fileName}:${index + 1}: ${parsed.error.issues[0]?.message ?? 'bad line'}`);
+    if (!parsed.success) throw new Error(`${fileName}:${lineNo}: ${parsed.error.issues[0]?.message ?? 'bad line'}`);
     rows.push(parsed.data);
   });
   return rows;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forEachJsonLine } from '../core/json-lines.js';
 import { AUGMENT_SOURCE_PREFIX, HELD_OUT_FRAMES, framedCopies, type LabelledPrompt } from './augment.js';
 import { computeMetrics, type GateMetrics, type ScoredExample } from './metrics.js';
 import type { Gate } from './types.js';
@@ -18,18 +19,11 @@ const labelledLine = z.looseObject({
 /** Parses a JSONL file of labelled prompts; throws naming the line number on a bad line. */
 export function parseLabelledJsonl(text: string, fileName = 'input'): LabelledPrompt[] {
   const rows: LabelledPrompt[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new Error(`${fileName}:${index + 1}: not valid JSON`);
-    }
+  forEachJsonLine(text, fileName, (json, lineNo) => {
     const parsed = labelledLine.safeParse(json);
-    if (!parsed.success) throw new Error(`${fileName}:${index + 1}: ${parsed.error.issues[0]?.message ?? 'bad line'}`);
+    if (!parsed.success) throw new Error(`${fileName}:${lineNo}: ${parsed.error.issues[0]?.message ?? 'bad line'}`);
     const { id, prompt, label, lang, source, category, license } = parsed.data;
-    rows.push({ id: id ?? `${fileName}:${index + 1}`, prompt, label, lang, source, category, license });
+    rows.push({ id: id ?? `${fileName}:${lineNo}`, prompt, label, lang, source, category, license });
   });
   return rows;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { newRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
@@ -53,15 +53,14 @@ export function decodeSessionState(text: string | null): SessionState | undefine
     const effort = record['effort'];
     const turns = record['turns'];
     if (!isRoute(record['route']) || (effort !== undefined && effort !== 'low' && effort !== 'high')) return undefined;
-    const opening = typeof record['opening'] === 'string' ? record['opening'] : undefined;
-    return { route: record['route'], effort, turns: typeof turns === 'number' && Number.isFinite(turns) ? turns : 1, opening };
+    return { route: record['route'], effort, turns: typeof turns === 'number' && Number.isFinite(turns) ? turns : 1 };
   } catch {
     return undefined;
   }
 }
 
 export function encodeSessionState(state: SessionState): string {
-  return JSON.stringify({ route: state.route, effort: state.effort, turns: state.turns, opening: state.opening });
+  return JSON.stringify({ route: state.route, effort: state.effort, turns: state.turns });
 }
 
 export interface MemorySessionStoreOptions {
@@ -123,14 +122,8 @@ export class RedisSessionStore implements SessionStore {
   private errors = 0;
 
   constructor(private readonly options: RedisSessionStoreOptions) {
-    this.redis = newRedis(options.url, {
-      // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: 2_000,
-      retryStrategy: (times) => Math.min(100 * times, 2_000),
-    });
+    // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
+    this.redis = newRedis(options.url, failFastRedisOptions(options.commandTimeoutMs));
     this.redis.on('error', () => {
       this.errors++;
     });
@@ -233,9 +226,9 @@ export function resolveSession(
   if (policy === 'off' || store === undefined) return plain;
   const key = sessionKeyFor(input);
   if (key === undefined) return plain;
-  const turns = userTurnCount(input.messages);
-  const decideWith = (state: SessionState | undefined): SessionResult =>
-    finish(policy, store, key, applySession(policy, state, fresh, isNewConversation(turns, state, key.opening), key.opening), write);
-  const stored = store.get(key.key);
+  const newConversation = isNewConversation(userTurnCount(input.messages));
+  const decideWith = (state: SessionState | undefined): SessionResult => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write);
+  // A new conversation starts afresh whatever is stored: no read needed.
+  const stored = newConversation ? undefined : store.get(key.key);
   return stored instanceof Promise ? stored.then(decideWith) : decideWith(stored);
 }

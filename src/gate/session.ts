@@ -25,8 +25,6 @@ export interface SessionKey {
   /** Namespaced key: `<tenant>:<source>:<value or digest>`; at most ~300 characters. */
   key: string;
   source: SessionKeySource;
-  /** conversationDigest of the request (undefined without a user turn). */
-  opening?: string | undefined;
 }
 
 /** What a session remembers: the route (and effort) its requests were last sent to. Plain JSON. */
@@ -35,8 +33,6 @@ export interface SessionState {
   effort?: SessionEffort | undefined;
   /** Requests seen in this session (1 after the first). */
   turns: number;
-  /** Digest of the conversation's opening (conversationDigest): a one-turn request with another opening is a new conversation. */
-  opening?: string | undefined;
 }
 
 /** The request fields a session key is derived from (Chat Completions / Responses names). */
@@ -120,15 +116,15 @@ export function conversationDigest(messages: readonly unknown[]): string | undef
  */
 export function sessionKeyFor(input: SessionKeyInput): SessionKey | undefined {
   const tenant = input.tenant ?? '-';
-  const opening = conversationDigest(input.messages);
   const candidates: Array<[SessionKeySource, string | undefined]> = [
     ['header', input.header !== undefined && input.header.length > 0 ? input.header : undefined],
     ['prompt_cache_key', usableField(input.prompt_cache_key)],
     ['user', usableField(input.user)],
     ['safety_identifier', usableField(input.safety_identifier)],
   ];
-  for (const [source, value] of candidates) if (value !== undefined) return { key: `${tenant}:${source}:${value}`, source, opening };
-  return opening === undefined ? undefined : { key: `${tenant}:conversation:${opening}`, source: 'conversation', opening };
+  for (const [source, value] of candidates) if (value !== undefined) return { key: `${tenant}:${source}:${value}`, source };
+  const opening = conversationDigest(input.messages);
+  return opening === undefined ? undefined : { key: `${tenant}:conversation:${opening}`, source: 'conversation' };
 }
 
 /** What the session did to a decision, as shown in `/v1/route`, the log line and `x-thinkgate-session-effect`. */
@@ -164,28 +160,22 @@ export interface SessionOutcome {
 const rank = (route: Route, effort: SessionEffort | undefined): number => (route === 'direct' ? 0 : effort === 'high' ? 2 : 1);
 
 /**
- * Whether a request starts a new conversation: its only user turn is new — one user turn, and not the opening the
- * session already remembers (a retry of the first request stays in its session).
+ * Whether a request starts a new conversation: its only user turn is new (one user turn in all). A repeat of a first
+ * request is decided afresh too: nothing has been said yet that the route would have to stay with.
  */
-export function isNewConversation(userTurns: number, stored: SessionState | undefined, opening: string | undefined): boolean {
-  return userTurns <= 1 && (stored === undefined || stored.opening !== opening);
+export function isNewConversation(userTurns: number): boolean {
+  return userTurns <= 1;
 }
 
 /**
  * Applies a session policy to a fresh decision. Pure. `stored` is the remembered state (undefined: none or expired);
- * `newConversation` from isNewConversation; `opening` is remembered with a new session.
+ * `newConversation` from isNewConversation.
  */
-export function applySession(
-  policy: SessionPolicy,
-  stored: SessionState | undefined,
-  fresh: FreshDecision,
-  newConversation: boolean,
-  opening?: string,
-): SessionOutcome {
+export function applySession(policy: SessionPolicy, stored: SessionState | undefined, fresh: FreshDecision, newConversation: boolean): SessionOutcome {
   const freshOutcome = { route: fresh.route, effort: fresh.route === 'reasoning' ? fresh.effort : undefined };
   if (policy === 'off') return { ...freshOutcome, effect: 'none' };
   if (stored === undefined || newConversation) {
-    return { ...freshOutcome, effect: 'new', next: { route: freshOutcome.route, effort: freshOutcome.effort, turns: 1, opening } };
+    return { ...freshOutcome, effect: 'new', next: { route: freshOutcome.route, effort: freshOutcome.effort, turns: 1 } };
   }
   const turns = stored.turns + 1;
   if (fresh.closing && fresh.route === 'direct') {

@@ -11,8 +11,10 @@ import type { Config } from '../config/schema.js';
 
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
 const ALLOWED_HEADERS = 'authorization, api-key, content-type, x-request-id, x-thinkgate-route, x-thinkgate-session, openai-organization, openai-project';
+// Every header a browser client may want to read: without it here, fetch in a page sees null for it.
 const EXPOSED_HEADERS =
-  'x-request-id, x-thinkgate-route, x-thinkgate-score, x-thinkgate-difficulty, x-thinkgate-cache, x-thinkgate-upstream-model, x-thinkgate-fallback, retry-after';
+  'x-request-id, x-thinkgate-route, x-thinkgate-score, x-thinkgate-difficulty, x-thinkgate-cache, x-thinkgate-cache-tier, ' +
+  'x-thinkgate-upstream-model, x-thinkgate-fallback, x-thinkgate-dropped-tools, x-thinkgate-passthrough, retry-after';
 
 /** Header values a response gets from helmet: computed once, since every option in use is static. */
 export interface StaticHeaders {

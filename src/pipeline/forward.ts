@@ -18,16 +18,20 @@ export interface ForwardOptions {
   signal: AbortSignal;
 }
 
-/** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
-export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
-  let parsed: unknown;
+/** An upstream's JSON body (already 2xx); a 502 when it is not JSON, unless the request was aborted meanwhile. */
+export async function readJsonBody(res: UpstreamResponse, opts: ForwardOptions): Promise<unknown> {
   try {
-    parsed = await res.body.json();
+    return await res.body.json();
   } catch (err) {
     if (opts.signal.aborted) throw err;
     if (!(err instanceof SyntaxError)) throw opts.client.bodyError(err, 'response');
     throw new GatewayError(502, `${opts.client.tier} upstream returned a body that is not JSON`, { code: 'upstream_malformed' });
   }
+}
+
+/** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
+export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
+  const parsed = await readJsonBody(res, opts);
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }

@@ -14,3 +14,18 @@ export function newRedis(url: string, options: RedisOptions): Redis {
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
   return new RedisClient(url, options);
 }
+
+/**
+ * ioredis options for a store on the request path: fail fast instead of queueing (a request must not wait for a
+ * reconnect to get its answer), and keep reconnecting in the background.
+ */
+export function failFastRedisOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+    lazyConnect: false,
+  };
+}

@@ -17,7 +17,7 @@ const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
 export const PASSTHROUGH_HEADER = 'x-thinkgate-passthrough';
 
 const bodyTooLarge = (limit: number): GatewayError =>
-  new GatewayError(413, `Request body is too large: this path accepts up to ${limit} bytes.`, { code: 'request_too_large' });
+  new GatewayError(413, `Request body is too large: this path accepts up to ${limit} bytes (server.passthroughBodyLimitBytes).`, { code: 'request_too_large' });
 
 /** Passes a body through, failing once more than `limit` bytes went by. */
 class BodyLimit extends Transform {

@@ -6,6 +6,7 @@ import { runPipeline } from '../pipeline/run.js';
 import { countInputTokens, createResponsesStore, exchangeFor, memoizable, prepareResponse, type PrepareOptions, type PreparedResponse } from '../apis/responses/service.js';
 import { installPreparedParser } from '../pipeline/prepared-parser.js';
 import { inputItemsPage, loadResponse, type ItemListQuery } from '../apis/responses/state.js';
+import { storedResponseEvents } from '../apis/responses/stored-events.js';
 
 /**
  * The Responses API: `POST /v1/responses` through the pipeline (gate, cache, single-flight, fallback, accounting),
@@ -34,7 +35,20 @@ export const responsesRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async
     });
   });
 
-  app.get<{ Params: { id: string } }>('/v1/responses/:id', async (request) => (await loadResponse(store, request.tenant, request.params.id)).response);
+  app.get<{ Params: { id: string }; Querystring: { stream?: string; starting_after?: string } }>('/v1/responses/:id', async (request, reply) => {
+    const { stream } = request.query;
+    // Anything but true/false (stream=1, stream=yes) would otherwise quietly answer JSON where events were wanted.
+    if (stream !== undefined && stream !== 'true' && stream !== 'false') {
+      throw new GatewayError(400, `Invalid value for 'stream': expected true or false, got ${JSON.stringify(stream)}.`, { param: 'stream', code: 'invalid_value' });
+    }
+    const { response } = await loadResponse(store, request.tenant, request.params.id);
+    if (stream !== 'true') return response;
+    const after = request.query.starting_after === undefined ? -1 : Number(request.query.starting_after);
+    if (!Number.isInteger(after) || after < -1) {
+      throw new GatewayError(400, "Invalid value for 'starting_after': expected an event's sequence_number.", { param: 'starting_after', code: 'invalid_value' });
+    }
+    return reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send(storedResponseEvents(response, after));
+  });
 
   app.delete<{ Params: { id: string } }>('/v1/responses/:id', async (request) => {
     const { id } = request.params;

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, AssistantMessage, ReasoningCarrier } from '../core/types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, AssistantMessage, ReasoningCarrier } from '../core/types.js';
 import { reasoningOf } from '../core/types.js';
 import { repairToolCalls, ToolCallDeltaRepair } from './tool-calls.js';
 import { closeFirstPair, DEFAULT_THINK_TAGS, ThinkTagSplitter, type ThinkTagPair } from './think-tags.js';
@@ -42,7 +42,18 @@ export class StreamNormaliser {
   apply(chunk: ChatCompletionChunk): boolean {
     let changed = false;
     if (!Array.isArray(chunk.choices)) return false;
-    for (const choice of chunk.choices) {
+    for (let position = 0; position < chunk.choices.length; position++) {
+      const choice = chunk.choices[position] as ChunkChoice;
+      // A server that leaves out the choice's index: the SDK cannot place the delta; its position in the list can.
+      if (typeof choice.index !== 'number') {
+        choice.index = position;
+        changed = true;
+      }
+      // A finish chunk without a delta still releases text held back at a chunk boundary.
+      if ((choice.delta === undefined || choice.delta === null) && typeof choice.finish_reason === 'string' && choice.finish_reason !== '' && this.splitters.has(choice.index)) {
+        choice.delta = {};
+        changed = true;
+      }
       const delta = choice.delta;
       if (delta === undefined || delta === null) continue;
       if (!this.started.has(choice.index)) {

@@ -2,7 +2,7 @@ import { CompletionAssembler } from '../core/fold.js';
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, ToolCall, Usage } from '../core/types.js';
 import { isRecord } from '../core/types.js';
 import { GatewayError } from '../errors.js';
-import { pumpEvents, type DeltaSink, type ForwardOptions, type StreamResult } from '../pipeline/forward.js';
+import { pumpEvents, readJsonBody, type DeltaSink, type ForwardOptions, type StreamResult } from '../pipeline/forward.js';
 import type { UpstreamResponse } from './client.js';
 import type { ReasoningOutput } from './normalise.js';
 
@@ -183,13 +183,7 @@ export function responseToCompletion(response: Json, output: ReasoningOutput = '
 
 /** Reads a native upstream's JSON answer (already 2xx). */
 export async function readResponsesAnswer(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
-  let parsed: unknown;
-  try {
-    parsed = await res.body.json();
-  } catch (err) {
-    if (opts.signal.aborted) throw err;
-    throw new GatewayError(502, `${opts.client.tier} upstream returned a body that is not JSON`, { code: 'upstream_malformed' });
-  }
+  const parsed = await readJsonBody(res, opts);
   if (!isRecord(parsed) || !Array.isArray(parsed.output)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a response object`, { code: 'upstream_malformed' });
   }
@@ -215,7 +209,8 @@ export async function readResponsesStream(res: UpstreamResponse, opts: ForwardOp
       sink.delta(chunk, null);
     }
   };
-  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => false, complete: () => reader.finished });
+  // response.completed (or .incomplete) ends the answer: a server that keeps the connection open does not hold the client.
+  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => reader.finished, complete: () => reader.finished });
   if (error === null && !reader.finished) {
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the response was complete`, { code: 'upstream_stream_cut' });
   }

@@ -6,7 +6,7 @@ import type { RecordedRequest } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { assertValidEvent } from '../support/responses-schema.js';
 import { scriptAnswer, scriptNativeAnswer, scriptNativeToolRoundTrip, scriptToolRoundTrip, type ToolRoundTrip } from '../support/responses-scripts.js';
-import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
+import { clientTestConfig, startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
 
 /**
  * The OpenAI Agents SDK (`@openai/agents`, on the Responses API via `setOpenAIAPI('responses')`) runs an agent with
@@ -49,7 +49,7 @@ describe('OpenAI Agents SDK through /v1/responses', () => {
 
   beforeAll(async () => {
     native = await startFakeResponsesUpstream();
-    gw = await startGateway(() => ({ upstreams: { direct: { baseUrl: native.url, model: 'native-model', api: 'responses', apiKey: 'sk-native' } } }));
+    gw = await startGateway(() => clientTestConfig(native, 'direct'));
     gw.app.thinkgate.observers.push((record) => void records.push(record));
     // The SDK's settings are process-wide; this file runs in its own worker.
     setTracingDisabled(true);

@@ -5,7 +5,7 @@ import { codexHome, ensureCodex, runCodexExec, type CodexHome, type CodexInstall
 import type { RecordedRequest, Scenario } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { scriptAnswer, scriptNativeAnswer, scriptNativeToolRoundTrip, scriptToolRoundTrip } from '../support/responses-scripts.js';
-import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
+import { clientTestConfig, startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
 
 /**
  * Codex CLI (`codex exec`, the pinned version in test/support/codex.ts) against the gateway's POST /v1/responses,
@@ -45,7 +45,7 @@ describe('Codex CLI through /v1/responses', () => {
       return;
     }
     native = await startFakeResponsesUpstream();
-    gw = await startGateway(() => ({ upstreams: { direct: { baseUrl: native.url, model: 'native-model', api: 'responses', apiKey: 'sk-native' } } }));
+    gw = await startGateway(() => clientTestConfig(native, 'direct'));
     gw.app.thinkgate.observers.push((record) => void records.push(record));
   }, 900_000);
 

@@ -5,7 +5,7 @@ import type { RequestRecord } from '../../src/core/record.js';
 import type { RecordedRequest } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { scriptAnswer, scriptNativeAnswer, scriptNativeToolRoundTrip, scriptToolRoundTrip, type ToolRoundTrip } from '../support/responses-scripts.js';
-import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
+import { clientTestConfig, startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
 
 /**
  * LangChain JS (`@langchain/openai` ChatOpenAI with `useResponsesApi: true`) through the gateway's
@@ -30,7 +30,7 @@ describe('LangChain ChatOpenAI (useResponsesApi) through /v1/responses', () => {
 
   beforeAll(async () => {
     native = await startFakeResponsesUpstream();
-    gw = await startGateway(() => ({ upstreams: { reasoning: { baseUrl: native.url, model: 'native-model', api: 'responses', apiKey: 'sk-native' } } }));
+    gw = await startGateway(() => clientTestConfig(native, 'reasoning'));
     gw.app.thinkgate.observers.push((record) => void records.push(record));
   });
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { assertValidEvent, assertValidResponse } from '../support/responses-schema.js';
 import { scriptNativeToolRoundTrip, scriptToolRoundTrip } from '../support/responses-scripts.js';
-import { startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
+import { clientTestConfig, startFakeResponsesUpstream, type FakeResponsesUpstream } from '../support/responses-upstream.js';
 
 /**
  * The gateway's /v1/responses bytes, read raw (no SDK in between) for the requests real clients send: Codex's own
@@ -52,7 +52,7 @@ describe('raw /v1/responses output for real clients’ requests', () => {
 
   beforeAll(async () => {
     native = await startFakeResponsesUpstream();
-    gw = await startGateway(() => ({ upstreams: { direct: { baseUrl: native.url, model: 'native-model', api: 'responses', apiKey: 'sk-native' } } }));
+    gw = await startGateway(() => clientTestConfig(native, 'direct'));
     const trip = { name: 'exec_command', arguments: '{"cmd":"echo hi"}', callId: 'call_wire', final: (o: string) => `done: ${o.length}`, reasoning: 'Thinking it through.' };
     scriptToolRoundTrip([gw.reasoning], trip);
     scriptNativeToolRoundTrip(native, trip);

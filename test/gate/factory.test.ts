@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createControllerFromConfig, createGate, createThresholdController, tierForScore, tiersFromConfig } from '../../src/gate/index.js';
 
@@ -6,8 +11,36 @@ describe('createGate', () => {
   it('builds the default gate from an empty configuration', () => {
     const config = configSchema.parse({});
     const gate = createGate(config.gate);
-    expect(['learned', 'heuristic']).toContain(gate.name);
+    expect(gate.name).toBe('learned');
     expect(gate.score({ messages: [{ role: 'user', content: 'Prove that 7 is prime.' }] }).route).toBe('reasoning');
+  });
+
+  it('the default gate takes bad input without throwing: empty, images only, 10 MB, lone surrogates, emoji only', () => {
+    const gate = createGate(configSchema.parse({}).gate);
+    const contents: unknown[] = [
+      '',
+      [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }],
+      [{ type: 'image_url', image_url: { url: 'data:,' } }, { type: 'text', text: 'Translate into French: 3x + 5 = 20' }],
+      'x'.repeat(10 * 1024 * 1024),
+      '\ud800 lone \udfff surrogates',
+      '🙂🙂🙂🔥',
+    ];
+    for (const content of contents) {
+      const d = gate.score({ messages: [{ role: 'user', content } as never] });
+      expect(d.score).toBeGreaterThanOrEqual(0);
+      expect(d.score).toBeLessThanOrEqual(1);
+      expect(d.difficulty).toBeGreaterThanOrEqual(0);
+      expect(d.difficulty).toBeLessThanOrEqual(1);
+    }
+    expect(gate.score({ messages: [{ role: 'user', content: '' }] })).toMatchObject({ route: 'direct', reasons: ['empty_prompt'] });
+  });
+
+  it('refuses to start with a corrupt weights file, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-start-'));
+    const path = join(dir, 'broken-model.json');
+    writeFileSync(path, '{"format": "thinkgate-gate-model", "bias": ');
+    const config = parseConfig({ gate: { modelPath: path }, log: { level: 'silent' } });
+    await expect(buildApp(config, { logger: false })).rejects.toThrow(/broken-model\.json is not valid JSON/);
   });
 
   it('loads the learned gate and names a missing weights file', () => {

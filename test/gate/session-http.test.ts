@@ -54,11 +54,15 @@ describe('session affinity through the gateway (default up-only, memory store)',
   });
 
   it('/v1/route is a dry run: it never changes a session', async () => {
-    const messages: Message[] = [{ role: 'user', content: hard }];
+    const messages: Message[] = [{ role: 'user', content: hard }, { role: 'assistant', content: '…' }, { role: 'user', content: 'what is the capital of Japan?' }];
     for (let i = 0; i < 3; i++) {
-      const dry = (await (await post(gw.url, '/v1/route', messages, { 'x-thinkgate-session': 'dry-only' })).json()) as { session: { effect: string } };
-      expect(dry.session.effect).toBe('new');
+      const dry = (await (await post(gw.url, '/v1/route', messages, { 'x-thinkgate-session': 'dry-only' })).json()) as { route: string; session: { effect: string } };
+      expect(dry).toMatchObject({ route: 'direct', session: { effect: 'new' } });
     }
+    // The same request for real is remembered: the next turn of the session is held where it was.
+    await post(gw.url, '/v1/chat/completions', messages.slice(0, 1), { 'x-thinkgate-session': 'dry-only' });
+    const held = (await (await post(gw.url, '/v1/route', messages, { 'x-thinkgate-session': 'dry-only' })).json()) as { route: string; session: { effect: string } };
+    expect(held).toMatchObject({ route: 'reasoning', session: { effect: 'held' } });
   });
 
   it('a new conversation under the same header starts afresh; overrides leave sessions alone', async () => {

@@ -64,7 +64,7 @@ describe('session keys', () => {
 });
 
 describe('applySession', () => {
-  const stored = (route: 'direct' | 'reasoning', effort?: 'low' | 'high') => ({ route, effort, turns: 3, opening: 'o' });
+  const stored = (route: 'direct' | 'reasoning', effort?: 'low' | 'high') => ({ route, effort, turns: 3 });
 
   it('off: the fresh decision, nothing remembered', () => {
     expect(applySession('off', stored('reasoning', 'high'), direct, false)).toEqual({ route: 'direct', effort: undefined, effect: 'none' });
@@ -83,15 +83,15 @@ describe('applySession', () => {
     expect(applySession('sticky', stored('reasoning', 'low'), direct, false)).toMatchObject({ route: 'reasoning', effort: 'low', effect: 'held' });
   });
 
-  it('a new conversation or no state: the fresh decision stands and is remembered with its opening', () => {
+  it('a new conversation or no state: the fresh decision stands and is remembered', () => {
     for (const policy of ['sticky', 'up-only'] as SessionPolicy[]) {
-      expect(applySession(policy, stored('reasoning', 'high'), direct, true, 'new')).toEqual({
+      expect(applySession(policy, stored('reasoning', 'high'), direct, true)).toEqual({
         route: 'direct',
         effort: undefined,
         effect: 'new',
-        next: { route: 'direct', effort: undefined, turns: 1, opening: 'new' },
+        next: { route: 'direct', effort: undefined, turns: 1 },
       });
-      expect(applySession(policy, undefined, low, false, 'x')).toMatchObject({ effect: 'new', route: 'reasoning' });
+      expect(applySession(policy, undefined, low, false)).toMatchObject({ effect: 'new', route: 'reasoning' });
     }
   });
 
@@ -101,17 +101,16 @@ describe('applySession', () => {
     expect(applySession('sticky', stored('reasoning'), { route: 'direct', closing: true }, false).route).toBe('direct');
   });
 
-  it('a new conversation is one user turn with an opening the session does not hold', () => {
-    expect(isNewConversation(1, undefined, 'a')).toBe(true);
-    expect(isNewConversation(1, stored('direct'), 'other')).toBe(true);
-    expect(isNewConversation(1, stored('direct'), 'o')).toBe(false);
-    expect(isNewConversation(3, stored('direct'), 'other')).toBe(false);
+  it('a new conversation is a request with one user turn', () => {
+    expect(isNewConversation(1)).toBe(true);
+    expect(isNewConversation(0)).toBe(true);
+    expect(isNewConversation(2)).toBe(false);
   });
 });
 
 describe('stored states', () => {
   it('round-trips and reads anything malformed as no session', () => {
-    const state = { route: 'reasoning' as const, effort: 'high' as const, turns: 2, opening: 'abc' };
+    const state = { route: 'reasoning' as const, effort: 'high' as const, turns: 2 };
     expect(decodeSessionState(encodeSessionState(state))).toEqual(state);
     for (const bad of [null, 'not json', '[]', '{"route":"sideways"}', '{"route":"direct","effort":"max"}']) expect(decodeSessionState(bad)).toBeUndefined();
   });

@@ -47,6 +47,20 @@ async function uploadThenRead(url: string, path: string, total: number, piece = 
   return { writtenBeforeAnswer, writeError, statusLine: head.split('\r\n')[0] ?? '', connectionClose: /\r\nconnection: close/i.test(head) };
 }
 
+/** A request body of `count` pieces of `pieceBytes` 'x' bytes, streamed with a pause between them (fetch sends it chunked). */
+function chunkedBody(pieceBytes: number, count: number): ReadableStream<Uint8Array> {
+  const piece = new Uint8Array(pieceBytes).fill(0x78);
+  return new ReadableStream<Uint8Array>({
+    async start(c) {
+      for (let i = 0; i < count; i++) {
+        c.enqueue(piece);
+        await sleep(2);
+      }
+      c.close();
+    },
+  });
+}
+
 describe('over-limit bodies get a 413 the client can read', () => {
   let gw: TestGateway;
   beforeAll(async () => {
@@ -76,6 +90,7 @@ describe('over-limit bodies get a 413 the client can read', () => {
     const e = err as InstanceType<typeof OpenAI.APIError>;
     expect(e.status).toBe(413);
     expect(e.code).toBe('request_too_large');
+    expect(e.message).toContain(`accepts up to ${256 * 1024} bytes (server.bodyLimitBytes)`);
   });
 
   it('the pass-through has its own limit: a body over it is a 413 and never reaches the upstream', async () => {
@@ -92,32 +107,14 @@ describe('over-limit bodies get a 413 the client can read', () => {
   });
 
   it('a chunked chat body (no content-length) over the limit: the rest is read, then the 413', async () => {
-    const piece = new Uint8Array(64 * 1024).fill(0x78);
-    const body = new ReadableStream<Uint8Array>({
-      async start(c) {
-        for (let i = 0; i < 16; i++) {
-          c.enqueue(piece);
-          await sleep(2);
-        }
-        c.close();
-      },
-    });
+    const body = chunkedBody(64 * 1024, 16);
     const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
   });
 
   it('a chunked pass-through body (no content-length) is counted as it streams: over the limit it is a 413', async () => {
-    const piece = new Uint8Array(256 * 1024).fill(0x78);
-    const body = new ReadableStream<Uint8Array>({
-      async start(c) {
-        for (let i = 0; i < 16; i++) {
-          c.enqueue(piece);
-          await sleep(2);
-        }
-        c.close();
-      },
-    });
+    const body = chunkedBody(256 * 1024, 16);
     const res = await fetch(`${gw.url}/v1/files`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');

@@ -2,18 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { lastUserContent } from '../support/fake-upstream.js';
 import type { RequestRecord } from '../../src/core/record.js';
-import { chatBody, fastUpstreams, isOpenAIError, post } from './support.js';
+import { answerEcho, chatBody, fastUpstreams, isOpenAIError, post, startFallbackGateway } from './support.js';
 
-const answerEcho = (tag: string) => (body: Record<string, unknown>) => ({ kind: 'answer' as const, answer: { content: `${tag}: ${lastUserContent(body)}` } });
 
 describe('fallback between tiers', () => {
   let gw: TestGateway;
   const records: RequestRecord[] = [];
   beforeAll(async () => {
-    gw = await startGateway((f) => ({
-      upstreams: fastUpstreams(f, { reasoning: { breaker: { enabled: false } }, direct: { breaker: { enabled: false } } }),
-    }));
-    gw.app.thinkgate.observers.push((r) => records.push(r));
+    gw = await startFallbackGateway(records);
   });
   afterEach(() => {
     gw.reasoning.scenario = answerEcho('reasoning');

@@ -134,6 +134,24 @@ describe('CORS when configured', () => {
     const other = await fetch(`${gw.url}/v1/models`, { headers: { origin: 'https://other.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('exposes every x-thinkgate-* header the gateway answers with: cache hits, dropped tools, passthrough', async () => {
+    const origin = { origin: 'https://app.example' };
+    const deterministic = { ...chatBody('thinkgate-direct', 'expose me'), temperature: 0 };
+    await post(gw, '/v1/chat/completions', deterministic, origin);
+    const answers = [
+      await post(gw, '/v1/chat/completions', deterministic, origin),
+      await post(gw, '/v1/responses', { model: 'thinkgate-direct', input: 'x', tools: [{ type: 'web_search' }] }, origin),
+      await post(gw, '/v1/embeddings', { model: 'e', input: 'x' }, origin),
+    ];
+    const sent = new Set(answers.flatMap((a) => [...a.headers.keys()].filter((h) => h.startsWith('x-thinkgate-'))));
+    // The three requests between them carry every kind of header this test is about.
+    expect([...sent]).toEqual(expect.arrayContaining(['x-thinkgate-cache-tier', 'x-thinkgate-dropped-tools', 'x-thinkgate-passthrough']));
+    for (const answer of answers) {
+      const exposed = (answer.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
+      for (const header of answer.headers.keys()) if (header.startsWith('x-thinkgate-')) expect(exposed).toContain(header);
+    }
+  });
 });
 
 describe('event-loop lag', () => {

@@ -1,6 +1,7 @@
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { FakeUpstream } from '../support/fake-upstream.js';
-import { REASONING_KEY, DIRECT_KEY, type TestGateway } from '../support/gateway.js';
+import type { RequestRecord } from '../../src/core/record.js';
+import { lastUserContent, type FakeUpstream, type Scenario } from '../support/fake-upstream.js';
+import { REASONING_KEY, DIRECT_KEY, startGateway, type TestGateway } from '../support/gateway.js';
 
 type UpstreamInput = NonNullable<NonNullable<ConfigInput['upstreams']>['reasoning']>;
 
@@ -15,6 +16,26 @@ export function fastUpstreams(
     direct: { baseUrl: fakes.direct.url, model: 'fake-chat', apiKey: DIRECT_KEY, retry, ...extra.direct },
   };
 }
+
+/**
+ * A gateway for fallback tests: both tiers retry fast and have their breakers off (so a failing tier keeps being
+ * tried rather than skipped), and every request record the gateway makes is pushed onto `records`.
+ */
+export async function startFallbackGateway(records: RequestRecord[]): Promise<TestGateway> {
+  const gw = await startGateway((f) => ({
+    upstreams: fastUpstreams(f, { reasoning: { breaker: { enabled: false } }, direct: { breaker: { enabled: false } } }),
+  }));
+  gw.app.thinkgate.observers.push((r) => records.push(r));
+  return gw;
+}
+
+/** A fake's scenario answering `<tag>: <last user message>`, with `reasoning` when given. */
+export const answerEcho =
+  (tag: string, reasoning?: string) =>
+  (body: Record<string, unknown>): Scenario => ({
+    kind: 'answer',
+    answer: { content: `${tag}: ${lastUserContent(body)}`, ...(reasoning === undefined ? {} : { reasoning }) },
+  });
 
 export interface RawResponse {
   status: number;

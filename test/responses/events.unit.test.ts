@@ -107,7 +107,7 @@ describe('ResponseEncoder', () => {
     await replayAnswer(answer, ctx, 1, 'm', async (r) => {
       replayed = r;
     });
-    const live = new ResponseEncoder(ctx, true);
+    const live = new ResponseEncoder(ctx);
     live.start(1, 'm');
     for (const chunk of answerDeltas(answer, 2)) live.chunk(chunk);
     const { response } = live.finish('tool_calls', answer.usage);
@@ -126,7 +126,7 @@ describe('ResponseEncoder', () => {
   });
 
   it('a failure mid-stream closes the open item as incomplete and ends with response.failed', () => {
-    const enc = new ResponseEncoder(context(), true);
+    const enc = new ResponseEncoder(context());
     let text = enc.start(1, 'm');
     text += enc.chunk({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'par' }, finish_reason: null }] });
     text += enc.fail(429, 'slow down');
@@ -169,7 +169,7 @@ describe('native reader', () => {
     expect(folded.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 4, completion_tokens_details: { reasoning_tokens: 1 } });
 
     const ctx = context({ input: 'x', tools: [{ type: 'custom', name: 'patch' }] });
-    const enc = new ResponseEncoder(ctx, true);
+    const enc = new ResponseEncoder(ctx);
     let text = enc.start(9, 'up');
     for (const c of chunks) text += enc.chunk(c);
     const { response, text: tail } = enc.finish('tool_calls', folded.usage);

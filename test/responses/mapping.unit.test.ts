@@ -25,9 +25,17 @@ describe('validation', () => {
     expect(missing).toMatchObject({ param: 'input[0].name', code: 'missing_required_parameter' });
     expect(missing.message).toBe("Missing required parameter: 'input[0].name'.");
     const wrongType = rejects({ input: 'x', max_output_tokens: 'many' });
-    expect(wrongType.message).toBe("Invalid type for 'max_output_tokens': expected number, but got a string instead.");
+    expect(wrongType.message).toBe("Invalid type for 'max_output_tokens': expected an integer, but got a string instead.");
     expect(rejects({ input: [{ role: 'user', content: [{ type: 'input_text' }] }] })).toMatchObject({ param: 'input[0].content[0].text' });
     expect(rejects('just text')).toMatchObject({ status: 400, code: 'invalid_body' });
+    // An item's type: unknown, missing (no role either) and of the wrong type each say so, naming the field.
+    const unknownType = rejects({ input: [{ type: 'bogus_item' }] });
+    expect(unknownType).toMatchObject({ param: 'input[0].type', code: 'invalid_value' });
+    expect(unknownType.message).toMatch(/^Invalid value for 'input\[0\]\.type': 'bogus_item'\. Supported values are: 'message', /);
+    const noType = rejects({ input: [{ content: 'hi' }] });
+    expect(noType).toMatchObject({ param: 'input[0].type', code: 'missing_required_parameter' });
+    expect(noType.message).toBe("Missing required parameter: 'input[0].type'. An input item needs a type, or a role for a message.");
+    expect(rejects({ input: [{ type: 5 }] }).message).toBe("Invalid type for 'input[0].type': expected a string, but got an integer instead.");
     expect(rejects({ input: 'x', tools: [{ type: 'function', parameters: {} }] })).toMatchObject({ param: 'tools[0].name', code: 'missing_required_parameter' });
     expect(rejects({ input: 'x', tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'function' }] }] })).toMatchObject({ param: 'tools[0].tools[0].name' });
     expect(rejects({ input: [{ type: 'item_reference', id: 'msg_1' }] })).toMatchObject({ param: 'input[0].type', code: 'unsupported_parameter' });
@@ -118,17 +126,14 @@ describe('input items → messages', () => {
 
 describe('parameters and tools', () => {
   it('maps text.format, max_output_tokens, effort, sampling and ids; parallel_tool_calls only with tools', () => {
+    // Fields with the same name and meaning in both APIs: carried over as they are.
+    const sameInBoth = { temperature: 0.2, top_p: 0.9, metadata: { k: 'v' }, user: 'u1', safety_identifier: 's1', prompt_cache_key: 'p1' };
     const { canonical } = map({
       input: 'x',
       text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true } },
       max_output_tokens: 100,
       reasoning: { effort: 'max' },
-      temperature: 0.2,
-      top_p: 0.9,
-      metadata: { k: 'v' },
-      user: 'u1',
-      safety_identifier: 's1',
-      prompt_cache_key: 'p1',
+      ...sameInBoth,
       parallel_tool_calls: false,
       stream: true,
     });
@@ -138,12 +143,7 @@ describe('parameters and tools', () => {
       reasoning_effort: 'max',
       response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
       max_tokens: 100,
-      temperature: 0.2,
-      top_p: 0.9,
-      metadata: { k: 'v' },
-      user: 'u1',
-      safety_identifier: 's1',
-      prompt_cache_key: 'p1',
+      ...sameInBoth,
     });
     expect(map({ input: 'x', text: { format: { type: 'json_object' } } }).canonical.response_format).toEqual({ type: 'json_object' });
   });

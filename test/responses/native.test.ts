@@ -149,4 +149,14 @@ describe('native Responses upstream', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('native: stream chat');
   });
+
+  it('/v1/responses/compact goes to the native upstream with its model; input_tokens is counted locally', async () => {
+    const res = await post(gw, '/v1/responses/compact', { model: 'auto', input: [{ role: 'user', content: 'long history' }] });
+    const sent = native.requests.at(-1)!;
+    expect(sent.url).toBe('/v1/responses/compact');
+    expect(sent.body).toMatchObject({ model: 'native-reasoner', input: [{ role: 'user', content: 'long history' }] });
+    // The fake serves no compaction: its answer (a 404 here) reaches the client as it is.
+    expect(res.status).toBe(404);
+    expect((res.json as { error: { message: string } }).error.message).toContain('fake responses upstream');
+  });
 });

@@ -3,15 +3,11 @@ import { startGateway, type TestGateway } from '../support/gateway.js';
 import { lastUserContent } from '../support/fake-upstream.js';
 import { assertValidEvent, assertValidResponse } from '../support/responses-schema.js';
 import type { RequestRecord } from '../../src/core/record.js';
-import { fastUpstreams, isOpenAIError, post } from '../reliability/support.js';
+import { answerEcho, isOpenAIError, post, startFallbackGateway } from '../reliability/support.js';
 
 /** What the pipeline gives every wire API, seen through the Responses API: cache, fallback, failures, bad input. */
 
 type Json = Record<string, unknown>;
-const answerEcho = (tag: string, reasoning?: string) => (body: Json) => ({
-  kind: 'answer' as const,
-  answer: { content: `${tag}: ${lastUserContent(body)}`, ...(reasoning === undefined ? {} : { reasoning }) },
-});
 
 /** The SSE frames of a Responses stream: `event:` line + `data:` line; returns the parsed events. */
 function events(text: string): Json[] {
@@ -30,10 +26,7 @@ describe('Responses API through the pipeline', () => {
   let gw: TestGateway;
   const records: RequestRecord[] = [];
   beforeAll(async () => {
-    gw = await startGateway((f) => ({
-      upstreams: fastUpstreams(f, { reasoning: { breaker: { enabled: false } }, direct: { breaker: { enabled: false } } }),
-    }));
-    gw.app.thinkgate.observers.push((r) => records.push(r));
+    gw = await startFallbackGateway(records);
   });
   beforeEach(() => {
     gw.reasoning.scenario = answerEcho('reasoning', 'thinking it over');
@@ -123,6 +116,9 @@ describe('Responses API through the pipeline', () => {
     expect(last.type).toBe('response.incomplete');
     expect(last.response).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, max_output_tokens: 16 });
     expect((gw.direct.chatRequests().at(-1)?.body as Json).max_tokens).toBe(16);
+    // The SDK's stream helper folds an incomplete response too.
+    const final = await gw.client().responses.stream({ model: 'thinkgate-direct', input: 'long', max_output_tokens: 16 }).finalResponse();
+    expect(final).toMatchObject({ status: 'incomplete', output_text: 'cut sh' });
   });
 
   it.each([

@@ -73,4 +73,22 @@ describe('Responses API over chat upstreams (openai SDK)', () => {
     expect(deleted).toEqual({ id: created.id, object: 'response.deleted', deleted: true });
     await expect(client.responses.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
   });
+
+  it('a streamed response is stored before response.completed is sent: a follow-up at that moment finds it', async () => {
+    const client = gw.client();
+    const stream = await client.responses.create({ model: 'thinkgate-direct', input: 'store me first', stream: true });
+    let followUp: Promise<unknown> | undefined;
+    for await (const event of stream) {
+      // Asked the moment the completion is announced, before the stream has even ended.
+      if (event.type === 'response.completed') followUp = client.responses.create({ model: 'thinkgate-direct', previous_response_id: event.response.id, input: 'and next' });
+    }
+    const next = (await followUp) as { output_text: string };
+    expect(next.output_text).toBe('echo: and next');
+    const messages = (gw.direct.chatRequests().at(-1)?.body as { messages: unknown[] }).messages;
+    expect(messages).toEqual([
+      { role: 'user', content: 'store me first' },
+      { role: 'assistant', content: 'echo: store me first' },
+      { role: 'user', content: 'and next' },
+    ]);
+  });
 });

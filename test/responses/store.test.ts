@@ -85,3 +85,22 @@ describe.skipIf(!haveRedis)('stored responses on Redis (real redis-server): two 
     await expect(b.client().responses.retrieve(next.id)).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe('stored responses with Redis unreachable', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // A port nothing listens on: the store cannot answer, the gateway must still serve.
+    gw = await startGateway(() => ({ redis: { url: 'redis://127.0.0.1:1' }, cache: { store: 'redis' as const } }));
+  });
+  afterAll(() => gw.close());
+
+  it('answers anyway; reading a stored response is a 503 that says what to do, never a 500', async () => {
+    const created = await gw.client().responses.create({ model: 'thinkgate-direct', input: 'no store today' });
+    expect(created.output_text).toBe('echo: no store today');
+    const res = await fetch(`${gw.url}/v1/responses/${created.id}`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('response_store_unavailable');
+    expect(body.error.message).toContain('store: false');
+  });
+});

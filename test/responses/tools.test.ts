@@ -153,4 +153,30 @@ describe('Responses tool calls over a chat upstream', () => {
     expect((sent.tools as Json[]).some((t) => ((t.function as Json).name as string).startsWith('multi_agent_v1__'))).toBe(true);
     expect(sent).not.toHaveProperty('client_metadata');
   });
+
+  it('a stored response retrieved with stream: true is replayed as events the SDK folds back into the same response', async () => {
+    gw.direct.scenario = () => ({ kind: 'answer', answer: { content: 'calling', reasoning: 'thinking', toolCalls: [{ id: 'call_r', name: 'apply_patch', arguments: '{"input":"diff"}' }] } });
+    const created = await client.responses.create({ model: 'thinkgate-direct', input: 'replay me', tools: [{ type: 'custom', name: 'apply_patch' }] });
+    const stream = await client.responses.retrieve(created.id, { stream: true });
+    const seen: number[] = [];
+    let completed: unknown;
+    for await (const event of stream) {
+      assertValidEvent(event);
+      seen.push(event.sequence_number);
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    expect(seen).toEqual(seen.map((_, i) => i));
+    expect(JSON.parse(JSON.stringify(completed))).toEqual(JSON.parse(JSON.stringify({ ...created, output_text: undefined })));
+    const res = await fetch(`${gw.url}/v1/responses/${created.id}?stream=true&starting_after=${seen.length - 2}`);
+    const frames = (await res.text()).split('\n\n').filter((f) => f !== '');
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toContain('event: response.completed');
+    // stream=false is the JSON answer; a value that is neither is refused rather than read as false.
+    expect(await (await fetch(`${gw.url}/v1/responses/${created.id}?stream=false`)).json()).toMatchObject({ id: created.id, object: 'response' });
+    const bad = await fetch(`${gw.url}/v1/responses/${created.id}?stream=yes`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: { message: 'Invalid value for \'stream\': expected true or false, got "yes".', type: 'invalid_request_error', param: 'stream', code: 'invalid_value' },
+    });
+  });
 });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/stats.js';
@@ -43,6 +45,7 @@ describe('thinkgate stats', () => {
     const a = io();
     expect(await run(['--url', gw.url], a, {})).toBe(1);
     expect(a.err()).toContain('answered 401');
+    expect(a.err()).toContain('with --key KEY or THINKGATE_KEY');
     const b = io();
     expect(await run(['--url', gw.url, '--window', 'week'], b, { THINKGATE_KEY: 'sk-cli' })).toBe(2);
     expect(b.err()).toContain('--window must be one of hour, day, got "week"');
@@ -51,6 +54,14 @@ describe('thinkgate stats', () => {
     expect(c.err()).toContain("Unknown option '--bogus'");
     const d = io();
     expect(await run(['--url', 'http://127.0.0.1:1'], d, {})).toBe(1);
-    expect(d.err()).toContain('cannot read stats');
+    expect(d.err()).toContain('cannot read stats from http://127.0.0.1:1: fetch failed (bad port: fetch refuses the ports the Fetch standard blocks');
+    // A port nobody listens on: taken from the system, then freed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const e = io();
+    expect(await run(['--url', `http://127.0.0.1:${port}`], e, {})).toBe(1);
+    expect(e.err()).toContain(`cannot read stats from http://127.0.0.1:${port}: fetch failed (ECONNREFUSED: is the gateway running there?)`);
   });
 });

@@ -32,7 +32,11 @@ describe('GET /dashboard in headless Chromium', () => {
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await res.text();
     expect(html).not.toMatch(/https?:\/\//);
-    expect((await fetch(`${gw.url}/dashboard/uplot.js`)).headers.get('content-type')).toContain('javascript');
+    // Every body is read: an unread one leaves its request running in undici's pool until garbage collection
+    // cancels it, and undici then opens a new connection for it that never carries a request.
+    const uplot = await fetch(`${gw.url}/dashboard/uplot.js`);
+    expect(uplot.headers.get('content-type')).toContain('javascript');
+    expect(await uplot.text()).toContain('uPlot');
     expect((await (await fetch(`${gw.url}/dashboard/uplot.css`)).text()).length).toBeGreaterThan(500);
   });
 
@@ -165,23 +169,30 @@ describe('the dashboard draws the ledger\'s history', () => {
     await page.goto(`${gw.url}/dashboard?interval=300`);
     await page.waitForSelector('#status.ok');
     // "All time" (the default): one point per day since three days ago: start + 4 day ends (3 whole days and today).
-    await expect.poll(() => page.locator('body').getAttribute('data-series-points')).toBe('5');
+    await expect.poll(() => page.locator('body').getAttribute('data-series-points'), { timeout: 10_000 }).toBe('5');
     expect(await page.locator('#charts-window').textContent()).toBe('one point per day');
     expect(await page.locator('#kpi-requests').getAttribute('data-value')).toBe('17');
     // Rejected: the body without messages, and the series request for an unknown window in the test above.
     expect(await page.locator('#route-rejected').getAttribute('data-value')).toBe('2');
-    // The route name and its latency figures sit side by side or wrap, never on top of each other.
-    for (const row of await page.locator('.lat .name').all()) {
-      const [name, figures] = await Promise.all([row.locator('span').nth(0).boundingBox(), row.locator('span').nth(1).boundingBox()]);
+    // The route name and its latency figures sit side by side or wrap, never on top of each other. The page keeps
+    // these rows while their figures stay the same (no request comes in here): a box is null only if a poll
+    // replaced the row between locating and measuring it, which the page must not do.
+    const rows = await page.locator('.lat .name').all();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const name = await row.locator('span').nth(0).boundingBox();
+      const figures = await row.locator('span').nth(1).boundingBox();
+      expect(name).not.toBeNull();
+      expect(figures).not.toBeNull();
       expect(name!.x + name!.width <= figures!.x || figures!.y >= name!.y + name!.height).toBe(true);
     }
     await mkdir('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/dashboard-history.png', fullPage: true });
 
     await page.locator('button[data-window="hour"]').click();
-    await expect.poll(() => page.locator('#charts-window').textContent()).toBe('one point per 1 min');
+    await expect.poll(() => page.locator('#charts-window').textContent(), { timeout: 10_000 }).toBe('one point per 1 min');
     expect(Number(await page.locator('body').getAttribute('data-series-points'))).toBeGreaterThanOrEqual(60);
-    await expect.poll(() => page.locator('#kpi-requests').getAttribute('data-value')).toBe('11');
+    await expect.poll(() => page.locator('#kpi-requests').getAttribute('data-value'), { timeout: 10_000 }).toBe('11');
     await page.screenshot({ path: 'test-output/dashboard-hour.png', fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

@@ -56,9 +56,10 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function split(text: string, size: number): string[] {
+/** `text` cut into pieces of `size` characters: the deltas a fake streams. Shared by the fake upstreams. */
+export function split(text: string, size: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out;
@@ -245,6 +246,22 @@ export function recordRequest(req: IncomingMessage, res: ServerResponse, then: (
   });
 }
 
+/**
+ * Starts a fake's server on 127.0.0.1, port 0 (the system picks a free port); `url` ends in `/v1` like an OpenAI
+ * base URL. Shared by the fake upstreams.
+ */
+export async function listenFakeServer(server: Server): Promise<{ port: number; url: string }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { port, url: `http://127.0.0.1:${port}/v1` };
+}
+
+/** Stops a fake's server, dropping open connections first (a hung or streaming answer would hold `close` forever). */
+export async function closeFakeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+}
+
 export async function startFakeUpstream(opts: { model?: string; dialect?: ReasoningDialect; reasoning?: string } = {}): Promise<FakeUpstream> {
   const model = opts.model ?? 'fake-model';
   const requests: RecordedRequest[] = [];
@@ -258,10 +275,7 @@ export async function startFakeUpstream(opts: { model?: string; dialect?: Reason
       answer: { content: `echo: ${lastUserContent(body)}`, ...(opts.reasoning !== undefined ? { reasoning: opts.reasoning } : {}), dialect: opts.dialect ?? 'reasoning_content' },
     }),
     chatRequests: () => requests.filter((r) => r.url.endsWith('/chat/completions')),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: () => closeFakeServer(server),
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -282,8 +296,5 @@ export async function startFakeUpstream(opts: { model?: string; dialect?: Reason
       res.end(JSON.stringify({ echoed: { method: req.method, url: req.url, body: record.body, authorization: req.headers.authorization ?? null } }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.port = (server.address() as AddressInfo).port;
-  fake.url = `http://127.0.0.1:${fake.port}/v1`;
-  return fake;
+  return Object.assign(fake, await listenFakeServer(server));
 }

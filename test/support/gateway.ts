@@ -37,6 +37,9 @@ export async function startGateway(
     ...base,
     ...extra,
     upstreams: { ...base.upstreams, ...(extra.upstreams ?? {}) },
+    // The test process runs the clients and the gateway on one event loop: on a busy machine a stalled loop would
+    // shed requests as "overloaded" (503). Load shedding has tests of its own, which set the bound explicitly.
+    limits: { maxEventLoopDelayMs: 0, ...(extra.limits ?? {}) },
   };
   const config = parseConfig(merged);
   const app = await buildApp(config, { logger: false, ...opts });

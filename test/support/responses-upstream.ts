@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { recordRequest, type RecordedRequest } from './fake-upstream.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { closeFakeServer, listenFakeServer, recordRequest, sleep, split, type RecordedRequest } from './fake-upstream.js';
 
 /**
  * A fake NATIVE Responses API upstream on loopback (port 0) for tests: answers `POST /v1/responses` as OpenAI does,
@@ -55,12 +55,6 @@ export interface FakeResponsesUpstream {
 }
 
 type Json = Record<string, unknown>;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const split = (text: string, size: number): string[] => {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
-};
 
 /** The last user text in a Responses `input` (a string, or the last user message's text parts). */
 export function lastUserText(body: Json): string {
@@ -297,10 +291,7 @@ export async function startFakeResponsesUpstream(opts: { reasoning?: string } = 
       answer: { text: `echo: ${lastUserText(body)}`, ...(opts.reasoning !== undefined ? { reasoning: opts.reasoning } : {}) },
     }),
     responsesRequests: () => requests.filter((r) => r.method === 'POST' && r.url.endsWith('/responses')),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: () => closeFakeServer(server),
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -316,8 +307,19 @@ export async function startFakeResponsesUpstream(opts: { reasoning?: string } = 
       res.end(JSON.stringify(errorBody(404, `fake responses upstream: no route ${req.method ?? ''} ${req.url ?? ''}`, null)));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.port = (server.address() as AddressInfo).port;
-  fake.url = `http://127.0.0.1:${fake.port}/v1`;
-  return fake;
+  return Object.assign(fake, await listenFakeServer(server));
+}
+
+/**
+ * Gateway config for the real-client tests: `tier` served by `fake` as an `api: responses` upstream (model
+ * `native-model`), the other tier by startGateway's chat fake. Event-loop-delay shedding is off: here the client
+ * library runs in the gateway's own process, and on a starved machine (the full suite beside other work, load
+ * average above 10 on 2 cores) that process's loop stalled past the 1 s limit, so the gateway answered 503
+ * "overloaded" to the very client under test. Shedding is not what these tests check (test/reliability does).
+ */
+export function clientTestConfig(fake: FakeResponsesUpstream, tier: 'reasoning' | 'direct'): ConfigInput {
+  return {
+    upstreams: { [tier]: { baseUrl: fake.url, model: 'native-model', api: 'responses', apiKey: 'sk-native' } },
+    limits: { maxEventLoopDelayMs: 0 },
+  };
 }

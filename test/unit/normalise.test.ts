@@ -78,3 +78,19 @@ describe('the first delta of a choice', () => {
     expect(second.choices[0]!.delta).toEqual({ content: 'b' });
   });
 });
+
+describe('choices a server left incomplete', () => {
+  it('a choice without an index gets its position; a finish chunk without a delta still releases a held-back tag prefix', () => {
+    const normaliser = new StreamNormaliser('reasoning_content');
+    const assembler = new CompletionAssembler();
+    const first = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ delta: { role: 'assistant', content: '<th' }, finish_reason: null }] } as unknown as ChatCompletionChunk;
+    const last = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, finish_reason: 'stop' }] } as unknown as ChatCompletionChunk;
+    for (const c of [first, last]) {
+      normaliser.apply(c);
+      assembler.add(c);
+    }
+    expect(first.choices[0]!.index).toBe(0);
+    expect(normaliser.finish(assembler.result()).choices[0]!.message.content).toBe('<th');
+  });
+});
+

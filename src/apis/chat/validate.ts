@@ -1,6 +1,5 @@
-import { GatewayError } from '../../errors.js';
 import { isRecord } from '../../core/types.js';
-import { validationError } from '../../core/validation-errors.js';
+import { bodyNotObjectError, validationError } from '../../core/validation-errors.js';
 import { chatRequestSchema, type ChatRequest } from './schema.js';
 
 /**
@@ -8,11 +7,7 @@ import { chatRequestSchema, type ChatRequest } from './schema.js';
  * (`invalid_type`, `missing_required_parameter` or `invalid_value`, with `param`), see core/validation-errors.ts.
  */
 export function validateChatRequest(body: unknown): ChatRequest {
-  if (!isRecord(body)) {
-    throw new GatewayError(400, `Invalid type for the request body: expected an object, but got ${Array.isArray(body) ? 'an array' : typeof body} instead.`, {
-      code: 'invalid_type',
-    });
-  }
+  if (!isRecord(body)) throw bodyNotObjectError(body, 'invalid_type');
   const result = chatRequestSchema.safeParse(body);
   if (result.success) return result.data;
   throw validationError(result.error, body);

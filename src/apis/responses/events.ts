@@ -13,8 +13,8 @@ import type { CustomToolCallItem, FunctionCallItem, MessageItem, OtherItem, Outp
  * Every event has `sequence_number` from 0; frames are `event: <type>` + `data: <json>` (no `[DONE]`).
  * Source: `ResponseStreamEvent` in the `openai` SDK and its `ResponseAccumulator`, which `.stream()` runs.
  *
- * One class serves live streams, replays of cached answers and (with events off) the JSON answer, so the three
- * can never disagree on items or ids. Pure: returns text, no I/O.
+ * One class serves live streams and replays of cached answers; the JSON answer's items are built directly by
+ * output.ts, in the same order with the same ids (a test holds the three together). Pure: returns text, no I/O.
  */
 
 /** Extension fields a native Responses upstream's reader puts on a canonical delta (see upstream/responses-reader). */
@@ -54,14 +54,9 @@ export class ResponseEncoder {
   private createdAt = 0;
   private model = '';
 
-  constructor(
-    private readonly ctx: ResponseContext,
-    /** false: build the items only (the JSON answer), no event text. */
-    private readonly events: boolean,
-  ) {}
+  constructor(private readonly ctx: ResponseContext) {}
 
   private emit(type: string, payload: Record<string, unknown>): string {
-    if (!this.events) return '';
     const data = JSON.stringify({ type, sequence_number: this.seq++, ...payload });
     return `event: ${type}\ndata: ${data}\n\n`;
   }
@@ -74,7 +69,6 @@ export class ResponseEncoder {
   start(createdAt: number, model: string): string {
     this.createdAt = createdAt;
     this.model = model;
-    if (!this.events) return '';
     const response = this.snapshot('in_progress');
     return this.emit('response.created', { response }) + this.emit('response.in_progress', { response });
   }

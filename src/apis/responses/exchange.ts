@@ -1,7 +1,7 @@
 import type { ChatCompletion, ChatCompletionChunk } from '../../core/types.js';
 import type { GatewayError } from '../../errors.js';
 import type { AnswerMeta, Exchange, StreamEncoder } from '../../pipeline/adapter.js';
-import type { ReasoningEffort } from '../../core/conversation.js';
+import type { CanonicalRequest, ReasoningEffort } from '../../core/conversation.js';
 import { applyParams } from '../../upstream/adapt.js';
 import type { UpstreamClient } from '../../upstream/client.js';
 import type { ReasoningOutput } from '../../upstream/normalise.js';
@@ -57,7 +57,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
     ctx: ResponseContext,
     private readonly persist: (response: ResponseObject, meta: AnswerMeta) => Promise<void>,
   ) {
-    this.encoder = new ResponseEncoder(ctx, true);
+    this.encoder = new ResponseEncoder(ctx);
   }
 
   start(meta: AnswerMeta): string {
@@ -79,56 +79,73 @@ class ResponsesStreamEncoder implements StreamEncoder {
   }
 }
 
-export function responsesExchange(input: ResponsesExchangeInput): Exchange & { context: ResponseContext } {
-  const { request, mapped, history, store, tenant } = input;
-  const ctx = newContext(request, mapped.tools, input.reasoningOutput, input.bridged);
-  let lossy = false;
-  let live: ResponsesStreamEncoder | null = null;
+/**
+ * One request's exchange. perf: a class (its methods on the prototype), not an object of closures made per request.
+ */
+class ResponsesExchange implements Exchange {
+  readonly api = 'responses' as const;
+  readonly canonical: CanonicalRequest;
+  readonly context: ResponseContext;
+  readonly headers: Record<string, string> | undefined;
+  readonly droppedTools: string[] | undefined;
+  /** The JSON answer carried what the cache cannot hold. */
+  private lossy = false;
+  private live: ResponsesStreamEncoder | null = null;
 
-  const persist = async (response: ResponseObject, meta: AnswerMeta): Promise<void> => {
+  constructor(private readonly input: ResponsesExchangeInput) {
+    const { request, mapped } = input;
+    this.canonical = mapped.canonical;
+    this.context = newContext(request, mapped.tools, input.reasoningOutput, input.bridged);
+    const dropped = input.bridged ? mapped.tools.dropped : [];
+    this.headers = dropped.length > 0 ? { 'x-thinkgate-dropped-tools': dropped.join(', ') } : undefined;
+    this.droppedTools = dropped.length > 0 ? dropped : undefined;
+  }
+
+  /** Stores the response (unless `store: false`); resolves once written. */
+  readonly persist = async (response: ResponseObject, meta: AnswerMeta): Promise<void> => {
+    const { request, history, store, tenant } = this.input;
     if (request.store === false) return;
-    await store.put(tenant, ctx.id, { response, history, input: storedInput(request.input, ctx.seed), route: meta.decision.route });
+    await store.put(tenant, this.context.id, { response, history, input: storedInput(request.input, this.context.seed), route: meta.decision.route });
   };
 
-  const dropped = input.bridged ? mapped.tools.dropped : [];
-  return {
-    api: 'responses',
-    canonical: mapped.canonical,
-    context: ctx,
-    headers: dropped.length > 0 ? { 'x-thinkgate-dropped-tools': dropped.join(', ') } : undefined,
-    droppedTools: dropped.length > 0 ? dropped : undefined,
-    async json(answer: ChatCompletion, meta: AnswerMeta): Promise<ResponseObject> {
-      lossy = carriesExtras(answer);
-      const response = answerResponse(answer, ctx, meta.createdAt, meta.upstreamModel);
-      await persist(response, meta);
-      return response;
-    },
-    stream(): StreamEncoder {
-      live = new ResponsesStreamEncoder(ctx, persist);
-      return live;
-    },
-    replay(answer: ChatCompletion, meta: AnswerMeta): Promise<string> {
-      return replayAnswer(answer, ctx, meta.createdAt, meta.upstreamModel, (response) => persist(response, meta));
-    },
-    cacheable(answer: ChatCompletion): boolean {
-      return !(lossy || live?.encoder.lossy === true || carriesExtras(answer));
-    },
-    nativeBody(client: UpstreamClient, effort: ReasoningEffort | undefined, stream: boolean): Record<string, unknown> {
-      const body: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(request)) {
-        if (KNOWN_FIELDS.has(key) && !NOT_FORWARDED.has(key) && value !== undefined && value !== null) body[key] = value;
-      }
-      body.model = client.model;
-      // The gateway keeps the conversation: the upstream gets all of it and keeps nothing, so a follow-up routed to
-      // the other tier loses nothing.
-      body.input = nativeInput(history.length === 0 ? request.input : [...history, ...request.input]);
-      body.store = false;
-      if (stream) body.stream = true;
-      const { effort: _clientEffort, ...reasoning } = request.reasoning ?? {};
-      if (effort !== undefined && client.config.acceptsReasoningEffort) body.reasoning = { ...reasoning, effort };
-      else if (Object.keys(reasoning).length > 0) body.reasoning = reasoning;
-      else delete body.reasoning;
-      return applyParams(body, client.config.params);
-    },
-  };
+  async json(answer: ChatCompletion, meta: AnswerMeta): Promise<ResponseObject> {
+    this.lossy = carriesExtras(answer);
+    const response = answerResponse(answer, this.context, meta.createdAt, meta.upstreamModel);
+    await this.persist(response, meta);
+    return response;
+  }
+
+  stream(): StreamEncoder {
+    this.live = new ResponsesStreamEncoder(this.context, this.persist);
+    return this.live;
+  }
+
+  replay(answer: ChatCompletion, meta: AnswerMeta): Promise<string> {
+    return replayAnswer(answer, this.context, meta.createdAt, meta.upstreamModel, (response) => this.persist(response, meta));
+  }
+
+  cacheable(answer: ChatCompletion): boolean {
+    return !(this.lossy || this.live?.encoder.lossy === true || carriesExtras(answer));
+  }
+
+  nativeBody(client: UpstreamClient, effort: ReasoningEffort | undefined, stream: boolean): Record<string, unknown> {
+    const { request, history } = this.input;
+    const body: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(request)) {
+      if (KNOWN_FIELDS.has(key) && !NOT_FORWARDED.has(key) && value !== undefined && value !== null) body[key] = value;
+    }
+    body.model = client.model;
+    // The gateway keeps the conversation: the upstream gets all of it and keeps nothing, so a follow-up routed to
+    // the other tier loses nothing.
+    body.input = nativeInput(history.length === 0 ? request.input : [...history, ...request.input]);
+    body.store = false;
+    if (stream) body.stream = true;
+    const { effort: _clientEffort, ...reasoning } = request.reasoning ?? {};
+    if (effort !== undefined && client.config.acceptsReasoningEffort) body.reasoning = { ...reasoning, effort };
+    else if (Object.keys(reasoning).length > 0) body.reasoning = reasoning;
+    else delete body.reasoning;
+    return applyParams(body, client.config.params);
+  }
 }
+
+export const responsesExchange = (input: ResponsesExchangeInput): Exchange & { context: ResponseContext } => new ResponsesExchange(input);

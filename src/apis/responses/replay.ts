@@ -59,7 +59,7 @@ export async function replayAnswer(
   complete: (response: ResponseObject) => Promise<void>,
   pieceChars = DEFAULT_PIECE_CHARS,
 ): Promise<string> {
-  const encoder = new ResponseEncoder(ctx, true);
+  const encoder = new ResponseEncoder(ctx);
   let out = encoder.start(createdAt, model);
   for (const chunk of answerDeltas(answer, pieceChars)) out += encoder.chunk(chunk);
   const { response, text } = encoder.finish(answer.choices[0]?.finish_reason, answer.usage);

@@ -24,14 +24,15 @@ export interface ResponseContext {
   tools: unknown[];
 }
 
-const DASHES = /-/g;
+/** A UUID's 32 hex digits (its dashes at 8, 13, 18, 23 left out). */
+const hexOf = (uuid: string): string => uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24);
 
 /**
  * A new response id: two random UUIDs' hex digits (244 random bits, above the 128 an unguessable id needs).
  * perf: `randomUUID` draws from a buffered pool of random bytes; `randomBytes` per call cost several µs.
  */
 export function newResponseId(): { id: string; seed: string } {
-  const seed = (randomUUID() + randomUUID()).replace(DASHES, '');
+  const seed = hexOf(randomUUID()) + hexOf(randomUUID());
   return { id: `resp_${seed}`, seed };
 }
 
@@ -52,9 +53,12 @@ function echoedTool(tool: ToolInput): unknown {
 }
 
 export function newContext(request: ResponsesRequest, toolMapping: ToolMapping, reasoningOutput: ReasoningOutput, bridged: boolean): ResponseContext {
-  const dropped = new Set(bridged ? toolMapping.dropped : []);
-  const tools = (request.tools ?? []).filter((t) => !dropped.has(t.type)).map(echoedTool);
-  return { ...newResponseId(), request, toolMapping, reasoningOutput, tools };
+  const { id, seed } = newResponseId();
+  const given = request.tools;
+  if (given === undefined || given.length === 0) return { id, seed, request, toolMapping, reasoningOutput, tools: [] };
+  const dropped = bridged ? toolMapping.dropped : [];
+  const tools = given.filter((t) => !dropped.includes(t.type)).map(echoedTool);
+  return { id, seed, request, toolMapping, reasoningOutput, tools };
 }
 
 /** Chat usage → Responses usage (`prompt_tokens` → `input_tokens`, details carried). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integer } from '../../core/validation-errors.js';
 import { REASONING_EFFORTS } from '../../core/conversation.js';
 
 /**
@@ -162,7 +163,7 @@ const requestFieldsSchema = z.looseObject({
   conversation: nullish(z.union([z.string(), z.looseObject({ id: z.string() })])),
   prompt: nullish(z.looseObject({})),
   include: nullish(z.array(z.string())),
-  max_output_tokens: nullish(z.number().int().positive()),
+  max_output_tokens: nullish(integer().positive()),
   metadata: nullish(z.record(z.string(), z.string())),
   parallel_tool_calls: nullish(z.boolean()),
   reasoning: nullish(
@@ -173,7 +174,7 @@ const requestFieldsSchema = z.looseObject({
   ),
   temperature: nullish(z.number().min(0).max(2)),
   top_p: nullish(z.number().min(0).max(1)),
-  top_logprobs: nullish(z.number().int().min(0).max(20)),
+  top_logprobs: nullish(integer().min(0).max(20)),
   text: nullish(z.looseObject({ format: textFormat.optional(), verbosity: nullish(z.enum(['low', 'medium', 'high'])) })),
   tool_choice: toolChoice.optional(),
   /** Each checked by its type in validate.ts. */

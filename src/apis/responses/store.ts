@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { newRedis } from '../../redis/client.js';
+import { failFastRedisOptions, newRedis } from '../../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
@@ -110,14 +110,7 @@ export class RedisResponsesStore implements ResponsesStore {
   private readonly redis: Redis;
 
   constructor(private readonly opts: RedisResponsesStoreOptions) {
-    this.redis = newRedis(opts.url, {
-      // Fail fast: a request must not wait for a reconnect.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs,
-      connectTimeout: 2_000,
-      retryStrategy: (times) => Math.min(100 * times, 2_000),
-    });
+    this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
     this.redis.on('error', (err: Error) => opts.log.debug({ err: err.message }, 'responses store: redis error'));
   }
 
@@ -132,7 +125,13 @@ export class RedisResponsesStore implements ResponsesStore {
     } catch {
       throw unavailable();
     }
-    return text === null ? null : (JSON.parse(text) as StoredResponse);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as StoredResponse;
+    } catch {
+      // A value this code did not write (another program, a truncated write): not a response it can use.
+      return null;
+    }
   }
 
   async put(tenant: string, id: string, value: StoredResponse): Promise<void> {

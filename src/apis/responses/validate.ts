@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import { badRequest, type GatewayError } from '../../errors.js';
 import { isRecord } from '../../core/types.js';
+import { bodyNotObjectError, describeType, paramPath, validationError } from '../../core/validation-errors.js';
 import { ITEM_SCHEMAS, KNOWN_FIELDS, TOOL_SCHEMAS, responsesRequestSchema, type AnyInputItem, type CarriedItem, type InputItem, type ItemType, type ResponsesRequest, type ToolInput } from './schema.js';
 
 /**
@@ -20,50 +20,6 @@ export const CARRIED_ITEM_TYPES: ReadonlySet<string> = new Set([
   'mcp_approval_request', 'mcp_approval_response', 'mcp_call', 'program', 'program_output',
 ]);
 
-/** `['input', 2, 'content']` → `input[2].content`, as OpenAI writes `param`. */
-export function paramPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out === '' ? '' : '.'}${String(key)}`;
-  return out;
-}
-
-const typeName = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? 'a string' : typeof value === 'number' ? (Number.isInteger(value) ? 'an integer' : 'a number') : typeof value;
-
-/**
- * The first zod issue as an OpenAI 400. Local to this adapter until the shared zod-error helper lands; messages
- * follow OpenAI's ("Missing required parameter: 'x'.", "Invalid type for 'x': expected …, but got … instead.").
- */
-/**
- * The issue to report: inside a union (`content` as a string or parts), the branch the value's own type chose, so
- * the message names the deepest field that is wrong (`input[0].content[0].text`), not the union.
- */
-function pickIssue(issue: z.core.$ZodIssue | undefined, path: PropertyKey[]): { issue: z.core.$ZodIssue | undefined; path: PropertyKey[] } {
-  if (issue === undefined || issue.code !== 'invalid_union' || issue.errors.length === 0) return { issue, path: [...path, ...(issue?.path ?? [])] };
-  const here = [...path, ...issue.path];
-  // A branch whose first problem is not "wrong type here" is the one the value's type selected.
-  const chosen = issue.errors.find((branch) => branch[0] !== undefined && !(branch[0].code === 'invalid_type' && branch[0].path.length === 0));
-  if (chosen === undefined) return { issue, path: here };
-  return pickIssue(chosen[0], here);
-}
-
-export function zodIssueError(error: z.ZodError, prefix: readonly PropertyKey[] = []): GatewayError {
-  const picked = pickIssue(error.issues[0], [...prefix]);
-  const issue = picked.issue;
-  const path = picked.path;
-  const param = paramPath(path);
-  if (issue === undefined) return badRequest('Invalid request.', param || null, 'invalid_value');
-  if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return badRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-    return badRequest(`Invalid type for '${param}': expected ${issue.expected}, but got ${typeName(issue.input)} instead.`, param, 'invalid_type');
-  }
-  if (issue.code === 'invalid_value' || issue.code === 'invalid_union') {
-    const shown = issue.input === undefined ? '' : ` ${JSON.stringify(issue.input)?.slice(0, 80)}`;
-    return badRequest(`Invalid value for '${param}':${shown} (${issue.message}).`, param, 'invalid_value');
-  }
-  return badRequest(`Invalid value for '${param}': ${issue.message}.`, param, 'invalid_value');
-}
-
 const unsupported = (param: string, what: string): GatewayError =>
   badRequest(`'${param}' is not supported by this gateway: ${what}.`, param, 'unsupported_parameter');
 
@@ -82,7 +38,7 @@ const MAPPED_TYPES = Object.keys(ITEM_SCHEMAS) as ItemType[];
 export function validateItem(raw: unknown, index: number): AnyInputItem {
   const at = ['input', index];
   if (!isRecord(raw)) {
-    throw badRequest(`Invalid type for '${paramPath(at)}': expected an input item object, but got ${typeName(raw)} instead.`, paramPath(at), 'invalid_type');
+    throw badRequest(`Invalid type for '${paramPath(at)}': expected an input item object, but got ${describeType(raw)} instead.`, paramPath(at), 'invalid_type');
   }
   const type = itemTypeOf(raw);
   if (type === 'item_reference') {
@@ -91,11 +47,19 @@ export function validateItem(raw: unknown, index: number): AnyInputItem {
   if (type !== undefined && CARRIED_ITEM_TYPES.has(type)) return raw as CarriedItem;
   if (type === undefined || !(type in ITEM_SCHEMAS)) {
     const param = paramPath([...at, 'type']);
-    const shown = type === undefined ? JSON.stringify(raw.type ?? null) : `'${type}'`;
-    throw badRequest(`Invalid value: ${shown}. Supported values are: ${MAPPED_TYPES.map((t) => `'${t}'`).join(', ')} and the other input item types of the Responses API.`, param, 'invalid_value');
+    if (type === undefined && (raw.type === undefined || raw.type === null)) {
+      // Neither a type nor a role: "Invalid value: null" would not say what is missing.
+      throw badRequest(`Missing required parameter: '${param}'. An input item needs a type, or a role for a message.`, param, 'missing_required_parameter');
+    }
+    if (type === undefined) throw badRequest(`Invalid type for '${param}': expected a string, but got ${describeType(raw.type)} instead.`, param, 'invalid_type');
+    throw badRequest(
+      `Invalid value for '${param}': '${type}'. Supported values are: ${MAPPED_TYPES.map((t) => `'${t}'`).join(', ')} and the other input item types of the Responses API.`,
+      param,
+      'invalid_value',
+    );
   }
   const result = ITEM_SCHEMAS[type as ItemType].safeParse(raw, { reportInput: true });
-  if (!result.success) throw zodIssueError(result.error, at);
+  if (!result.success) throw validationError(result.error, raw, at);
   return (type === 'message' ? { ...result.data, type: 'message' } : result.data) as InputItem;
 }
 
@@ -106,9 +70,9 @@ export const isCarried = (item: AnyInputItem): item is CarriedItem => CARRIED_IT
  * wrong-typed parameter, or a feature the gateway cannot serve (`background`, `conversation`, `prompt`).
  */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object.', null, 'invalid_body');
+  if (!isRecord(body)) throw bodyNotObjectError(body, 'invalid_body');
   const parsed = responsesRequestSchema.safeParse(body, { reportInput: true });
-  if (!parsed.success) throw zodIssueError(parsed.error);
+  if (!parsed.success) throw validationError(parsed.error, body);
   const data = parsed.data;
   if (data.background === true) throw unsupported('background', 'responses run in the foreground; send the request without background');
   if (data.conversation !== undefined && data.conversation !== null) {
@@ -129,7 +93,7 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
     const schema = TOOL_SCHEMAS[tool.type as keyof typeof TOOL_SCHEMAS] as (typeof TOOL_SCHEMAS)[keyof typeof TOOL_SCHEMAS] | undefined;
     if (schema === undefined) return tool as ToolInput;
     const result = schema.safeParse(tool, { reportInput: true });
-    if (!result.success) throw zodIssueError(result.error, ['tools', index]);
+    if (!result.success) throw validationError(result.error, tool, ['tools', index]);
     return result.data as ToolInput;
   });
   const unknownFields: string[] = [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forEachJsonLine as forEachLine } from '../../core/json-lines.js';
 import type { LabelledPrompt } from '../../gate/augment.js';
 import type { GateInput } from '../../gate/types.js';
 import { InputError } from '../io.js';
@@ -81,14 +82,5 @@ export function parseLabelledLines(text: string, fileName: string): LabelledLine
 
 /** Calls `each` per non-blank JSON line of `text` with its 1-based number; an `InputError` names `name:line` otherwise. */
 export function forEachJsonLine(text: string, name: string, each: (json: unknown, lineNo: number) => void): void {
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new InputError(`${name}:${index + 1}: not valid JSON`);
-    }
-    each(json, index + 1);
-  });
+  forEachLine(text, name, each, (message) => new InputError(message));
 }

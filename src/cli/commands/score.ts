@@ -23,12 +23,20 @@ export function run(args: string[], io: CommandIO): Promise<number> {
     const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
     let out = '';
     let failures = 0;
+    let lineNo = 0;
     for await (const line of lines) {
+      lineNo++;
       if (line.trim() === '') continue;
       let id: unknown = null;
       try {
-        const parsed: unknown = JSON.parse(line);
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('line is not a JSON object');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch (err) {
+          // Such a line has no id to answer with, so the error names the input line (1-based, blank lines counted).
+          throw new Error(`line ${lineNo}: not valid JSON (${(err as Error).message})`);
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`line ${lineNo}: not a JSON object`);
         id = (parsed as { id?: unknown }).id ?? null;
         const d = gate.score(gateInputOf(parsed));
         out += `${JSON.stringify({ id, score: Number(d.score.toFixed(6)), route: d.route })}\n`;

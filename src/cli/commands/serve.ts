@@ -89,18 +89,13 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         app.server.closeAllConnections();
       }, config.server.shutdownGraceMs);
       force.unref();
-      // A keep-alive connection busy at SIGTERM turns idle once its response ends; server.close() only closed the
-      // connections idle at that moment, so keep closing newly idle ones, or the drain lasts a keep-alive timeout.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 200);
-      sweep.unref();
+      // app.close() closes connections as they turn idle (src/http/drain.ts); the timer above ends slow answers.
       app.close().then(
         () => {
           clearTimeout(force);
-          clearInterval(sweep);
           resolve(0);
         },
         (err: unknown) => {
-          clearInterval(sweep);
           app.log.error({ err }, 'error while closing');
           resolve(1);
         },

@@ -2,7 +2,7 @@ import type { Totals } from '../../savings/aggregate.js';
 import type { StatsBody } from '../../routes/stats.js';
 import { type CommandIO, EXIT, choiceFlag, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
 
-const USAGE = 'usage: thinkgate stats [--url http://host:port] [--key KEY] [--window NAME] [--json] [--config PATH]';
+const USAGE = 'usage: thinkgate stats [--url http://host:port] [--key KEY] [--window hour|day] [--json] [--config PATH]';
 
 /**
  * `thinkgate stats [--url http://host:port] [--key KEY] [--window hour|day] [--json] [--config PATH]`: the
@@ -45,14 +45,24 @@ async function fetchStats(base: string, key: string | undefined, io: CommandIO):
       } catch {
         // not JSON: show the start of the body
       }
-      writeLine(io.stderr, `thinkgate stats: ${url.origin} answered ${res.status}: ${message}`);
+      // The server's 401/403 text speaks to HTTP clients ("Provide it in the Authorization header"); say how to give
+      // this command a key.
+      const hint = res.status === 401 || res.status === 403 ? ' (give an admin key, or a client key for its own tenant, with --key KEY or THINKGATE_KEY)' : '';
+      writeLine(io.stderr, `thinkgate stats: ${url.origin} answered ${res.status}: ${message}${hint}`);
       return null;
     }
     return JSON.parse(text) as StatsBody;
   } catch (err) {
-    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
-    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
-    const reason = `${err instanceof Error ? err.message : String(err)}${typeof cause === 'string' ? ` (${cause}: is the gateway running there?)` : ''}`;
+    // fetch says only "fetch failed"; the reason is in its cause: a system error code (ECONNREFUSED, ENOTFOUND…), or
+    // only a message, e.g. "bad port" for the ports the Fetch standard blocks (1, 9, 6000…), which fetch never dials.
+    const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const detail =
+      typeof cause?.code === 'string'
+        ? ` (${cause.code}: is the gateway running there?)`
+        : cause?.message === 'bad port'
+          ? ' (bad port: fetch refuses the ports the Fetch standard blocks; run the gateway on another port)'
+          : typeof cause?.message === 'string' ? ` (${cause.message})` : '';
+    const reason = `${err instanceof Error ? err.message : String(err)}${detail}`;
     writeLine(io.stderr, `thinkgate stats: cannot read stats from ${base}: ${reason}`);
     return null;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { chatRequestSchema } from '../../../src/apis/chat/schema.js';
 import { validateChatRequest } from '../../../src/apis/chat/validate.js';
-import { paramPath } from '../../../src/core/validation-errors.js';
+import { paramPath, validationError } from '../../../src/core/validation-errors.js';
 import { GatewayError } from '../../../src/errors.js';
 
 /**
@@ -192,7 +192,8 @@ describe('every field, generated from the schema', () => {
     const err = errorOf(withValue(c.request, c.path, 'not-a-value'));
     expect(err.code).toBe('invalid_value');
     expect(err.param).toBe(paramPath(c.path));
-    expect(err.message).toMatch(/^Invalid value: 'not-a-value'\. Supported values are: '.+', and '.+'\.$/);
+    expect(err.message).toBe(`Invalid value for '${paramPath(c.path)}': 'not-a-value'. Supported values are: ${err.message.split('Supported values are: ')[1]}`);
+    expect(err.message).toMatch(/Supported values are: '.+', and '.+'\.$/);
   });
 
   it.each(unique.filter((c) => branches(c.schema).some((b) => (b.minItems ?? 0) > 0)).map((c) => [label(c), c] as const))('empty array %s: invalid_value', (_n, c) => {
@@ -255,5 +256,16 @@ describe('what OpenAI accepts is accepted', () => {
     );
     expect(errorOf({ messages: [{ role: 'user' }] }).code).toBe('missing_required_parameter');
     expect(errorOf([1, 2]).code).toBe('invalid_type');
+  });
+});
+
+describe('validationError for a part of a body', () => {
+  it('names the field from the request root when one item was validated on its own', () => {
+    const item = z.looseObject({ type: z.literal('message'), content: z.string() });
+    const value = { type: 'message', content: 5 };
+    const result = item.safeParse(value);
+    expect(result.success).toBe(false);
+    const err = validationError(result.error!, value, ['input', 2]);
+    expect(err.toJSON().error).toEqual({ message: "Invalid type for 'input[2].content': expected a string, but got an integer instead.", type: 'invalid_request_error', param: 'input[2].content', code: 'invalid_type' });
   });
 });
