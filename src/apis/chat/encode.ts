@@ -1,6 +1,7 @@
 import type { ChatCompletionChunk } from '../../core/types.js';
 import type { GatewayError } from '../../errors.js';
 import type { StreamEncoder } from '../../pipeline/adapter.js';
+import { SSE_DONE, sseData } from '../../upstream/sse.js';
 
 /**
  * Chat Completions' event stream: each canonical delta is a `chat.completion.chunk` sent as one SSE `data:` field,
@@ -8,8 +9,6 @@ import type { StreamEncoder } from '../../pipeline/adapter.js';
  * Source: OpenAI API reference, "Streaming" for Chat Completions.
  */
 
-const sseData = (data: string): string => `data: ${data}\n\n`;
-export const SSE_DONE = 'data: [DONE]\n\n';
 
 export class ChatStreamEncoder implements StreamEncoder {
   /** `includeUsage`: the client's `stream_options.include_usage`; without it the usage-only chunk is not sent. */

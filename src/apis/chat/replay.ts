@@ -1,5 +1,6 @@
 import { reasoningOf, type ChatCompletion, type ChatCompletionChunk, type ChunkDelta } from '../../core/types.js';
 import type { ReasoningOutput } from '../../upstream/normalise.js';
+import { SSE_DONE, sseData } from '../../upstream/sse.js';
 import { splitText } from '../../core/split-text.js';
 
 export { splitText };
@@ -21,7 +22,7 @@ export interface ReplayOptions {
 
 export const DEFAULT_PIECE_CHARS = 64;
 
-const sse = (chunk: ChatCompletionChunk): string => `data: ${JSON.stringify(chunk)}\n\n`;
+const sse = (chunk: ChatCompletionChunk): string => sseData(JSON.stringify(chunk));
 
 /** Message fields replay emits itself; anything else an upstream added goes out on the role chunk. */
 const HANDLED_MESSAGE_FIELDS: ReadonlySet<string> = new Set(['role', 'content', 'reasoning_content', 'reasoning', 'tool_calls', 'refusal']);
@@ -66,5 +67,5 @@ export function replayCompletion(completion: ChatCompletion, opts: ReplayOptions
     out += chunk(index, {}, choice.finish_reason, choice.logprobs ?? null);
   }
   if (opts.includeUsage && completion.usage) out += sse({ ...base, choices: [], usage: completion.usage });
-  return `${out}data: [DONE]\n\n`;
+  return out + SSE_DONE;
 }

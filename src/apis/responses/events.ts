@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk, ChunkDelta, Usage } from '../../core/types.js';
-import { isRecord } from '../../core/types.js';
+import { isRecord, reasoningOf } from '../../core/types.js';
 import { bindingFor, customInput, type ToolBinding } from './tools.js';
 import { failureCode, responseObject, responseUsage, statusFor, type ResponseContext } from './response.js';
 import type { CustomToolCallItem, FunctionCallItem, MessageItem, OtherItem, OutputItem, ReasoningItem, ResponseObject } from './types.js';
@@ -41,6 +41,13 @@ interface OpenCall {
   args: string;
 }
 
+/**
+ * One Responses API event as OpenAI frames it: an `event:` field naming the type, then the `data:` JSON carrying the
+ * same `type` and the stream's `sequence_number`. Source: OpenAI API reference, "Streaming events" (Responses).
+ */
+export const responseEvent = (type: string, sequenceNumber: number, payload: Record<string, unknown>): string =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequenceNumber, ...payload })}\n\n`;
+
 export class ResponseEncoder {
   readonly output: Array<OutputItem | OtherItem> = [];
   /** The answer holds something a cached canonical answer would lose (passed-through items, encrypted reasoning). */
@@ -57,8 +64,7 @@ export class ResponseEncoder {
   constructor(private readonly ctx: ResponseContext) {}
 
   private emit(type: string, payload: Record<string, unknown>): string {
-    const data = JSON.stringify({ type, sequence_number: this.seq++, ...payload });
-    return `event: ${type}\ndata: ${data}\n\n`;
+    return responseEvent(type, this.seq++, payload);
   }
 
   private snapshot(status: ResponseObject['status'], extra: Partial<Parameters<typeof responseObject>[1]> = {}): ResponseObject {
@@ -219,7 +225,7 @@ export class ResponseEncoder {
     if (choice === undefined) return '';
     const d = (choice.delta ?? {}) as ChunkDelta & NativeDeltaFields;
     let out = '';
-    const reasoning = (typeof d.reasoning_content === 'string' ? d.reasoning_content : '') + (typeof d.reasoning === 'string' ? d.reasoning : '');
+    const reasoning = reasoningOf(d);
     if (reasoning !== '' && this.ctx.reasoningOutput !== 'strip') out += this.text('reasoning_text', reasoning);
     if (typeof d.reasoning_encrypted_content === 'string') {
       out += this.openReasoning();

@@ -1,4 +1,4 @@
-import type { AssistantMessage } from '../../core/types.js';
+import { reasoningOf, type AssistantMessage } from '../../core/types.js';
 import { bindingFor, customInput } from './tools.js';
 import type { ResponseContext } from './response.js';
 import type { CustomToolCallItem, FunctionCallItem, MessageItem, OtherItem, OutputItem, ReasoningItem } from './types.js';
@@ -12,7 +12,7 @@ export function outputItems(message: AssistantMessage, ctx: ResponseContext): Ar
   let n = 0;
   const id = (prefix: string): string => `${prefix}_${ctx.seed}${(n++).toString(16).padStart(2, '0')}`;
   const out: Array<OutputItem | OtherItem> = [];
-  const reasoning = (typeof message.reasoning_content === 'string' ? message.reasoning_content : '') + (typeof message.reasoning === 'string' ? message.reasoning : '');
+  const reasoning = reasoningOf(message);
   const showReasoning = reasoning !== '' && ctx.reasoningOutput !== 'strip';
   const encrypted = message.reasoning_encrypted_content;
   if (showReasoning || typeof encrypted === 'string') {

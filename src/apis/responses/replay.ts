@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, ChunkDelta } from '../../core/types.js';
+import { reasoningOf, type ChatCompletion, type ChatCompletionChunk, type ChunkDelta } from '../../core/types.js';
 import { splitText } from '../../core/split-text.js';
 import { ResponseEncoder } from './events.js';
 import { responseObject, responseUsage, statusFor, type ResponseContext } from './response.js';
@@ -23,7 +23,7 @@ export function answerDeltas(answer: ChatCompletion, pieceChars: number): ChatCo
   const pieces = (text: string): string[] => (pieceChars === Infinity ? [text] : splitText(text, pieceChars));
   if (choice !== undefined) {
     const m = choice.message;
-    const reasoning = (typeof m.reasoning_content === 'string' ? m.reasoning_content : '') + (typeof m.reasoning === 'string' ? m.reasoning : '');
+    const reasoning = reasoningOf(m);
     if (reasoning !== '') for (const piece of pieces(reasoning)) push({ reasoning_content: piece });
     // Items a native upstream gave that the canonical answer only carries (see upstream/responses-reader.ts).
     if (typeof m.reasoning_encrypted_content === 'string') push({ reasoning_encrypted_content: m.reasoning_encrypted_content });

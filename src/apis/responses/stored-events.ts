@@ -1,3 +1,4 @@
+import { responseEvent } from './events.js';
 import type { ResponseObject } from './types.js';
 
 /**
@@ -11,7 +12,7 @@ export function storedResponseEvents(response: ResponseObject, startingAfter = -
   let out = '';
   const emit = (type: string, payload: Record<string, unknown>): void => {
     const n = seq++;
-    if (n > startingAfter) out += `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...payload })}\n\n`;
+    if (n > startingAfter) out += responseEvent(type, n, payload);
   };
   const { usage: _usage, ...rest } = response;
   const started = { ...rest, status: 'in_progress', output: [], completed_at: null };
