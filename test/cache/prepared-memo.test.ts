@@ -82,9 +82,8 @@ describe('prepared-request memo over HTTP', () => {
   });
 
   it('re-decides a remembered request once the gate threshold moves (reasoning budget spent)', async () => {
-    // Session affinity off: this is about the memo following the threshold; up-only would keep the repeat (the same
-    // conversation) on reasoning, as it should for a session (test/gate/ covers that).
-    const gw = await startGateway(() => ({ gate: { session: 'off', reasoningBudget: { reasoningTokensPerHour: 10, softStart: 0, maxThreshold: 1 } } }));
+    // With the default session policy (up-only): a one-turn request starts its session afresh, so it follows the threshold.
+    const gw = await startGateway(() => ({ gate: { reasoningBudget: { reasoningTokensPerHour: 10, softStart: 0, maxThreshold: 1 } } }));
     try {
       const first = await post(gw.url, proof);
       expect(first.headers.get('x-thinkgate-route')).toBe('reasoning');
