@@ -312,14 +312,11 @@ export async function startFakeResponsesUpstream(opts: { reasoning?: string } = 
 
 /**
  * Gateway config for the real-client tests: `tier` served by `fake` as an `api: responses` upstream (model
- * `native-model`), the other tier by startGateway's chat fake. Event-loop-delay shedding is off: here the client
- * library runs in the gateway's own process, and on a starved machine (the full suite beside other work, load
- * average above 10 on 2 cores) that process's loop stalled past the 1 s limit, so the gateway answered 503
- * "overloaded" to the very client under test. Shedding is not what these tests check (test/reliability does).
+ * `native-model`), the other tier by startGateway's chat fake (which also turns event-loop shedding off: the client
+ * library runs in the gateway's own process).
  */
 export function clientTestConfig(fake: FakeResponsesUpstream, tier: 'reasoning' | 'direct'): ConfigInput {
   return {
     upstreams: { [tier]: { baseUrl: fake.url, model: 'native-model', api: 'responses', apiKey: 'sk-native' } },
-    limits: { maxEventLoopDelayMs: 0 },
   };
 }
