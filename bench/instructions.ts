@@ -30,6 +30,14 @@ const { values } = parseArgs({
     measure: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '64' },
     'node-arg': { type: 'string', multiple: true },
+    /** Extra top-level YAML appended to the gateway's config (e.g. `gate: {session: off}`): one component's cost. */
+    yaml: { type: 'string', default: '' },
+    /** `KEY=VALUE` set in the gateway's environment (e.g. `LOG_LEVEL=warn`). */
+    env: { type: 'string', multiple: true },
+    /** Count the bare fastify route (bench/bare-fastify.ts) instead of thinkgate: the floor of the cache-hit ratio. */
+    bare: { type: 'boolean', default: false },
+    /** Count the minimal proxy (bench/minimal-proxy.ts: fastify + undici) instead: the floor of the proxy ratio. */
+    minimal: { type: 'boolean', default: false },
   },
 });
 const dists = values.dist ?? [join(ROOT, 'dist')];
@@ -58,19 +66,25 @@ try {
     const config = join(dir, 'thinkgate.yaml');
     const tier = (model: string): string => `    baseUrl: ${upstream.url}/v1\n    model: ${model}\n    apiKey: ${UPSTREAM_KEY}\n`;
     // No event-loop-delay cut-off: under valgrind's slowness it would refuse requests (cheap 503s skew the count).
-    writeFileSync(config, `log:\n  level: info\nlimits:\n  maxEventLoopDelayMs: 0\nupstreams:\n  reasoning:\n${tier('bench-reasoner')}  direct:\n${tier('bench-chat')}`);
+    writeFileSync(config, `log:\n  level: info\nlimits:\n  maxEventLoopDelayMs: 0\nupstreams:\n  reasoning:\n${tier('bench-reasoner')}  direct:\n${tier('bench-chat')}${values.yaml === '' ? '' : `\n${values.yaml}\n`}`);
+    const extraEnv = Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const server = values.bare
+      ? [join(ROOT, 'dist', 'bench', 'bare-fastify.js'), '--port', String(port)]
+      : values.minimal
+        ? [join(ROOT, 'dist', 'bench', 'minimal-proxy.js'), '--port', String(port), '--upstream', upstream.url, '--key', UPSTREAM_KEY]
+        : [join(dist, 'cli', 'main.js'), 'serve', '--config', config];
     const outPrefix = join(dir, `cg-${port}`);
     const child = spawn(
       'valgrind',
-      ['--tool=callgrind', '--instr-atstart=no', `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${outPrefix}.%p`, process.execPath, ...(values['node-arg'] ?? GATEWAY_V8_FLAGS), join(dist, 'cli', 'main.js'), 'serve', '--config', config],
-      { stdio: ['ignore', openSync(join(dir, `gateway-${port}.log`), 'w'), 'inherit'], env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) } },
+      ['--tool=callgrind', '--instr-atstart=no', `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${outPrefix}.%p`, process.execPath, ...(values['node-arg'] ?? GATEWAY_V8_FLAGS), ...server],
+      { stdio: ['ignore', openSync(join(dir, `gateway-${port}.log`), 'w'), 'inherit'], env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...extraEnv } },
     );
     // vgdb names its pipes after $HOST (here the gateway's listen address): callgrind_control must see the same.
     const vgdbEnv = { ...process.env, HOST: '127.0.0.1' };
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
+        if ((await fetch(`${url}/healthz`)).ok || values.minimal) break;
       } catch {
         if (i > 300) throw new Error('gateway under valgrind did not start');
         await sleep(500);

@@ -207,8 +207,19 @@ export interface SessionResult extends SessionOutcome {
 function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome, write: boolean): SessionResult {
   // Not awaited: writing the state is off the request's path (a failed write only loses affinity).
   if (write && outcome.next !== undefined) void store.set(key.key, outcome.next);
-  return { ...outcome, policy, keySource: key.source, state: outcome.next };
+  return result(outcome, policy, key.source);
 }
+
+/** One literal of one shape (perf: see applySession). */
+const result = (outcome: SessionOutcome, policy: SessionPolicy, keySource: SessionKeySource | undefined): SessionResult => ({
+  route: outcome.route,
+  effort: outcome.effort,
+  effect: outcome.effect,
+  next: outcome.next,
+  policy,
+  keySource,
+  state: outcome.next,
+});
 
 /**
  * Session affinity for one request: derive the key, read the state, apply the policy, remember the result
@@ -222,13 +233,12 @@ export function resolveSession(
   fresh: FreshDecision,
   write = true,
 ): SessionResult | Promise<SessionResult> {
-  const plain: SessionResult = { route: fresh.route, effort: fresh.route === 'reasoning' ? fresh.effort : undefined, effect: 'none', policy };
-  if (policy === 'off' || store === undefined) return plain;
+  if (policy === 'off' || store === undefined) return result(applySession('off', undefined, fresh, true), policy, undefined);
   const key = sessionKeyFor(input);
-  if (key === undefined) return plain;
+  if (key === undefined) return result(applySession('off', undefined, fresh, true), policy, undefined);
   const newConversation = isNewConversation(userTurnCount(input.messages));
-  const decideWith = (state: SessionState | undefined): SessionResult => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write);
   // A new conversation starts afresh whatever is stored: no read needed.
   const stored = newConversation ? undefined : store.get(key.key);
-  return stored instanceof Promise ? stored.then(decideWith) : decideWith(stored);
+  if (stored instanceof Promise) return stored.then((state) => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write));
+  return finish(policy, store, key, applySession(policy, stored, fresh, newConversation), write);
 }

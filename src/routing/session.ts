@@ -4,7 +4,7 @@ import { badRequest } from '../errors.js';
 import { SESSION_HEADER, validateSessionHeader, type SessionEffort } from '../gate/session.js';
 import { resolveSession, type SessionResult, type SessionStore } from '../gate/session-store.js';
 import type { SessionPolicy } from '../gate/session.js';
-import type { RouteDecision } from './decide.js';
+import { routeDecision, type RouteDecision, type SessionInfo } from './decide.js';
 
 /**
  * Session affinity on top of the gate's decision: within one conversation the route may move up (direct →
@@ -47,7 +47,10 @@ export function withSession(
 }
 
 function applied(decision: RouteDecision, result: SessionResult): RouteDecision {
-  const session = { policy: result.policy, effect: result.effect, key: result.keySource, turns: result.state?.turns, gateRoute: decision.route };
-  if (result.route === decision.route && (result.effort ?? decision.effort) === decision.effort) return { ...decision, session };
-  return { ...decision, route: result.route, effort: result.route === 'reasoning' ? (result.effort ?? decision.effort) : undefined, session };
+  const session: SessionInfo = { policy: result.policy, effect: result.effect, key: result.keySource, turns: result.state?.turns, gateRoute: decision.route };
+  const moved = result.route !== decision.route || (result.effort ?? decision.effort) !== decision.effort;
+  const route = moved ? result.route : decision.route;
+  const effort = moved ? (result.route === 'reasoning' ? (result.effort ?? decision.effort) : undefined) : decision.effort;
+  // perf: one literal with every field, not a spread (the decision is read on every request that follows).
+  return routeDecision(route, decision.source, decision.score, decision.need, decision.difficulty, decision.reasons, effort, session);
 }
