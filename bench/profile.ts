@@ -1,3 +1,4 @@
+import { GATEWAY_V8_FLAGS } from '../src/cli/v8-flags.js';
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,13 +24,13 @@ interface Profile {
   samples: number[];
 }
 
-const { values } = parseArgs({ options: { pin: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' }, mode: { type: 'string', default: 'both' }, top: { type: 'string', default: '30' } } });
+const { values } = parseArgs({ options: { pin: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' }, mode: { type: 'string', default: 'both' }, top: { type: 'string', default: '30' }, 'node-arg': { type: 'string', multiple: true } } });
 const dir = join(WORK_DIR, 'profiles');
 mkdirSync(dir, { recursive: true });
 
 if (values.pin) process.stderr.write(`pinned: ${pinMeasuredServers()}\n`);
 const upstream = await startUpstream();
-const gateway = { reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+const gateway = { reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: [...GATEWAY_V8_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, ...(values['node-arg'] ?? [])] };
 // constant: the same app answering a constant JSON body on /v1/constant (the cache hit's ceiling).
 const tg = values.mode === 'constant' ? await startAppConstant(gateway) : await startThinkgate(gateway);
 /** Loads `path` with `body` for the run's duration at 32 connections and prints what the load generator saw. */

@@ -160,8 +160,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       error: { message: `Unknown request URL: ${request.method} ${request.url.split('?')[0]}`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
     }),
   );
-  // Request id, fixed security headers and the in-flight gauge: one callback hook for every request.
-  installRequestHooks(app, config, savings.metrics.inFlight);
+  // Request id and fixed security headers: one callback hook for every request.
+  installRequestHooks(app, config);
   installSecurityHeaders(app, config);
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoute, { ctx });
@@ -169,7 +169,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(
     async (v1) => {
       // The key check and the in-flight bounds: one onRequest hook (the key check first).
-      await installLoadShedding(v1, config, authenticator(ctx.keys));
+      const limiter = await installLoadShedding(v1, config, authenticator(ctx.keys));
+      savings.metrics.watchInFlight(() => limiter.inFlight);
       // One log line for each /v1 request that has no request record (refused, forwarded, models, stats); routed
       // requests set x-thinkgate-route once decided, and their line comes from the record, with cost and savings.
       v1.addHook(

@@ -3,13 +3,13 @@ import { failFastRedisOptions, newRedis } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
-  isNewConversation,
   sessionKeyFor,
-  userTurnCount,
+  sessionOpeningOf,
   type FreshDecision,
   type SessionKey,
   type SessionKeyInput,
   type SessionKeySource,
+  type SessionOpening,
   type SessionOutcome,
   type SessionPolicy,
   type SessionState,
@@ -232,11 +232,14 @@ export function resolveSession(
   input: SessionKeyInput,
   fresh: FreshDecision,
   write = true,
+  /** The body's part of the session, when the caller remembered it (sessionOpeningOf). */
+  opening?: SessionOpening,
 ): SessionResult | Promise<SessionResult> {
   if (policy === 'off' || store === undefined) return result(applySession('off', undefined, fresh, true), policy, undefined);
-  const key = sessionKeyFor(input);
+  const body = opening ?? sessionOpeningOf(input);
+  const key = sessionKeyFor(input, body);
   if (key === undefined) return result(applySession('off', undefined, fresh, true), policy, undefined);
-  const newConversation = isNewConversation(userTurnCount(input.messages));
+  const newConversation = body.newConversation;
   // A new conversation starts afresh whatever is stored: no read needed.
   const stored = newConversation ? undefined : store.get(key.key);
   if (stored instanceof Promise) return stored.then((state) => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write));

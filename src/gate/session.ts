@@ -115,19 +115,39 @@ export function conversationDigest(messages: readonly unknown[]): string | undef
 }
 
 /**
- * The session a request belongs to: the `x-thinkgate-session` header, else `prompt_cache_key`, `user` or
- * `safety_identifier`, else a digest of the conversation's opening. undefined when none applies (no user turn).
+ * What a request's body says about its session, worked out once per distinct body (the prepared-request memo keeps
+ * it, so a repeated request derives no key and hashes nothing): the body's session key without the tenant
+ * (`prompt_cache_key`, `user` or `safety_identifier`, else a digest of the conversation's opening; undefined when the
+ * conversation has no user turn) and whether the request starts a new conversation.
  */
-export function sessionKeyFor(input: SessionKeyInput): SessionKey | undefined {
-  const tenant = input.tenant ?? '-';
+export interface SessionOpening {
+  source: SessionKeySource | undefined;
+  value: string | undefined;
+  newConversation: boolean;
+}
+
+/** The body's part of the session: see SessionOpening. Pure. */
+export function sessionOpeningOf(input: Pick<SessionKeyInput, 'prompt_cache_key' | 'user' | 'safety_identifier' | 'messages'>): SessionOpening {
+  const newConversation = isNewConversation(userTurnCount(input.messages));
   // Strongest first; plain checks rather than a table (perf: no arrays built per request).
-  if (input.header !== undefined && input.header.length > 0) return { key: `${tenant}:header:${input.header}`, source: 'header' };
   for (const source of BODY_SOURCES) {
     const value = usableField(input[source]);
-    if (value !== undefined) return { key: `${tenant}:${source}:${value}`, source };
+    if (value !== undefined) return { source, value, newConversation };
   }
   const opening = conversationDigest(input.messages);
-  return opening === undefined ? undefined : { key: `${tenant}:conversation:${opening}`, source: 'conversation' };
+  return { source: opening === undefined ? undefined : 'conversation', value: opening, newConversation };
+}
+
+/**
+ * The session a request belongs to: the `x-thinkgate-session` header, else `prompt_cache_key`, `user` or
+ * `safety_identifier`, else a digest of the conversation's opening. undefined when none applies (no user turn).
+ * `opening`: the body's part when already known (sessionOpeningOf).
+ */
+export function sessionKeyFor(input: SessionKeyInput, opening?: SessionOpening): SessionKey | undefined {
+  const tenant = input.tenant ?? '-';
+  if (input.header !== undefined && input.header.length > 0) return { key: `${tenant}:header:${input.header}`, source: 'header' };
+  const body = opening ?? sessionOpeningOf(input);
+  return body.source === undefined || body.value === undefined ? undefined : { key: `${tenant}:${body.source}:${body.value}`, source: body.source };
 }
 
 /** What the session did to a decision, as shown in `/v1/route`, the log line and `x-thinkgate-session-effect`. */

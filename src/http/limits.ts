@@ -120,7 +120,9 @@ export async function installLoadShedding(
   });
 
   scope.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-    if (typeof request.body === 'object' && request.body !== null && jsonDepthExceeds(request.body, limits.maxJsonDepth)) {
+    // A remembered request (the prepared-request memo: these exact bytes were parsed and checked before) skips the walk.
+    const remembered = (request as { prepared?: unknown }).prepared;
+    if ((remembered === undefined || remembered === null) && typeof request.body === 'object' && request.body !== null && jsonDepthExceeds(request.body, limits.maxJsonDepth)) {
       done(new GatewayError(400, `The request body is nested deeper than ${limits.maxJsonDepth} levels.`, { code: 'nesting_too_deep' }));
       return;
     }

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RouteDecision } from '../routing/decide.js';
+import type { SessionOpening } from '../gate/session.js';
 
 /**
  * A request worked out as far as it can be without the upstream: validated by its adapter, routed, and (when the
@@ -16,6 +17,8 @@ export interface PreparedRequest {
   threshold: number;
   /** Store key of the routed tier, and the keys to read in order (with the cross-tier one). */
   cacheKeys: CacheKeys;
+  /** The body's part of the session (its key without the tenant, new conversation or not); undefined when none applies. */
+  session: SessionOpening | undefined;
 }
 
 export interface CacheKeys {

@@ -6,7 +6,7 @@ import { promptText } from '../core/prompt-text.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { SharedAnswer } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
-import { withSession } from '../routing/session.js';
+import { sessionOpening, withSession } from '../routing/session.js';
 import { adaptRequest } from '../upstream/adapt.js';
 import type { UpstreamAbort } from '../upstream/abort.js';
 import { canonicalToResponsesBody } from '../upstream/responses-body.js';
@@ -168,7 +168,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   if (gated.source === 'gate') ctx.controller.observeScore(gated.need ?? gated.score);
   // Session affinity is applied on every request, remembered or not: the memo holds the gate's decision, the
   // session's state lives in its store. A hit on the memory store stays synchronous.
-  const withAffinity = withSession(gated, config.gate.session, ctx.sessions, request, chat);
+  const opening = remembered !== undefined ? remembered.session : sessionOpening(gated, ctx.sessions, chat);
+  const withAffinity = withSession(gated, config.gate.session, ctx.sessions, request, chat, true, opening);
   const decision = withAffinity instanceof Promise ? await withAffinity : withAffinity;
   /** The session moved the route or effort: the remembered cache keys (made for the gate's route) do not apply. */
   const sessionMoved = decision.route !== gated.route || decision.effort !== gated.effort;
@@ -195,7 +196,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     () => (sessionMoved ? undefined : remembered?.cacheKeys) ?? cacheKeysFor(config, upstreams.reasoning.config, chat, decision, bodyFor(client), cacheScope(config, request.tenant)),
   );
   if (memo !== null && cachePlan !== null && remembered === undefined && input.memoKey !== null && !sessionMoved) {
-    memo.set(input.memoKey.key, { validated: input.validated, decision: gated, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys } }, input.memoKey.bodyLength);
+    memo.set(input.memoKey.key, { validated: input.validated, decision: gated, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys }, session: opening }, input.memoKey.bodyLength);
   }
   let leader: Leader<SharedAnswer> | null = null;
   /** The complete answer, once there is one: stored and handed to single-flight followers. */

@@ -31,6 +31,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = asyn
         .header('content-type', asset.type)
         .header('content-security-policy', CSP)
         .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
         .header('cache-control', path === '/dashboard' ? 'no-cache' : 'public, max-age=3600')
         .send(asset.body),
     );

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { CanonicalRequest } from '../core/conversation.js';
 import { badRequest } from '../errors.js';
-import { SESSION_HEADER, validateSessionHeader, type SessionEffort } from '../gate/session.js';
+import { SESSION_HEADER, sessionOpeningOf, validateSessionHeader, type SessionEffort, type SessionOpening } from '../gate/session.js';
 import { resolveSession, type SessionResult, type SessionStore } from '../gate/session-store.js';
 import type { SessionPolicy } from '../gate/session.js';
 import { routeDecision, type RouteDecision, type SessionInfo } from './decide.js';
@@ -20,6 +20,8 @@ export function withSession(
   chat: CanonicalRequest,
   /** false for a dry run (`/v1/route`): the session is read, never written. */
   write = true,
+  /** The body's part of the session when already known (remembered with a prepared request). */
+  opening?: SessionOpening,
 ): RouteDecision | Promise<RouteDecision> {
   const raw = request.headers[SESSION_HEADER];
   const header = typeof raw === 'string' ? raw : undefined;
@@ -42,8 +44,19 @@ export function withSession(
     },
     { route: decision.route, effort, closing: decision.reasons.includes('closing_thanks') },
     write,
+    opening,
   );
   return result instanceof Promise ? result.then((r) => applied(decision, r)) : applied(decision, result);
+}
+
+/**
+ * The body's part of a request's session (see SessionOpening), when session affinity can apply to the decision;
+ * undefined otherwise (policy off, or the client chose the route). Computed once per distinct body: the pipeline
+ * remembers it with the prepared request.
+ */
+export function sessionOpening(decision: RouteDecision, store: SessionStore | undefined, chat: CanonicalRequest): SessionOpening | undefined {
+  if (decision.source !== 'gate' || store === undefined) return undefined;
+  return sessionOpeningOf({ prompt_cache_key: chat['prompt_cache_key'], user: chat['user'], safety_identifier: chat['safety_identifier'], messages: chat.messages });
 }
 
 function applied(decision: RouteDecision, result: SessionResult): RouteDecision {

@@ -48,7 +48,8 @@ export class GatewayMetrics {
   private readonly upstreamLatency: DeferredHistogram<'route' | 'model'>;
   private readonly firstByte: DeferredHistogram<'route'>;
   /** Chat requests in flight; read at scrape time. */
-  readonly inFlight = { value: 0 };
+  /** Requests in progress, read at scrape time (the /v1 in-flight limiter's count; 0 until one is watched). */
+  private inFlightSource: () => number = () => 0;
   readonly ledgerErrors: Counter;
   private readonly fallbacks: Counter<'from' | 'to'>;
 
@@ -74,13 +75,13 @@ export class GatewayMetrics {
     });
     this.upstreamLatency = new DeferredHistogram({ name: 'thinkgate_upstream_latency_seconds', help: 'Total latency of chat requests answered by an upstream (not cache hits).', buckets: LATENCY_BUCKETS_S, registers });
     this.firstByte = new DeferredHistogram({ name: 'thinkgate_time_to_first_byte_seconds', help: 'Time from request start to the first byte sent to the client.', buckets: LATENCY_BUCKETS_S, registers });
-    const inFlight = this.inFlight;
+    const inFlight = (): number => this.inFlightSource();
     new Gauge({
       name: 'thinkgate_requests_in_flight',
-      help: 'Chat requests being handled right now.',
+      help: 'Requests to /v1 (chat, responses and the rest) being handled right now.',
       registers,
       collect() {
-        this.set(inFlight.value);
+        this.set(inFlight());
       },
     });
     this.ledgerErrors = new Counter({ name: 'thinkgate_ledger_write_errors_total', help: 'Ledger writes that failed (e.g. Redis unavailable): stats undercount by this many requests.', registers });
@@ -102,6 +103,11 @@ export class GatewayMetrics {
   }
 
   /** The gate controller's threshold, read at scrape time (it moves with traffic and spend, not per request). */
+  /** The in-flight gauge reads `source` at scrape time: the load-shedding limiter already counts every /v1 request. */
+  watchInFlight(source: () => number): void {
+    this.inFlightSource = source;
+  }
+
   watchThreshold(source: () => number): void {
     this.thresholdSource = source;
   }

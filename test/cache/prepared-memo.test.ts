@@ -7,6 +7,7 @@ const prepared = (threshold: number, content = 'q'): PreparedRequest => ({
   decision: { route: 'direct', source: 'gate', score: 0.1, reasons: [] },
   threshold,
   cacheKeys: { key: 'direct:k', lookupKeys: ['direct:k'] },
+  session: undefined,
 });
 
 describe('PreparedMemo (pure)', () => {
