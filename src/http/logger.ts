@@ -107,10 +107,19 @@ export function createLogger(log: Config['log'], redactPaths: string[], dest: nu
   // pino's default base bindings, as its own lines carry them.
   const framePrefix = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`;
   const infoLevel = logger.levels.values.info ?? 30;
+  const head = `{"level":${infoLevel},"time":`;
+  // The message is the same on every request line: its JSON is made once per distinct message.
+  let lastMsg = '';
+  let lastTail = '';
   const writeInfoLine = (fieldsJson: string, msg: string): void => {
     if (!logger.isLevelEnabled('info')) return;
-    const inner = fieldsJson.slice(1, -1);
-    lines.write(`{"level":${infoLevel},"time":${Date.now()}${framePrefix}${inner === '' ? '' : ','}${inner},"msg":${JSON.stringify(msg)}}\n`);
+    if (msg !== lastMsg) {
+      lastMsg = msg;
+      lastTail = `,"msg":${JSON.stringify(msg)}}\n`;
+    }
+    // `fieldsJson` is `{...}`: its fields go between pino's bindings and the message (`{}` adds none).
+    const line = fieldsJson.length <= 2 ? `${head}${Date.now()}${framePrefix}${lastTail}` : `${head}${Date.now()}${framePrefix},${fieldsJson.slice(1, -1)}${lastTail}`;
+    lines.write(line);
   };
   return {
     logger,

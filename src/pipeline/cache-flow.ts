@@ -57,7 +57,8 @@ export const cacheScope = (config: Config, tenant: string): string => (config.ca
 export function planCache(cache: ResultCache, chat: CanonicalRequest, cacheFlags: number, keys: () => CacheKeys): CachePlan | null {
   const policy = cache.policy({ temperature: chat.temperature, seed: chat.seed, cacheFlags });
   if (!policy.read && !policy.write) return null;
-  return { policy, ...keys() };
+  const { key, lookupKeys } = keys();
+  return { policy, key, lookupKeys };
 }
 
 /** A stored or coalesced answer ready to send. */

@@ -31,7 +31,6 @@ function decisionHeaders(reply: FastifyReply, decision: RouteDecision, model: st
   reply.header('x-thinkgate-route', decision.route);
   reply.header('x-thinkgate-score', decision.score.toFixed(4));
   if (decision.difficulty !== undefined) reply.header('x-thinkgate-difficulty', decision.difficulty.toFixed(4));
-  reply.header('x-thinkgate-cache', 'bypass');
   reply.header('x-thinkgate-upstream-model', model);
 }
 
@@ -281,6 +280,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
     return reply;
   } catch (err) {
+    // Failed before the cache had its say: the answer did not come from it.
+    if (!reply.hasHeader('x-thinkgate-cache')) reply.header('x-thinkgate-cache', 'bypass');
     const aborted = clientGone();
     record.outcome = aborted ? 'aborted' : 'error';
     const mapped = upstream?.timedOut === true && !aborted
