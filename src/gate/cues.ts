@@ -105,9 +105,9 @@ export const CUES: readonly CueDefinition[] = [
   cue('numbers', /\d+(?:[.,]\d+)?|(?:[一二三四五六七八九十百千万两]{2,}|[二三四五六七八九十百千万两])(?:个|只|本|人|元|天|次|倍|米|岁|辆|条|块|张|分|小时|千米|公里|克|升|斤|年|周|头|足|位|道|件|页|度|秒|成|折|点)/g),
   cue('question_mark', /[?？]/g),
   // --- intent: the task is direct even when the material is hard ---
-  cue('intent_translate', /translat|\b(?:in|into|to) (?:english|chinese|mandarin|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic)\b|how (?:do|would|can) (?:you|i) say|翻译|译成|译为|译文|英文怎么说|用英语|用英文|中文怎么说|英译中|中译英|翻成|(?:成|为)(?:英文|中文|英语|日语|法语)/gi, 'edges'),
-  cue('intent_summarize', /summar|tl;?dr|key points|main points|main idea|\bgist\b|\bshorten|condense|in (?:one|a few|two|three) sentences?|总结|概括|摘要|归纳|提炼|要点|主要内容|中心思想|缩写|一句话/gi, 'edges'),
-  cue('intent_rewrite', /rewrite|re-write|rephrase|paraphrase|polish|proofread|reword|make (?:it|this) (?:more|less|sound)|improve the (?:wording|writing|grammar|flow)|(?:correct|fix) the (?:grammar|spelling|typos)|\bformal\b|politely|\btone\b|润色|改写|重写|改成|修改|语气|措辞|正式一?点|礼貌|通顺|病句|校对|扩写|仿写|改一下/gi, 'edges'),
+  cue('intent_translate', /translat|\b(?:in|into|to) (?:english|chinese|mandarin|cantonese|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic|dutch|swedish|norwegian|danish|finnish|polish|czech|greek|turkish|hebrew|hindi|urdu|bengali|persian|thai|vietnamese|indonesian|malay|tagalog|swahili|ukrainian|romanian|hungarian|latin)\b|\b(?:english|chinese|mandarin|cantonese|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic|dutch|swedish|norwegian|danish|finnish|polish|czech|greek|turkish|hebrew|hindi|urdu|bengali|persian|thai|vietnamese|indonesian|malay|tagalog|swahili|ukrainian|romanian|hungarian|latin) (?:version|translation)\b|how (?:do|would|can) (?:you|i) say|翻译|译成|译为|译文|英文怎么说|中文怎么说|英译中|中译英|翻成|(?:成|为|用|以)(?:英|中|日|韩|法|德|俄|西班牙|葡萄牙|意大利|阿拉伯|泰|越南|荷兰|瑞典|希腊|土耳其)(?:文|语)|(?:英|中|日|韩|法|德|俄|西班牙|葡萄牙|意大利|阿拉伯|泰|越南|荷兰|瑞典|希腊|土耳其)(?:文|语)版/gi, 'edges'),
+  cue('intent_summarize', /summar|tl;?dr|key points|main points|main idea|\bgist\b|\bshorten|condense|in (?:one|a few|two|three) sentences?|\brecap\b|\boverview of (?:this|the following|the above)|\bbullet points\b|总结|概括|摘要|归纳|提炼|要点|主要内容|中心思想|缩写|一句话|精简|缩短|删减|压缩一下|字数减半/gi, 'edges'),
+  cue('intent_rewrite', /rewrite|re-write|rephrase|paraphrase|polish|proofread|reword|make (?:it|this) (?:more|less|sound)|improve the (?:wording|writing|grammar|flow)|\b(?:check|fix|correct|improve)\b[^.?\n]{0,25}\b(?:grammar|spelling|typos|wording)\b|grammatical (?:errors|mistakes)|\bformal\b|politely|\btone\b|(?:simpler|plainer|plain|easier) (?:words|language|terms)|so (?:that )?(?:a|an) (?:child|kid|\w+-year-old|beginner) can (?:read|understand)|润色|改写|重写|改成|修改|语气|措辞|正式一?点|礼貌|通顺|病句|校对|扩写|仿写|改一下|口语化|通俗|白话|说一遍|复述|转述|错别字|语法错误/gi, 'edges'),
   cue('intent_explain_word', /what does .{1,40} mean|meaning of|definition of|\bdefine\b|synonym|antonym|\bspell\b|pronounce|什么意思|的意思|含义|意思是|近义词|反义词|成语|怎么读|拼音/gi, 'edges'),
   cue('intent_write', /\b(?:write|draft|compose)\b (?:a|an|me|some|my)\b[^.\n]{0,30}\b(?:email|letter|poem|story|essay|tweet|post|speech|review|ad|slogan|song|joke|caption|bio|message|note|toast|announcement|description)|写一(?:封|首|篇|段|份|则)|写个|作诗|写信|文案|广告语|口号|祝福|请假条|假条/gi, 'edges'),
   cue('chitchat', /^\s*(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|afternoon)|how are you|what's up|lol|haha|bye|ok|okay|cool|nice)\b|你好|谢谢|早上好|晚安|哈哈|在吗|嗨|你是谁|你叫什么|你喜欢|聊天|无聊|开心|难过|你会|你觉得/gi, 'edges'),
@@ -116,9 +116,9 @@ export const CUES: readonly CueDefinition[] = [
   // --- appended in FEATURE_VERSION 8 ---
   // The prompt says outright that the material is not to be worked on ("don't solve it", "代码不要动"): whatever the
   // material demands, the task is to handle the text. Anywhere in the text: such a clause rarely sits inside material.
-  cue('intent_as_material', /\b(?:don'?t|do not|no need to|without) (?:solve|solving|answer|answering|calculate|calculating|change|changing)\b|keep (?:the )?(?:numbers|formulas|code|questions|facts)\b[^.\n]{0,30}(?:unchanged|as (?:they|it) (?:are|is))|\bunchanged\b|不用解|不要解|不需要解|无需解|不用算|不用计算|不要计算|不用做|不要改动|不改动|不要动|保持不变|原样/gi),
+  cue('intent_as_material', /\b(?:don'?t|do not|no need to|without) (?:solve|solving|answer|answering|calculate|calculating|change|changing|work(?:ing)? (?:it|them) out)\b|keep (?:the )?(?:numbers|formulas|code|questions|facts)\b[^.\n]{0,30}(?:unchanged|as (?:they|it) (?:are|is))|\bunchanged\b|\bwithout (?:the |an |any )?(?:answer|solution)s?\b|\b(?:don'?t|do not) (?:want|need|give|include|show|provide|write)(?: me)? (?:the |an |any )?(?:answer|solution)s?\b|不用解|不要解|不需要解|无需解|不用算|不用计算|不要计算|不用做|别做|不要改动|不改动|不要动|保持不变|原样|(?:别|不要|不用|无需|不需要|不必)(?:给|写|提供|附)?出?我?(?:答案|解答|解析)|答案(?:就)?(?:不要|不用|不需要)|不用回答|不需要回答|不要回答/gi),
   // Reading comprehension frame: the answer is looked up in the given passage, not derived.
-  cue('intent_lookup', /read the (?:passage|text|following)|according to the (?:text|passage|article|paragraph|material)|based on the (?:text|passage|article)|\bpassage:|阅读(?:下面|以下|下列|材料|短文|这段)|根据(?:材料|上文|短文|文章|以上|下面|这段)|阅读理解/gi, 'edges'),
+  cue('intent_lookup', /read the (?:passage|text|following)|according to the (?:text|passage|article|paragraph|material)|based on the (?:text|passage|article)|\bpassage:|阅读(?:下面|以下|下列|材料|短文|这段)|根据(?:材料|上文|短文|文章|这段|以上(?!(?:的)?(?:条件|信息|陈述|规则|要求|线索|已知|推断|论述|数据))|下面的?(?:材料|短文|文章|这段|段落))|阅读理解/gi, 'edges'),
   // (logic_cue, v9: two quantified clauses in a row — "all bloops are razzies and all razzies are lazzies" — is a
   // categorical syllogism; one alone, "all tickets are sold out", is not.)
   // The task asks for a justified answer (the reasoning itself is the deliverable), not a fact or a text.
@@ -126,6 +126,10 @@ export const CUES: readonly CueDefinition[] = [
   // Vocabulary of maths and science problems: the objects reasoning tasks are about (not "what is X" definitions on
   // their own: this cue alone stays below the threshold).
   cue('math_science_vocab', /\bprimes?\b|divisib|remainder|modulo|factorial|permutation|\bprobabilit|expected value|how many ways|number of ways|variance|standard deviation|converg|diverg|polynomial|quadratic|inequalit|\bgcd\b|\blcm\b|resistor|voltage|velocity|acceleration|momentum|kinetic|\bmoles?\b|\bmolar\b|np-(?:complete|hard)|\bdfa\b|automaton|recurrence|induction|质数|素数|整除|余数|个位数|次方|阶乘|排列数|组合数|概率|方差|不等式|方程|数列|通项|单调|定义域|值域|最值|加速度|速度|动能|势能|电压|电阻|电流|压强|浮力|摩尔|溶液|质量分数|沸点|气压|携带者|显性|隐性/gi),
+  // --- appended in FEATURE_VERSION 10 ---
+  // The material is handled as text, not worked on: typeset, converted to a format, copied out, classified by topic
+  // ("Put this question into LaTeX source", "这道题考什么知识点？"). Edges only, like the other frames.
+  cue('intent_handle_material', /\b(?:format|typeset|transcribe|retype|reformat|convert|turn|put|copy)\b[^.?\n]{0,40}\b(?:markdown|latex|html|json|yaml|csv|a table|plain text)\b|\b(?:classify|categori[sz]e)\b[^.?\n]{0,30}\b(?:topic|subject|category|genre|question|problem|text|following)\b|排版|整理成(?:表格|列表)|抄写|誊写|考(?:的是)?(?:什么|哪个|哪些)知识点|知识点(?:是什么|名称)|归类/gi, 'edges'),
 ];
 
 export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CUES.map((c, i) => [c.name, i]));
@@ -134,7 +138,7 @@ export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CU
 export const DEMAND_CUES: readonly string[] = [
   'math_expression', 'latex', 'equation_variable', 'code_syntax', 'code_request', 'proof', 'unknown_to_find', 'constraint_cue', 'logic_cue', 'multi_step', 'options_mc', 'justify_request', 'math_science_vocab',
 ];
-export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup'];
+export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup', 'intent_handle_material'];
 
 function countMatches(definition: CueDefinition, text: string, cjk: boolean, scanned: Int32Array): number {
   if (text.length === 0) return 0;
@@ -162,15 +166,18 @@ const FRAME_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
 const REWRITE_INDEX = CUE_INDEX['intent_rewrite'] ?? -1;
 const WRITE_INDEX = CUE_INDEX['intent_write'] ?? -1;
 const CODE_SYNTAX_INDEX = CUE_INDEX['code_syntax'] ?? -1;
+const LATEX_INDEX = CUE_INDEX['latex'] ?? -1;
 const CODE_REQUEST_INDEX = CUE_INDEX['code_request'] ?? -1;
 
 /**
  * Whether the prompt is framed as a direct task (translate/summarise/rewrite/…) around its material.
- * "Rewrite" around code is refactoring and "write" about code ("写个SQL", "write a script") is programming: neither
- * counts as a direct frame.
+ * "Rewrite" around code (two or more code marks, more than LaTeX ones) is refactoring and "write" about code ("写个SQL",
+ * "write a script") is programming: neither counts as a direct frame.
  */
 export function isDirectTaskFrame(counts: Float64Array): boolean {
-  const refactoring = (counts[CODE_SYNTAX_INDEX] ?? 0) > 0;
+  // One stray code-like mark (a line ending in ";" in an exam paper, LaTeX braces) is not code to refactor.
+  const code = counts[CODE_SYNTAX_INDEX] ?? 0;
+  const refactoring = code >= 2 && code > (counts[LATEX_INDEX] ?? 0);
   const programming = refactoring || (counts[CODE_REQUEST_INDEX] ?? 0) > 0;
   return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming));
 }
