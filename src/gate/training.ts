@@ -55,7 +55,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   ngramMax: 4,
   framedNgramFactor: 1,
   structural: false,
-  blend: { heuristic: 0.5, ngram: 0.5, bias: 0 },
+  blend: { heuristic: 0.5, ngram: 0.5, bias: 0.1 },
 };
 
 export const TRAINING_SCRIPT_VERSION = '2.0.0';
