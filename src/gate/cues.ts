@@ -14,8 +14,10 @@ interface CueDefinition {
   /** Global patterns; the cue's count is the sum of their matches (capped). Several simple patterns scan faster in V8
    * than one alternation whose branches start differently. */
   readonly patterns: readonly RegExp[];
-  /** The patterns' branches that need a CJK ideograph, run only when the text has one (see cjk-split.ts). */
+  /** The patterns' branches that need a CJK ideograph, run only when the text has one (see cjk-split.ts); those the
+   * CJK prefix scanner counts are in `cjkScannedUnits`, the rest here as regex scans. */
   readonly cjkPatterns: readonly RegExp[];
+  readonly cjkScannedUnits: readonly number[];
   /** Units of `patterns` counted by the shared prefix scanner of the text (scope `all` only; see prefix-scan.ts). */
   readonly scannedUnits: readonly number[];
   /** The rest of `patterns`, each run as a global regex scan. */
@@ -46,6 +48,9 @@ function caseFolded(pattern: RegExp): RegExp {
 /** Shared single-pass scanners for the `all`-scope patterns: one over the lower-cased text, one over the text as is. */
 const LOWER_SCANNER = new PrefixScanner();
 const TEXT_SCANNER = new PrefixScanner();
+/** The same for the branches that need a CJK ideograph: run only over text that has one. */
+const CJK_LOWER_SCANNER = new PrefixScanner();
+const CJK_TEXT_SCANNER = new PrefixScanner();
 
 /**
  * `prechecks[i]`, when given, is a non-global pattern that matches every text in which `pattern[i]` has a match (a
@@ -61,6 +66,14 @@ function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all', 
   const scannedUnits: number[] = [];
   const regexPatterns: RegExp[] = [];
   const regexPrechecks: Array<RegExp | null> = [];
+  const cjkPatterns: RegExp[] = [];
+  const cjkScannedUnits: number[] = [];
+  for (const s of split) {
+    if (s.cjk === null) continue;
+    const unit = scope === 'all' ? (folded ? CJK_LOWER_SCANNER : CJK_TEXT_SCANNER).add(s.cjk) : -1;
+    if (unit >= 0) cjkScannedUnits.push(unit);
+    else cjkPatterns.push(s.cjk);
+  }
   split.forEach((s, i) => {
     if (s.any === null) return;
     patterns.push(s.any);
@@ -74,7 +87,8 @@ function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all', 
   return {
     name,
     patterns,
-    cjkPatterns: split.flatMap((s) => (s.cjk ? [s.cjk] : [])),
+    cjkPatterns,
+    cjkScannedUnits,
     scannedUnits,
     regexPatterns,
     prechecks: regexPrechecks,
@@ -140,7 +154,7 @@ export const DEMAND_CUES: readonly string[] = [
 ];
 export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup', 'intent_handle_material'];
 
-function countMatches(definition: CueDefinition, text: string, cjk: boolean, scanned: Int32Array): number {
+function countMatches(definition: CueDefinition, text: string, cjk: boolean, scanned: Int32Array, cjkScanned: Int32Array): number {
   if (text.length === 0) return 0;
   let count = 0;
   for (const unit of definition.scannedUnits) count += scanned[unit] ?? 0;
@@ -151,7 +165,10 @@ function countMatches(definition: CueDefinition, text: string, cjk: boolean, sca
     if (precheck != null && !precheck.test(text)) continue;
     count += text.match(regexPatterns[i] as RegExp)?.length ?? 0;
   }
-  if (cjk) for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
+  if (cjk) {
+    for (const unit of definition.cjkScannedUnits) count += cjkScanned[unit] ?? 0;
+    for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
+  }
   return Math.min(count, MAX_COUNT);
 }
 
@@ -193,17 +210,20 @@ const QUESTION_END = /[?？吗呢]\s*$/;
  */
 export function isPassageLookup(text: string): boolean {
   const trimmed = text.trimEnd();
-  if (estimateTokens(trimmed) < LOOKUP_MIN_TOKENS) return false;
+  // The cheap tests first: most prompts do not end in a short question line after a break.
   const lastBreak = trimmed.lastIndexOf('\n');
   if (lastBreak < 0) return false;
   const question = trimmed.slice(lastBreak + 1).trim();
   if (question.length === 0 || question.length > LOOKUP_MAX_QUESTION_CHARS || !QUESTION_END.test(question)) return false;
+  if (estimateTokens(trimmed) < LOOKUP_MIN_TOKENS) return false;
   const counts = cueCounts(question);
   return DEMAND_INDICES.every((i) => (counts[i] ?? 0) === 0);
 }
 
 const LOWER_COUNTS = new Int32Array(LOWER_SCANNER.size);
 const TEXT_COUNTS = new Int32Array(TEXT_SCANNER.size);
+const CJK_LOWER_COUNTS = new Int32Array(CJK_LOWER_SCANNER.size);
+const CJK_TEXT_COUNTS = new Int32Array(CJK_TEXT_SCANNER.size);
 
 /** Raw match counts of every cue, in CUES order. */
 export function cueCounts(text: string): Float64Array {
@@ -215,11 +235,15 @@ export function cueCounts(text: string): Float64Array {
   const cjk = HAS_CJK.test(text);
   LOWER_SCANNER.count(lower, LOWER_COUNTS, MAX_COUNT);
   TEXT_SCANNER.count(text, TEXT_COUNTS, MAX_COUNT);
+  if (cjk) {
+    CJK_LOWER_SCANNER.count(lower, CJK_LOWER_COUNTS, MAX_COUNT);
+    CJK_TEXT_SCANNER.count(text, CJK_TEXT_COUNTS, MAX_COUNT);
+  }
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
     if (definition === undefined) continue;
     const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
-    counts[i] = countMatches(definition, scoped, cjk, definition.caseFolded ? LOWER_COUNTS : TEXT_COUNTS);
+    counts[i] = countMatches(definition, scoped, cjk, definition.caseFolded ? LOWER_COUNTS : TEXT_COUNTS, definition.caseFolded ? CJK_LOWER_COUNTS : CJK_TEXT_COUNTS);
   }
   return counts;
 }
