@@ -11,8 +11,8 @@
  * 2. A candidate is a blend bias shift (logits added to the blend's, framed prompts excepted: those are scored by the
  *    heuristic alone), a threshold and a fold (src/gate/fold.ts). Reported: LOSO AUC / direct kept at 95 % recall /
  *    recall and direct kept at the threshold, per language; wrappers routed direct for three frame sets (the code's
- *    HELD_OUT_FRAMES, test/gate/wrapper-frames-v4-dev.jsonl used while writing cues, and
- *    test/gate/wrapper-frames-v4-holdout.jsonl kept out of cue writing); the team-written fresh sets (n-gram model
+ *    HELD_OUT_FRAMES, test/gate/wrapper-frames-v4-dev.jsonl used while writing cues, and the v4 and v5 holdout frames
+ *    kept out of cue writing); the team-written fresh sets (n-gram model
  *    trained on all of dev); and proxy APGR on held-out difficulty sources against length alone.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -56,6 +56,7 @@ const FRAME_SETS: Array<[string, readonly Frame[]]> = [
   ['held-out frames (code)', HELD_OUT_FRAMES],
   ['v4 dev frames', readFrames('test/gate/wrapper-frames-v4-dev.jsonl')],
   ['v4 holdout frames', readFrames('test/gate/wrapper-frames-v4-holdout.jsonl')],
+  ['v5 holdout frames', readFrames('test/gate/wrapper-frames-v5-holdout.jsonl')],
 ];
 
 const rows = parseLabelledJsonl(readFileSync(values.data, 'utf8')).filter((r) => isPermissiveLicense(r.license));
