@@ -97,6 +97,8 @@ interface Candidate {
   shift?: number;
   threshold?: number;
   fold?: Partial<DifficultyFold>;
+  /** Blend weights (default: the shipped model's). */
+  blend?: { heuristic: number; ngram: number };
 }
 const shipped = loadGateModel(values.model);
 const candidates: Candidate[] = (values.candidate ?? ['{}']).map((c) => JSON.parse(c) as Candidate);
@@ -110,15 +112,16 @@ const logit = (p: number): number => Math.log(Math.min(1 - 1e-6, Math.max(1e-6, 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const pct = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(3));
 
-function blendScorer(shift: number, ngramOf?: (text: string) => number): TurnScorer {
-  const model: GateModel = { ...shipped, bias: shipped.bias + shift };
+function blendScorer(shift: number, blend = shipped.blend, ngramOf?: (text: string) => number): TurnScorer {
+  const weight = (blend?.ngram ?? 0.5) - (shipped.blend?.ngram ?? 0.5);
+  const model: GateModel = { ...shipped, blend, bias: shipped.bias + shift + weight * shipped.ngramBias };
   return (text, context) => scoreTurnWithModel(model, text, context, ngramOf);
 }
-function heldOutScorer(source: string, shift: number): TurnScorer {
+function heldOutScorer(source: string, shift: number, blend = shipped.blend): TurnScorer {
   const entry = cache[source] ?? {};
   // The cached value is the full n-gram logit; the blend adds its own bias (0 + ngram weight × the n-gram's bias).
   const base = shipped.bias - (shipped.blend?.ngram ?? 0.5) * shipped.ngramBias;
-  const model: GateModel = { ...shipped, bias: base + shift };
+  const model: GateModel = { ...shipped, blend, bias: base + shift };
   return (text, context) =>
     scoreTurnWithModel(model, text, context, (t) => {
       const v = entry[t];
@@ -186,7 +189,7 @@ for (const c of candidates) {
   const loso: Scored[] = [];
   const wrappers: Scored[][] = FRAME_SETS.map(() => []);
   for (const source of sourcesOf(rows)) {
-    const scorer = heldOutScorer(source, shift);
+    const scorer = heldOutScorer(source, shift, c.blend ?? shipped.blend);
     const heldOut = rows.filter((r) => r.source === source);
     loso.push(...scoreWith(scorer, heldOut, threshold));
     FRAME_SETS.forEach(([, frames], k) => wrappers[k]?.push(...scoreWith(scorer, framed(heldOut, frames), threshold)));
@@ -196,10 +199,10 @@ for (const c of candidates) {
   if (values.dump !== undefined && c === candidates[0]) {
     writeFileSync(values.dump, loso.map((s) => JSON.stringify({ id: s.row.id, source: s.row.source, lang: s.row.lang, label: s.row.label, need: s.need, difficulty: s.difficulty, prompt: s.row.prompt.slice(0, 160) })).join('\n') + '\n');
   }
-  for (const [file, set] of fresh) report(`${name} ${file}`, scoreWith(blendScorer(shift), set, threshold), threshold, fold, []);
+  for (const [file, set] of fresh) report(`${name} ${file}`, scoreWith(blendScorer(shift, c.blend ?? shipped.blend), set, threshold), threshold, fold, []);
   // Difficulty proxy APGR with the shipped n-gram model (the difficulty sources are maths and code, not dev sources).
   const parts = difficultySets.map(({ source, heldOut, weights }) => {
-    const scored = heldOut.map((r) => decide(blendScorer(shift), { messages: [{ role: 'user', content: r.prompt }] }, { threshold, difficulty: weights, fold, firstStage: DEFAULT_FIRST_STAGE }));
+    const scored = heldOut.map((r) => decide(blendScorer(shift, c.blend ?? shipped.blend), { messages: [{ role: 'user', content: r.prompt }] }, { threshold, difficulty: weights, fold, firstStage: DEFAULT_FIRST_STAGE }));
     const bands = [scored.filter((d) => (d.need ?? 0) < threshold).length, scored.filter((d) => d.score >= threshold && d.score < threshold + (1 - threshold) * fold.uncertainShare).length].map((k) => Math.round((100 * k) / scored.length));
     // A benchmark the gate is unsure of (MMLU-like): the same prompts with every need's logit moved so that their
     // median sits on the threshold, so that they straddle the bands; ranked by the printed score.
