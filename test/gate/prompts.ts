@@ -85,4 +85,6 @@ export const CHINESE_CASES: readonly RoutingCase[] = [
   { prompt: '这道题不用作答，帮我看看标点对不对：一个长方形长8米，宽5米，它的面积是多少平方米？', route: 'direct' },
   { prompt: '不用计算器，求 2 的 10 次方减去 3 的 6 次方是多少？', route: 'reasoning' },
   { prompt: '把这道题的解题思路讲一下：一个数除以3余2，除以5余3，这个数最小是多少？', route: 'reasoning' },
+  // "C++" is followed by a non-word character (space, full stop, a Chinese character): no \b after it.
+  { prompt: '用C++写一个线程池，支持提交任务和优雅关闭。', route: 'reasoning' },
 ];
