@@ -14,8 +14,10 @@ interface CueDefinition {
   /** Global patterns; the cue's count is the sum of their matches (capped). Several simple patterns scan faster in V8
    * than one alternation whose branches start differently. */
   readonly patterns: readonly RegExp[];
-  /** The patterns' branches that need a CJK ideograph, run only when the text has one (see cjk-split.ts). */
+  /** The patterns' branches that need a CJK ideograph, run only when the text has one (see cjk-split.ts); those the
+   * CJK prefix scanner counts are in `cjkScannedUnits`, the rest here as regex scans. */
   readonly cjkPatterns: readonly RegExp[];
+  readonly cjkScannedUnits: readonly number[];
   /** Units of `patterns` counted by the shared prefix scanner of the text (scope `all` only; see prefix-scan.ts). */
   readonly scannedUnits: readonly number[];
   /** The rest of `patterns`, each run as a global regex scan. */
@@ -46,6 +48,9 @@ function caseFolded(pattern: RegExp): RegExp {
 /** Shared single-pass scanners for the `all`-scope patterns: one over the lower-cased text, one over the text as is. */
 const LOWER_SCANNER = new PrefixScanner();
 const TEXT_SCANNER = new PrefixScanner();
+/** The same for the branches that need a CJK ideograph: run only over text that has one. */
+const CJK_LOWER_SCANNER = new PrefixScanner();
+const CJK_TEXT_SCANNER = new PrefixScanner();
 
 /**
  * `prechecks[i]`, when given, is a non-global pattern that matches every text in which `pattern[i]` has a match (a
@@ -61,6 +66,14 @@ function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all', 
   const scannedUnits: number[] = [];
   const regexPatterns: RegExp[] = [];
   const regexPrechecks: Array<RegExp | null> = [];
+  const cjkPatterns: RegExp[] = [];
+  const cjkScannedUnits: number[] = [];
+  for (const s of split) {
+    if (s.cjk === null) continue;
+    const unit = scope === 'all' ? (folded ? CJK_LOWER_SCANNER : CJK_TEXT_SCANNER).add(s.cjk) : -1;
+    if (unit >= 0) cjkScannedUnits.push(unit);
+    else cjkPatterns.push(s.cjk);
+  }
   split.forEach((s, i) => {
     if (s.any === null) return;
     patterns.push(s.any);
@@ -74,7 +87,8 @@ function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all', 
   return {
     name,
     patterns,
-    cjkPatterns: split.flatMap((s) => (s.cjk ? [s.cjk] : [])),
+    cjkPatterns,
+    cjkScannedUnits,
     scannedUnits,
     regexPatterns,
     prechecks: regexPrechecks,
@@ -95,7 +109,7 @@ export const CUES: readonly CueDefinition[] = [
     /```|#include|=>|>>>|\w\[\w{1,6}\]|[;{][ \t]*$/gm,
     /\b(?:def\s+\w+\s*\(|function\s+\w*\s*\(|class\s+\w+\s*[:({]|public\s+static|return\s+(?:true|false|none|null|\w+\s*[-+*/([])|import\s+\w+|console\.log|print\s*\(|(?:int|void|const|let|var)\s+\w+\s*[=(;])/g,
   ], 'all', [/[`#=>[;{]/, null]),
-  cue('code_request', /\b(?:write|implement|code|create|design)\b[^.\n]{0,40}\b(?:function|program|script|algorithm|method|query|regex|class)\b|\b(?:python|java|javascript|c\+\+|typescript|rust|golang|sql)\b|\bwrite (?:the |some )?code\b|\bregex|\bdeadlock|race condition|\bmutex|\balgorithm|time complexity|\bdebug|\bbug\b|正则|死锁|并发|数组|链表|字符串\s*[a-z]|整数\s*[a-z]|算法|编写|写一个函数|函数实现|程序|代码|复杂度|子数组|子序列|下标|二叉树|返回/gi),
+  cue('code_request', /\b(?:write|implement|code|create|design)\b[^.\n]{0,40}\b(?:function|program|script|algorithm|method|query|regex|class)\b|\b(?:python|java|javascript|typescript|rust|golang|sql)\b|\bc\+\+|\bwrite (?:the |some )?code\b|\bregex|\bdeadlock|race condition|\bmutex|\balgorithm|time complexity|\bdebug|\bbug\b|正则|死锁|并发|数组|链表|字符串\s*[a-z]|整数\s*[a-z]|算法|编写|写一个函数|函数实现|程序|代码|复杂度|子数组|子序列|下标|二叉树|返回/gi),
   cue('proof', /\bprove\b|\bproof\b|\bshow that\b|\bderive\b|证明|求证|推导|论证/gi),
   cue('unknown_to_find', /how many|how much|how long|how far|how old|what(?:'s| is) the (?:value|probability|number of|sum|product|area|volume|minimum|maximum|largest|smallest|remainder|total|least|greatest)|\bfind (?:the|all|x|y|a|an|out how)\b|\bsolve\b|\bcalculate\b|\bcompute\b|\bdetermine\b|\bevaluate\b|多少|几(?:个|天|只|本|人|元|次|种|岁|米|分|小时|辆|条|块|张|页|倍|名)|求(?!职|助|婚|学|救|饶)|计算|解(?:方程|不等式)|找规律|规律是|填数|算一算|算出|等于几|值为|取值范围|之和|之积|多长|多远|有多[高重长远大宽深快]|几[折日月号时]|报几|百分之几|what times?\b|what percent(?:age)?|by how much|what fraction|at what (?:time|rate|speed|age)|how fast|\bderivative|\bintegral\b|antiderivative|\blimit of\b|\bmedian\b|导数|求导|积分|极限|what (?:current|distance|speed|velocity|force|acceleration|mass|energy|power|voltage|pressure|move|colou?r)\b|on (?:which|what) day|when will|\bsum of\b|what(?:'s| is) the (?:chance|likelihood|expected)|\bchance that|on average|\bestimate\b|guarantee|how (?:should|can|do) (?:i|we|you|he|she) (?:split|allocate|divide|measure|determine|arrange|seat)|多久|几点|星期几|第几|几段|各(?:有)?(?:几|多少)|几何(?![体图学])|可能性有多大|才能(?:保证|确定|必胜)|必胜|怎样才能|应该怎么(?:取|分|问|安排|走)/gi),
   cue('constraint_cue', /at least|at most|exactly|no more than|no fewer than|\beach\b|\bevery\b|remaining|\bleft over\b|twice|\bhalf\b|times as|more than|fewer than|less than|\bper\b|in total|altogether|至少|最多|最少|恰好|恰有|每(?:个|人|天|只|本|次|小时|分钟|千克|米|条|组|行|面|辆|瓶|箱|盒|位)|剩下|剩余|还剩|一共|共有|总共|倍|平均|比.{1,8}(?:多|少|快|慢|大|小|高|矮|重|轻|早|晚)|\bnext to\b|\b(?:left|right) of\b|\badjacent|\bimmediately (?:before|after|after)\b|\bnot (?:be )?(?:first|last)\b|either end|紧挨|相邻|左边|右边|两端|隔了|第一名|最后一名|不超过|不少于|满足|各有|\b(?:taller|shorter|older|younger|heavier|lighter|faster|slower|richer|poorer|larger|smaller|bigger) than\b/gi),
@@ -105,9 +119,9 @@ export const CUES: readonly CueDefinition[] = [
   cue('numbers', /\d+(?:[.,]\d+)?|(?:[一二三四五六七八九十百千万两]{2,}|[二三四五六七八九十百千万两])(?:个|只|本|人|元|天|次|倍|米|岁|辆|条|块|张|分|小时|千米|公里|克|升|斤|年|周|头|足|位|道|件|页|度|秒|成|折|点)/g),
   cue('question_mark', /[?？]/g),
   // --- intent: the task is direct even when the material is hard ---
-  cue('intent_translate', /translat|\b(?:in|into|to) (?:english|chinese|mandarin|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic)\b|how (?:do|would|can) (?:you|i) say|翻译|译成|译为|译文|英文怎么说|用英语|用英文|中文怎么说|英译中|中译英|翻成|(?:成|为)(?:英文|中文|英语|日语|法语)/gi, 'edges'),
-  cue('intent_summarize', /summar|tl;?dr|key points|main points|main idea|\bgist\b|\bshorten|condense|in (?:one|a few|two|three) sentences?|总结|概括|摘要|归纳|提炼|要点|主要内容|中心思想|缩写|一句话/gi, 'edges'),
-  cue('intent_rewrite', /rewrite|re-write|rephrase|paraphrase|polish|proofread|reword|make (?:it|this) (?:more|less|sound)|improve the (?:wording|writing|grammar|flow)|(?:correct|fix) the (?:grammar|spelling|typos)|\bformal\b|politely|\btone\b|润色|改写|重写|改成|修改|语气|措辞|正式一?点|礼貌|通顺|病句|校对|扩写|仿写|改一下/gi, 'edges'),
+  cue('intent_translate', /translat|\b(?:in|into|to) (?:english|chinese|mandarin|cantonese|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic|dutch|swedish|norwegian|danish|finnish|polish|czech|greek|turkish|hebrew|hindi|urdu|bengali|persian|thai|vietnamese|indonesian|malay|tagalog|swahili|ukrainian|romanian|hungarian|latin)\b|\b(?:english|chinese|mandarin|cantonese|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic|dutch|swedish|norwegian|danish|finnish|polish|czech|greek|turkish|hebrew|hindi|urdu|bengali|persian|thai|vietnamese|indonesian|malay|tagalog|swahili|ukrainian|romanian|hungarian|latin) (?:version|translation)\b|how (?:do|would|can) (?:you|i) say|翻译|译成|译为|译文|英文怎么说|中文怎么说|英译中|中译英|翻成|(?:成|为|用|以)(?:英|中|日|韩|法|德|俄|西班牙|葡萄牙|意大利|阿拉伯|泰|越南|荷兰|瑞典|希腊|土耳其)(?:文|语)|(?:英|中|日|韩|法|德|俄|西班牙|葡萄牙|意大利|阿拉伯|泰|越南|荷兰|瑞典|希腊|土耳其)(?:文|语)版/gi, 'edges'),
+  cue('intent_summarize', /summar|tl;?dr|key points|main points|main idea|\bgist\b|\bshorten|condense|in (?:one|a few|two|three) sentences?|\brecap\b|\boverview of (?:this|the following|the above)|\bbullet points\b|总结|概括|摘要|归纳|提炼|要点|主要内容|中心思想|缩写|一句话|精简|缩短|删减|压缩一下|字数减半/gi, 'edges'),
+  cue('intent_rewrite', /rewrite|re-write|rephrase|paraphrase|polish|proofread|reword|make (?:it|this) (?:more|less|sound)|improve the (?:wording|writing|grammar|flow)|\b(?:check|fix|correct|improve)\b[^.?\n]{0,25}\b(?:grammar|spelling|typos|wording)\b|grammatical (?:errors|mistakes)|\bformal\b|politely|\btone\b|(?:simpler|plainer|plain|easier) (?:words|language|terms)|so (?:that )?(?:a|an) (?:child|kid|\w+-year-old|beginner) can (?:read|understand)|润色|改写|重写|改成|修改|语气|措辞|正式一?点|礼貌|通顺|病句|校对|扩写|仿写|改一下|口语化|通俗|白话|说一遍|复述|转述|错别字|语法错误/gi, 'edges'),
   cue('intent_explain_word', /what does .{1,40} mean|meaning of|definition of|\bdefine\b|synonym|antonym|\bspell\b|pronounce|什么意思|的意思|含义|意思是|近义词|反义词|成语|怎么读|拼音/gi, 'edges'),
   cue('intent_write', /\b(?:write|draft|compose)\b (?:a|an|me|some|my)\b[^.\n]{0,30}\b(?:email|letter|poem|story|essay|tweet|post|speech|review|ad|slogan|song|joke|caption|bio|message|note|toast|announcement|description)|写一(?:封|首|篇|段|份|则)|写个|作诗|写信|文案|广告语|口号|祝福|请假条|假条/gi, 'edges'),
   cue('chitchat', /^\s*(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|afternoon)|how are you|what's up|lol|haha|bye|ok|okay|cool|nice)\b|你好|谢谢|早上好|晚安|哈哈|在吗|嗨|你是谁|你叫什么|你喜欢|聊天|无聊|开心|难过|你会|你觉得/gi, 'edges'),
@@ -116,9 +130,9 @@ export const CUES: readonly CueDefinition[] = [
   // --- appended in FEATURE_VERSION 8 ---
   // The prompt says outright that the material is not to be worked on ("don't solve it", "代码不要动"): whatever the
   // material demands, the task is to handle the text. Anywhere in the text: such a clause rarely sits inside material.
-  cue('intent_as_material', /\b(?:don'?t|do not|no need to|without) (?:solve|solving|answer|answering|calculate|calculating|change|changing)\b|keep (?:the )?(?:numbers|formulas|code|questions|facts)\b[^.\n]{0,30}(?:unchanged|as (?:they|it) (?:are|is))|\bunchanged\b|不用解|不要解|不需要解|无需解|不用算|不用计算|不要计算|不用做|不要改动|不改动|不要动|保持不变|原样/gi),
+  cue('intent_as_material', /\b(?:don'?t|do not|no need to|without) (?:solve|solving|answer|answering|calculate|calculating|change|changing|work(?:ing)? (?:it|them) out)\b|keep (?:the )?(?:numbers|formulas|code|questions|facts)\b[^.\n]{0,30}(?:unchanged|as (?:they|it) (?:are|is))|\bunchanged\b|\bwithout (?:the |an |any )?(?:answer|solution)s?\b|\b(?:don'?t|do not) (?:want|need|give|include|show|provide|write)(?: me)? (?:the |an |any )?(?:answer|solution)s?\b|不用解|不要解|不需要解|无需解|不用算|不用计算(?!器|机)|不要计算(?!器|机)|不用做|别做|不要改动|不改动|不要动|保持不变|原样|(?:(?<![识区辨差告特级类性派个])别|不要|不用|无需|不需要|不必)(?:给|写|提供|附|讲)?出?我?(?:答案|解答|解析|解法|作答|回答|解题|解(?![释决])|算(?!法)|计算(?!器|机))|答案(?:就)?(?:不要|不用|不需要)|\b(?:i'?m|i am|we'?re|we are) not (?:asking|looking) for (?:a |an |the )?(?:solution|answer)s?\b|\bno (?:solving|working|solution|answer)s? (?:needed|required|necessary|please)\b|\bwithout (?:solving|answering|working (?:it|them|this) out|giving (?:away )?(?:the )?(?:answer|solution))\b/gi),
   // Reading comprehension frame: the answer is looked up in the given passage, not derived.
-  cue('intent_lookup', /read the (?:passage|text|following)|according to the (?:text|passage|article|paragraph|material)|based on the (?:text|passage|article)|\bpassage:|阅读(?:下面|以下|下列|材料|短文|这段)|根据(?:材料|上文|短文|文章|以上|下面|这段)|阅读理解/gi, 'edges'),
+  cue('intent_lookup', /read the (?:passage|text|following)|according to the (?:text|passage|article|paragraph|material)|based on the (?:text|passage|article)|\bpassage:|阅读(?:下面|以下|下列|材料|短文|这段)|根据(?:材料|上文|短文|文章|这段|以上(?!(?:的)?(?:条件|信息|陈述|规则|要求|线索|已知|推断|论述|数据))|下面的?(?:材料|短文|文章|这段|段落))|阅读理解/gi, 'edges'),
   // (logic_cue, v9: two quantified clauses in a row — "all bloops are razzies and all razzies are lazzies" — is a
   // categorical syllogism; one alone, "all tickets are sold out", is not.)
   // The task asks for a justified answer (the reasoning itself is the deliverable), not a fact or a text.
@@ -126,6 +140,13 @@ export const CUES: readonly CueDefinition[] = [
   // Vocabulary of maths and science problems: the objects reasoning tasks are about (not "what is X" definitions on
   // their own: this cue alone stays below the threshold).
   cue('math_science_vocab', /\bprimes?\b|divisib|remainder|modulo|factorial|permutation|\bprobabilit|expected value|how many ways|number of ways|variance|standard deviation|converg|diverg|polynomial|quadratic|inequalit|\bgcd\b|\blcm\b|resistor|voltage|velocity|acceleration|momentum|kinetic|\bmoles?\b|\bmolar\b|np-(?:complete|hard)|\bdfa\b|automaton|recurrence|induction|质数|素数|整除|余数|个位数|次方|阶乘|排列数|组合数|概率|方差|不等式|方程|数列|通项|单调|定义域|值域|最值|加速度|速度|动能|势能|电压|电阻|电流|压强|浮力|摩尔|溶液|质量分数|沸点|气压|携带者|显性|隐性/gi),
+  // --- appended in FEATURE_VERSION 10 ---
+  // The material is handled as text, not worked on: typeset, converted to a format, copied out, classified by topic
+  // ("Put this question into LaTeX source", "这道题考什么知识点？"). Two structural forms generalise beyond word lists:
+  // Chinese 把/将 + the material (这道题, 下面这段…) + a verb that is not a solving one (解/算/求/证/答/做/讲…) — the
+  // material is the object being handled ("把这道题翻成日文", "把下面这道题拆开") — and an English handling verb
+  // pointing at the material ("tag this question…"). Edges only, like the other frames.
+  cue('intent_handle_material', /\b(?:format|typeset|transcribe|retype|reformat|convert|turn|put|copy)\b[^.?\n]{0,40}\b(?:markdown|latex|html|json|yaml|csv|a table|plain text)\b|\b(?:classify|categori[sz]e)\b[^.?\n]{0,30}\b(?:topic|subject|category|genre|question|problem|text|following)\b|排版|整理成(?:表格|列表)|抄写|誊写|考(?:的是)?(?:什么|哪个|哪些)知识点|知识点(?:是什么|名称)|归类|(?:把|将)(?:这|(?:下面|上面|以下|以上)的?这?|该|此)一?(?:道|个|段|句|则|篇)?的?(?:题目?|段话?|句话?|内容|文字|问题|证明|材料)(?:(?!解|算|求|证|答|做|讲|懂|看|补|推|完成|分析|思路|过程|步骤|方法|怎|为什么|几|多少)[^，。,.？?！!；;：:\n]){0,10}?(?:翻译|译|翻|改|换|转|写成|编成|做成|整理|排版|拆|列|抄|标|加|删|缩|扩|润色|校对|表述|说一遍|读)|\b(?:render|typeset|transcribe|copy|quote|tag|label|caption|reformat|spell-?check)\b[^.?!\n]{0,30}\b(?:this|the following|the above|these|it)\b|\b(?:spot|find|mark|highlight|list) (?:any |all |the )?(?:spelling|grammar|grammatical|punctuation|typo)/gi, 'edges'),
 ];
 
 export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CUES.map((c, i) => [c.name, i]));
@@ -134,9 +155,9 @@ export const CUE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(CU
 export const DEMAND_CUES: readonly string[] = [
   'math_expression', 'latex', 'equation_variable', 'code_syntax', 'code_request', 'proof', 'unknown_to_find', 'constraint_cue', 'logic_cue', 'multi_step', 'options_mc', 'justify_request', 'math_science_vocab',
 ];
-export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup'];
+export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup', 'intent_handle_material'];
 
-function countMatches(definition: CueDefinition, text: string, cjk: boolean, scanned: Int32Array): number {
+function countMatches(definition: CueDefinition, text: string, cjk: boolean, scanned: Int32Array, cjkScanned: Int32Array): number {
   if (text.length === 0) return 0;
   let count = 0;
   for (const unit of definition.scannedUnits) count += scanned[unit] ?? 0;
@@ -147,7 +168,10 @@ function countMatches(definition: CueDefinition, text: string, cjk: boolean, sca
     if (precheck != null && !precheck.test(text)) continue;
     count += text.match(regexPatterns[i] as RegExp)?.length ?? 0;
   }
-  if (cjk) for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
+  if (cjk) {
+    for (const unit of definition.cjkScannedUnits) count += cjkScanned[unit] ?? 0;
+    for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
+  }
   return Math.min(count, MAX_COUNT);
 }
 
@@ -162,15 +186,18 @@ const FRAME_INDICES = FRAME_INTENT_CUES.map((name) => CUE_INDEX[name] ?? -1);
 const REWRITE_INDEX = CUE_INDEX['intent_rewrite'] ?? -1;
 const WRITE_INDEX = CUE_INDEX['intent_write'] ?? -1;
 const CODE_SYNTAX_INDEX = CUE_INDEX['code_syntax'] ?? -1;
+const LATEX_INDEX = CUE_INDEX['latex'] ?? -1;
 const CODE_REQUEST_INDEX = CUE_INDEX['code_request'] ?? -1;
 
 /**
  * Whether the prompt is framed as a direct task (translate/summarise/rewrite/…) around its material.
- * "Rewrite" around code is refactoring and "write" about code ("写个SQL", "write a script") is programming: neither
- * counts as a direct frame.
+ * "Rewrite" around code (two or more code marks, more than LaTeX ones) is refactoring and "write" about code ("写个SQL",
+ * "write a script") is programming: neither counts as a direct frame.
  */
 export function isDirectTaskFrame(counts: Float64Array): boolean {
-  const refactoring = (counts[CODE_SYNTAX_INDEX] ?? 0) > 0;
+  // One stray code-like mark (a line ending in ";" in an exam paper, LaTeX braces) is not code to refactor.
+  const code = counts[CODE_SYNTAX_INDEX] ?? 0;
+  const refactoring = code >= 2 && code > (counts[LATEX_INDEX] ?? 0);
   const programming = refactoring || (counts[CODE_REQUEST_INDEX] ?? 0) > 0;
   return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming));
 }
@@ -186,17 +213,20 @@ const QUESTION_END = /[?？吗呢]\s*$/;
  */
 export function isPassageLookup(text: string): boolean {
   const trimmed = text.trimEnd();
-  if (estimateTokens(trimmed) < LOOKUP_MIN_TOKENS) return false;
+  // The cheap tests first: most prompts do not end in a short question line after a break.
   const lastBreak = trimmed.lastIndexOf('\n');
   if (lastBreak < 0) return false;
   const question = trimmed.slice(lastBreak + 1).trim();
   if (question.length === 0 || question.length > LOOKUP_MAX_QUESTION_CHARS || !QUESTION_END.test(question)) return false;
+  if (estimateTokens(trimmed) < LOOKUP_MIN_TOKENS) return false;
   const counts = cueCounts(question);
   return DEMAND_INDICES.every((i) => (counts[i] ?? 0) === 0);
 }
 
 const LOWER_COUNTS = new Int32Array(LOWER_SCANNER.size);
 const TEXT_COUNTS = new Int32Array(TEXT_SCANNER.size);
+const CJK_LOWER_COUNTS = new Int32Array(CJK_LOWER_SCANNER.size);
+const CJK_TEXT_COUNTS = new Int32Array(CJK_TEXT_SCANNER.size);
 
 /** Raw match counts of every cue, in CUES order. */
 export function cueCounts(text: string): Float64Array {
@@ -208,11 +238,15 @@ export function cueCounts(text: string): Float64Array {
   const cjk = HAS_CJK.test(text);
   LOWER_SCANNER.count(lower, LOWER_COUNTS, MAX_COUNT);
   TEXT_SCANNER.count(text, TEXT_COUNTS, MAX_COUNT);
+  if (cjk) {
+    CJK_LOWER_SCANNER.count(lower, CJK_LOWER_COUNTS, MAX_COUNT);
+    CJK_TEXT_SCANNER.count(text, CJK_TEXT_COUNTS, MAX_COUNT);
+  }
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
     if (definition === undefined) continue;
     const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
-    counts[i] = countMatches(definition, scoped, cjk, definition.caseFolded ? LOWER_COUNTS : TEXT_COUNTS);
+    counts[i] = countMatches(definition, scoped, cjk, definition.caseFolded ? LOWER_COUNTS : TEXT_COUNTS, definition.caseFolded ? CJK_LOWER_COUNTS : CJK_TEXT_COUNTS);
   }
   return counts;
 }

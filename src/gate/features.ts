@@ -12,7 +12,7 @@ import { CUES, CUE_INDEX, DEMAND_CUES, cjkShare, cueCounts, estimateTokens, isDi
  */
 
 /** Bump when the layout or the meaning of any feature changes; models trained on another version are rejected. */
-export const FEATURE_VERSION = 9;
+export const FEATURE_VERSION = 10;
 /** Shortest and longest character n-gram hashed; a model file may narrow or widen the range (1 ≤ min ≤ max ≤ 5). */
 export interface NgramOrders {
   min: number;

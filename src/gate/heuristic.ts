@@ -34,6 +34,7 @@ const CUE_WEIGHTS: Readonly<Record<string, number>> = {
   factual_question: -0.9,
   intent_as_material: -2.6,
   intent_lookup: -2.0,
+  intent_handle_material: -2.3,
   justify_request: 1.3,
   math_science_vocab: 0.9,
 };
@@ -52,6 +53,7 @@ const WEIGHTS = CUES.map((c) => CUE_WEIGHTS[c.name] ?? 0);
 const DEMAND = new Set(DEMAND_CUES.map((name) => CUE_INDEX[name]));
 const DEMAND_INDICES = [...DEMAND].filter((i): i is number => i !== undefined);
 const CHITCHAT = CUE_INDEX['chitchat'];
+const NUMBERS = CUE_INDEX['numbers'];
 const CHITCHAT_MAX_CHARS = 40;
 
 function sigmoid(x: number): number {
@@ -72,7 +74,8 @@ export function heuristicContributions(counts: Float64Array, chars: number, pass
     if (isDemand && definition.name !== 'options_mc') demandKinds++;
     // "ok so…", "哈哈我跟同事打赌…": a greeting opening a longer message with a task in it is tone, not the task.
     if (i === CHITCHAT && chars > CHITCHAT_MAX_CHARS && hasDemand) return;
-    const weight = (WEIGHTS[i] ?? 0) * (isDemand && framed ? FRAMED_DEMAND_FACTOR : 1);
+    // Numbers in framed material are material too ("translate this problem: … 20 numbers …").
+    const weight = (WEIGHTS[i] ?? 0) * ((isDemand || i === NUMBERS) && framed ? FRAMED_DEMAND_FACTOR : 1);
     contributions.push([definition.name, weight * Math.log1p(count)]);
   });
   if (demandKinds >= 3 && !framed) contributions.push(['multiple_demands', MULTIPLE_DEMANDS_BONUS]);

@@ -119,8 +119,11 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
   return { logit: logit + ngram, structural, ngram };
 }
 
+/** The n-gram half of a blend for a text (the model's own weights; evaluation scripts pass cached held-out scores). */
+export type NgramScorer = (text: string) => number;
+
 /** The blend's score: the heuristic's named cues as reasons, plus the wording's pull when it is strong. */
-function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number }, text: string, context: StructuralContext): TurnScore {
+function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number }, text: string, context: StructuralContext, ngramOf?: NgramScorer): TurnScore {
   const counts = cueCounts(text);
   const passageLookup = isPassageLookup(text);
   const contributions = heuristicContributions(counts, Math.max(context.chars, text.trim().length), passageLookup);
@@ -132,7 +135,7 @@ function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number 
     // frame says direct; the frame decides (the heuristic discounts the material, the n-grams cannot).
     logit = heuristic;
   } else {
-    const ngram = blend.ngram * ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+    const ngram = blend.ngram * (ngramOf === undefined ? ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders) : ngramOf(text));
     logit = model.bias + blend.heuristic * heuristic + ngram;
     if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
   }
@@ -141,8 +144,9 @@ function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number 
   return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
 }
 
-export function scoreTurnWithModel(model: GateModel, text: string, context: StructuralContext): TurnScore {
-  if (model.blend !== undefined) return scoreBlend(model, model.blend, text, context);
+/** `ngramOf` replaces the model's own n-gram score of a blend (held-out evaluation); absent, the model scores. */
+export function scoreTurnWithModel(model: GateModel, text: string, context: StructuralContext, ngramOf?: NgramScorer): TurnScore {
+  if (model.blend !== undefined) return scoreBlend(model, model.blend, text, context, ngramOf);
   const { logit, structural, ngram } = modelLogit(model, text, context);
   const ranked: Array<[string, number]> = [];
   structural.forEach((c, i) => {

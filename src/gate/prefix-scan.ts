@@ -223,6 +223,11 @@ export class PrefixScanner {
   private readonly first = new Int32Array(65536);
   /** tables[k - 1][hash of the first k characters & HASH_MASK]: units with a prefix of exactly k characters. */
   private readonly tables: Int32Array[] = Array.from({ length: PREFIX_LENGTH }, (_, k) => new Int32Array(k === 0 ? 65536 : 1 << HASH_BITS));
+  /**
+   * longer[k - 1][hash of the first k characters]: 1 when some prefix is longer than k characters and starts with
+   * them. The scan stops extending a position as soon as no longer prefix can follow (collisions only keep it going).
+   */
+  private readonly longer: Uint8Array[] = Array.from({ length: PREFIX_LENGTH - 1 }, (_, k) => new Uint8Array(k === 0 ? 65536 : 1 << HASH_BITS));
   private readonly lastEnd: number[] = [];
 
   /** Adds a pattern if its prefixes can be derived; returns its unit index, or -1 (the caller keeps scanning it). */
@@ -238,7 +243,10 @@ export class PrefixScanner {
       const c1 = prefix.charCodeAt(0);
       this.first[c1] = (this.first[c1] ?? 0) | bit;
       let hash = c1;
-      for (let k = 1; k < prefix.length; k++) hash = mix(hash, prefix.charCodeAt(k));
+      for (let k = 1; k < prefix.length; k++) {
+        (this.longer[k - 1] as Uint8Array)[k === 1 ? c1 : hash & HASH_MASK] = 1;
+        hash = mix(hash, prefix.charCodeAt(k));
+      }
       const table = this.tables[prefix.length - 1] as Int32Array;
       const slot = prefix.length === 1 ? c1 : hash & HASH_MASK;
       table[slot] = (table[slot] ?? 0) | bit;
@@ -262,14 +270,20 @@ export class PrefixScanner {
     const first = this.first;
     const tables = this.tables;
     const single = tables[0] as Int32Array;
+    const longer = this.longer;
+    const longerThanOne = longer[0] as Uint8Array;
     for (let p = 0; p < n; p++) {
       const c1 = text.charCodeAt(p);
       if (first[c1] === 0) continue;
       let candidates = single[c1] as number;
       let hash = c1;
-      for (let k = 1; k < PREFIX_LENGTH && p + k < n; k++) {
-        hash = mix(hash, text.charCodeAt(p + k));
-        candidates |= (tables[k] as Int32Array)[hash & HASH_MASK] as number;
+      if (longerThanOne[c1] === 1) {
+        for (let k = 1; k < PREFIX_LENGTH && p + k < n; k++) {
+          hash = mix(hash, text.charCodeAt(p + k));
+          const slot = hash & HASH_MASK;
+          candidates |= (tables[k] as Int32Array)[slot] as number;
+          if (k + 1 === PREFIX_LENGTH || (longer[k] as Uint8Array)[slot] === 0) break;
+        }
       }
       while (candidates !== 0) {
         const bit = candidates & -candidates;

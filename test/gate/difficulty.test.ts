@@ -71,11 +71,12 @@ describe('the difficulty fold', () => {
     );
   });
 
-  it('orders confident reasoning by difficulty, uncertain reasoning by need below it, and direct by both', () => {
+  it('orders confident reasoning by difficulty, uncertain reasoning by need and difficulty below it, and direct by both', () => {
     expect(foldScore(0.9, 0.8, 0.35)).toBeGreaterThan(foldScore(0.9, 0.2, 0.35));
     expect(foldScore(0.6, 0.9, 0.35)).toBeGreaterThan(foldScore(0.99, 0.1, 0.35));
-    // Just above the threshold (uncertain): need decides, and every confident prompt ranks higher.
-    expect(foldScore(0.45, 0.1, 0.35)).toBeGreaterThan(foldScore(0.4, 0.99, 0.35));
+    // Just above the threshold (uncertain): need and difficulty both count, and every confident prompt ranks higher.
+    expect(foldScore(0.45, 0.5, 0.35)).toBeGreaterThan(foldScore(0.4, 0.5, 0.35));
+    expect(foldScore(0.4, 0.9, 0.35)).toBeGreaterThan(foldScore(0.4, 0.1, 0.35));
     expect(foldScore(0.6, 0.01, 0.35)).toBeGreaterThan(foldScore(0.45, 0.99, 0.35));
     expect(foldScore(0.3, 0.3, 0.35)).toBeGreaterThan(foldScore(0.05, 0.3, 0.35));
     expect(foldScore(0.3, 0.9, 0.35)).toBeGreaterThan(foldScore(0.3, 0.1, 0.35));

@@ -40,6 +40,12 @@ export const ENGLISH_CASES: readonly RoutingCase[] = [
   { prompt: 'Can you recommend a good Italian restaurant near Union Square for Friday night?', route: 'direct' },
   { prompt: 'Paraphrase the following word problem in simpler English: A farmer has 17 sheep and all but 9 run away. How many are left?', route: 'direct' },
   { prompt: 'tell me a joke about cats', route: 'direct' },
+  // Direct tasks around reasoning material in wordings of the fourth pass (handling verbs, refusals to solve), and
+  // their reasoning counterparts that must stay reasoning.
+  { prompt: 'Please tag this puzzle with one topic word: If all bloops are razzies and all razzies are lazzies, are all bloops lazzies?', route: 'direct' },
+  { prompt: "Translate into Portuguese, I'm not asking for a solution: Find all real x such that x^2 - 5x + 6 = 0.", route: 'direct' },
+  { prompt: 'Make this sound more formal:\n21. (12 分) 已知函数 $f(x)=\\frac{a \\ln x}{x+1}$, 曲线 $y=f(x)$ 在点 $(1, f(1))$ 处的切线方程为 $x+2 y-3=0$;\n(I) 求 $a, b$ 的值;', route: 'direct' },
+  { prompt: 'Without using a calculator, compute 17 × 23 and explain the trick you used.', route: 'reasoning' },
 ];
 
 export const CHINESE_CASES: readonly RoutingCase[] = [
@@ -75,4 +81,10 @@ export const CHINESE_CASES: readonly RoutingCase[] = [
   { prompt: '请用一句话概括下面这道题在讲什么：甲乙两车从相距300千米的两地同时出发相向而行，几小时后相遇？', route: 'direct' },
   { prompt: '李白是哪个朝代的诗人？', route: 'direct' },
   { prompt: '3加5等于几？', route: 'direct' },
+  { prompt: '把下面这道题拆成一句一句列出来：甲乙两人同时从A地出发，甲每小时走5千米，乙每小时走4千米，3小时后两人相距多少千米？', route: 'direct' },
+  { prompt: '这道题不用作答，帮我看看标点对不对：一个长方形长8米，宽5米，它的面积是多少平方米？', route: 'direct' },
+  { prompt: '不用计算器，求 2 的 10 次方减去 3 的 6 次方是多少？', route: 'reasoning' },
+  { prompt: '把这道题的解题思路讲一下：一个数除以3余2，除以5余3，这个数最小是多少？', route: 'reasoning' },
+  // "C++" is followed by a non-word character (space, full stop, a Chinese character): no \b after it.
+  { prompt: '用C++写一个线程池，支持提交任务和优雅关闭。', route: 'reasoning' },
 ];
