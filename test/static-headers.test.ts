@@ -34,6 +34,38 @@ describe('fixed headers on every reply kind', () => {
     const names = expected.map(([name]) => name);
     expect(names).toEqual(expect.arrayContaining(['content-security-policy', 'x-content-type-options', 'strict-transport-security', 'x-frame-options']));
     expect(names).not.toContain('x-powered-by');
+    // Headers that only steer a browser rendering a document are left off JSON and event-stream replies.
+    for (const documentOnly of ['referrer-policy', 'x-dns-prefetch-control', 'x-xss-protection']) expect(names).not.toContain(documentOnly);
+  });
+
+  it('the dashboard, an HTML page, sets its own policy headers, the referrer policy included', async () => {
+    const page = await fetch(`${gw.url}/dashboard`);
+    expect(page.status).toBe(200);
+    await page.arrayBuffer();
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('the in-flight gauge counts every /v1 request in progress, Responses included', async () => {
+    const scrape = async (): Promise<number> => {
+      const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: 'Bearer sk-client-1' } })).text();
+      const line = text.split('\n').find((l) => l.startsWith('thinkgate_requests_in_flight '));
+      return line === undefined ? NaN : Number(line.split(' ')[1]);
+    };
+    expect(await scrape()).toBe(0);
+    const [direct, reasoning] = [gw.direct.scenario, gw.reasoning.scenario];
+    gw.direct.scenario = () => ({ kind: 'answer', answer: { content: 'slow' }, delayMs: 400 });
+    gw.reasoning.scenario = () => ({ kind: 'answer', answer: { content: 'slow' }, delayMs: 400 });
+    const pending = fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client-1', 'cache-control': 'no-store' },
+      body: JSON.stringify({ model: 'auto', input: 'What is the capital of France?' }),
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await scrape()).toBe(1);
+    expect((await pending).status).toBe(200);
+    expect(await scrape()).toBe(0);
+    [gw.direct.scenario, gw.reasoning.scenario] = [direct, reasoning];
   });
 
   it('JSON answers, streams, cache hits (JSON and replayed stream) and cache bypasses', async () => {

@@ -150,7 +150,7 @@ export function sessionKeyFor(input: SessionKeyInput, opening?: SessionOpening):
   return body.source === undefined || body.value === undefined ? undefined : { key: `${tenant}:${body.source}:${body.value}`, source: body.source };
 }
 
-/** What the session did to a decision, as shown in `/v1/route`, the log line and `x-thinkgate-session-effect`. */
+/** What the session did to a decision, as shown in `/v1/route` and the log line (`session`). */
 export type SessionEffect =
   /** Policy off, or no session key. */
   | 'none'

@@ -82,6 +82,24 @@ describe('session affinity through the gateway (default up-only, memory store)',
     expect(second).toMatchObject({ session: { key: 'user' } });
   });
 
+  it('a repeated request served from the prepared-request memo and the cache still counts in its session', async () => {
+    // temperature 0: cacheable, so the second send of the same bytes is remembered (no key derived again) and a hit.
+    const t0 = { temperature: 0 };
+    const hard2 = 'Now prove that n^5 - n is divisible by 30 for every integer n.';
+    const opening: Message[] = [{ role: 'user', content: `${hard} (memo case)` }];
+    expect((await post(gw.url, '/v1/chat/completions', opening, {}, t0)).headers.get('x-thinkgate-route')).toBe('reasoning');
+    const second: Message[] = [...opening, { role: 'assistant', content: '…' }, { role: 'user', content: hard2 }];
+    const first = await post(gw.url, '/v1/chat/completions', second, {}, t0);
+    expect(first.headers.get('x-thinkgate-route')).toBe('reasoning');
+    const again = await post(gw.url, '/v1/chat/completions', second, {}, t0);
+    expect(again.headers.get('x-thinkgate-cache')).toBe('hit');
+    expect(again.headers.get('x-thinkgate-route')).toBe('reasoning');
+    // Three requests so far in this conversation's session: the dry run of a fourth reads turns 3 and shows 4.
+    const next: Message[] = [...second, { role: 'assistant', content: '…' }, { role: 'user', content: 'what is the capital of Japan?' }];
+    const dry = (await (await post(gw.url, '/v1/route', next)).json()) as { route: string; session: { effect: string; turns: number; key: string } };
+    expect(dry).toMatchObject({ route: 'reasoning', session: { effect: 'held', key: 'conversation', turns: 4 } });
+  });
+
   it('rejects a malformed x-thinkgate-session with an OpenAI-shaped 400 naming the header', async () => {
     const res = await post(gw.url, '/v1/chat/completions', [{ role: 'user', content: 'hi' }], { 'x-thinkgate-session': 'x'.repeat(300) });
     expect(res.status).toBe(400);
