@@ -267,11 +267,15 @@ function isCjkCode(code: number): boolean {
   return (code >= 0x3400 && code <= 0x9fff) || (code >= 0xf900 && code <= 0xfaff);
 }
 
-/** Share of CJK ideographs among non-space characters (0 for empty text). Counted over char codes: no allocation. */
-export function cjkShare(text: string): number {
+/**
+ * Share of CJK ideographs among non-space characters (0 for empty text), over the first `limit` characters (default:
+ * all). Counted over char codes: no allocation.
+ */
+export function cjkShare(text: string, limit = text.length): number {
   let cjk = 0;
   let visible = 0;
-  for (let i = 0; i < text.length; i++) {
+  const end = Math.min(text.length, limit);
+  for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code <= 32) continue;
     visible++;
