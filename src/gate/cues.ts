@@ -267,21 +267,36 @@ function isCjkCode(code: number): boolean {
   return (code >= 0x3400 && code <= 0x9fff) || (code >= 0xf900 && code <= 0xfaff);
 }
 
-/**
- * Share of CJK ideographs among non-space characters (0 for empty text), over the first `limit` characters (default:
- * all). Counted over char codes: no allocation.
- */
-export function cjkShare(text: string, limit = text.length): number {
+/** Share of CJK ideographs among non-space characters (0 for empty text). Counted over char codes: no allocation. */
+export function cjkShare(text: string): number {
   let cjk = 0;
   let visible = 0;
-  const end = Math.min(text.length, limit);
-  for (let i = 0; i < end; i++) {
+  for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code <= 32) continue;
     visible++;
     if (isCjkCode(code)) cjk++;
   }
   return visible === 0 ? 0 : cjk / visible;
+}
+
+/**
+ * `cjkShare(text.slice(0, limit)) >= minShare`, stopping as soon as the answer is sure: once the ideographs reach
+ * minShare of every character the scan could still see, the share can only be ≥ minShare (Chinese text stops within
+ * its first tens of characters).
+ */
+export function cjkShareAtLeast(text: string, minShare: number, limit = text.length): boolean {
+  const end = Math.min(text.length, limit);
+  const enough = minShare * end;
+  let cjk = 0;
+  let visible = 0;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 32) continue;
+    visible++;
+    if (isCjkCode(code) && ++cjk >= enough) return true;
+  }
+  return (visible === 0 ? 0 : cjk / visible) >= minShare;
 }
 
 /** Rough token estimate without a tokenizer: a CJK ideograph is ~1 token, other text ~4 characters a token. */

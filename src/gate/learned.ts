@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HAS_CJK } from './cjk-split.js';
-import { cjkShare, cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
+import { cjkShareAtLeast, cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
 import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { z } from 'zod';
 import { DEFAULT_FIRST_STAGE, decide, type FirstStage, type ThresholdSource, type TurnScore } from './decide.js';
@@ -131,16 +131,21 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
 /** The n-gram half of a blend for a text (the model's own weights; evaluation scripts pass cached held-out scores). */
 export type NgramScorer = (text: string) => number;
 
-/** The script share is read over the head of a long turn: a prompt's language shows there, and a 12 KB scan costs ~40 µs. */
+/**
+ * The script share is read over the head of a long turn: a prompt's language shows there, and Latin text with a stray
+ * ideograph is scanned to the end of the sample (12 KB would cost ~40 µs).
+ */
 const CJK_SAMPLE_CHARS = 2048;
 
 /**
  * Whether the gate reads a text as Chinese for the per-language operating point: it has a CJK ideograph (a native
  * regex test, free for one-byte Latin text) and ideographs make ≥ minCjkShare of the non-space characters among its
- * first CJK_SAMPLE_CHARS characters.
+ * first CJK_SAMPLE_CHARS characters (Chinese text answers within its first tens of characters). Measured, same
+ * process, with and without the shift: 0.1–0.8 µs per prompt (English and Chinese, 60 characters to a 12 KB whole
+ * read), within run-to-run noise.
  */
 function readsAsChinese(text: string, minCjkShare: number): boolean {
-  return HAS_CJK.test(text) && cjkShare(text, CJK_SAMPLE_CHARS) >= minCjkShare;
+  return HAS_CJK.test(text) && cjkShareAtLeast(text, minCjkShare, CJK_SAMPLE_CHARS);
 }
 
 /** The blend's score: the heuristic's named cues as reasons, plus the wording's pull when it is strong. */

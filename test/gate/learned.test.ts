@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabelledPrompt } from '../../src/gate/augment.js';
+import fc from 'fast-check';
+import { cjkShare, cjkShareAtLeast } from '../../src/gate/cues.js';
 import { forEachNgramBucket, ngramVector } from '../../src/gate/features.js';
 import { createLearnedGate, loadGateModel, modelFromFile, scoreTurnWithModel } from '../../src/gate/learned.js';
 import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainWeights, trainingRows } from '../../src/gate/training.js';
@@ -77,6 +79,26 @@ describe('per-language operating point (chineseShift)', () => {
     // A direct-task frame is scored by the heuristic alone: no bias of the blend, no shift.
     const framed = '把这道题翻译成英文：一个人从家出发，先向东走，再向北走，他最后在家的什么方向？';
     expect(logitOf(shipped, framed)).toBe(logitOf(without, framed));
+  });
+
+  it('reads the script share with an early stop that gives the same answer as the full share', () => {
+    const char = fc.constantFrom('猫', '学', 'a', 'Z', '7', ' ', '\n', '，', 'é', '😀');
+    fc.assert(
+      fc.property(
+        fc.array(char, { maxLength: 300, size: 'max' }),
+        fc.oneof(fc.constantFrom(0, 0.05, 0.1, 0.2, 0.3, 0.5, 1), fc.double({ min: 0, max: 1, noNaN: true })),
+        fc.integer({ min: 0, max: 400 }),
+        (chars, minShare, limit) => {
+          const text = chars.join('');
+          expect(cjkShareAtLeast(text, minShare, limit)).toBe(cjkShare(text.slice(0, limit)) >= minShare);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // One ideograph in ten characters: 10 %, under 15 % however early it comes; the limit cuts before the ideographs.
+    expect(cjkShareAtLeast('猫aaaaaaaaa', 0.15)).toBe(false);
+    expect(cjkShareAtLeast('猫aaaaaaaaa', 0.1)).toBe(true);
+    expect(cjkShareAtLeast('aaaa猫猫猫猫猫猫', 0.05, 4)).toBe(false);
   });
 
   it('is written by training from the blend options, and left out when the options have none', () => {
