@@ -9,11 +9,13 @@
  *    first stage's window. The n-gram model does not read the cues, so cue changes need no retraining: every candidate
  *    is scored with the current cues and the cached held-out n-gram half.
  * 2. A candidate is a blend bias shift (logits added to the blend's, framed prompts excepted: those are scored by the
- *    heuristic alone), a threshold and a fold (src/gate/fold.ts). Reported: LOSO AUC / direct kept at 95 % recall /
+ *    heuristic alone; `shiftZh` for text the gate reads as Chinese, both relative to the shipped model), a threshold and
+ *    a fold (src/gate/fold.ts). Reported: LOSO AUC / direct kept at 95 % recall /
  *    recall and direct kept at the threshold, per language; wrappers routed direct for three frame sets (the code's
  *    HELD_OUT_FRAMES, test/gate/wrapper-frames-v4-dev.jsonl used while writing cues, and the v4 and v5 holdout frames
  *    kept out of cue writing); the team-written fresh sets (n-gram model
- *    trained on all of dev); and proxy APGR on held-out difficulty sources against length alone.
+ *    trained on all of dev) and the blind sets (`--misses` lists their reasoning prompts routed direct, with the
+ *    language); and proxy APGR on held-out difficulty sources against length alone.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -41,6 +43,8 @@ const { values } = parseArgs({
     'frame-detail': { type: 'boolean' },
     /** Per-prompt held-out needs of the first candidate (LOSO), for looking at what sits near the threshold. */
     dump: { type: 'string' },
+    /** Reasoning prompts of the fresh and blind sets routed direct by each candidate, with their language. */
+    misses: { type: 'boolean' },
   },
   strict: true,
 });
@@ -95,6 +99,8 @@ interface Candidate {
   name?: string;
   /** Added to the blend's logit (not to framed prompts, which the heuristic alone scores). */
   shift?: number;
+  /** The shift for text the gate reads as Chinese (the model's chineseShift test), relative to the shipped one; default: `shift`. */
+  shiftZh?: number;
   threshold?: number;
   fold?: Partial<DifficultyFold>;
   /** Blend weights (default: the shipped model's). */
@@ -112,16 +118,30 @@ const logit = (p: number): number => Math.log(Math.min(1 - 1e-6, Math.max(1e-6, 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const pct = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(3));
 
-function blendScorer(shift: number, blend = shipped.blend, ngramOf?: (text: string) => number): TurnScorer {
+/**
+ * Shifts relative to the shipped model: `en` is added to the blend's bias, `zh` replaces `en` for text the gate reads
+ * as Chinese (the model's `chineseShift`, so the gate's own script test decides, as in production).
+ */
+interface Shifts {
+  en: number;
+  zh: number;
+}
+const DEFAULT_MIN_CJK_SHARE = 0.05;
+const shifted = (shifts: Shifts, base: GateModel): GateModel => ({
+  ...base,
+  bias: base.bias + shifts.en,
+  chineseShift: { minCjkShare: shipped.chineseShift?.minCjkShare ?? DEFAULT_MIN_CJK_SHARE, logit: (shipped.chineseShift?.logit ?? 0) + shifts.zh - shifts.en },
+});
+function blendScorer(shifts: Shifts, blend = shipped.blend, ngramOf?: (text: string) => number): TurnScorer {
   const weight = (blend?.ngram ?? 0.5) - (shipped.blend?.ngram ?? 0.5);
-  const model: GateModel = { ...shipped, blend, bias: shipped.bias + shift + weight * shipped.ngramBias };
+  const model = shifted(shifts, { ...shipped, blend, bias: shipped.bias + weight * shipped.ngramBias });
   return (text, context) => scoreTurnWithModel(model, text, context, ngramOf);
 }
-function heldOutScorer(source: string, shift: number, blend = shipped.blend): TurnScorer {
+function heldOutScorer(source: string, shifts: Shifts, blend = shipped.blend): TurnScorer {
   const entry = cache[source] ?? {};
   // The cached value is the full n-gram logit; the blend adds its own bias (0 + ngram weight × the n-gram's bias).
   const base = shipped.bias - (shipped.blend?.ngram ?? 0.5) * shipped.ngramBias;
-  const model: GateModel = { ...shipped, blend, bias: base + shift };
+  const model = shifted(shifts, { ...shipped, blend, bias: base });
   return (text, context) =>
     scoreTurnWithModel(model, text, context, (t) => {
       const v = entry[t];
@@ -175,7 +195,7 @@ const difficultySets = difficultySources(difficultyRows).map((source) => {
   return { source, heldOut, weights };
 });
 
-const fresh = ['test/gate/fresh-eval.jsonl', 'test/gate/fresh-holdout.jsonl'].map((f) => [f.replace(/^.*\//, ''), parseLabelledJsonl(readFileSync(f, 'utf8'), f)] as const);
+const fresh = ['test/gate/fresh-eval.jsonl', 'test/gate/fresh-holdout.jsonl', 'test/gate/fresh-blind-v3.jsonl', 'test/gate/fresh-blind-v4.jsonl', 'test/gate/fresh-blind-v4b.jsonl'].map((f) => [f.replace(/^.*\//, ''), parseLabelledJsonl(readFileSync(f, 'utf8'), f)] as const);
 
 console.log(`data ${values.data}: ${rows.length} lines; LOSO n-gram cache ${values.cache}\n`);
 console.log(`| candidate | slice | AUC score / need | direct kept @95% | recall / kept @thr | ${FRAME_SETS.map(([n]) => n).join(' | ')} |`);
@@ -184,12 +204,13 @@ const apgrLines: string[] = [];
 for (const c of candidates) {
   const threshold = c.threshold ?? 0.35;
   const shift = c.shift ?? 0;
+  const shifts: Shifts = { en: shift, zh: c.shiftZh ?? shift };
   const fold: DifficultyFold = { ...DEFAULT_FOLD, ...c.fold };
   const name = c.name ?? JSON.stringify(c);
   const loso: Scored[] = [];
   const wrappers: Scored[][] = FRAME_SETS.map(() => []);
   for (const source of sourcesOf(rows)) {
-    const scorer = heldOutScorer(source, shift, c.blend ?? shipped.blend);
+    const scorer = heldOutScorer(source, shifts, c.blend ?? shipped.blend);
     const heldOut = rows.filter((r) => r.source === source);
     loso.push(...scoreWith(scorer, heldOut, threshold));
     FRAME_SETS.forEach(([, frames], k) => wrappers[k]?.push(...scoreWith(scorer, framed(heldOut, frames), threshold)));
@@ -199,10 +220,16 @@ for (const c of candidates) {
   if (values.dump !== undefined && c === candidates[0]) {
     writeFileSync(values.dump, loso.map((s) => JSON.stringify({ id: s.row.id, source: s.row.source, lang: s.row.lang, label: s.row.label, need: s.need, difficulty: s.difficulty, prompt: s.row.prompt.slice(0, 160) })).join('\n') + '\n');
   }
-  for (const [file, set] of fresh) report(`${name} ${file}`, scoreWith(blendScorer(shift, c.blend ?? shipped.blend), set, threshold), threshold, fold, []);
+  for (const [file, set] of fresh) {
+    const scored = scoreWith(blendScorer(shifts, c.blend ?? shipped.blend), set, threshold);
+    report(`${name} ${file}`, scored, threshold, fold, []);
+    if (values.misses === true) {
+      for (const s of scored.filter((x) => x.row.label === 'reasoning' && x.need < threshold)) console.error(`${name} ${file} miss ${s.row.lang} ${pct(s.need)} ${JSON.stringify(s.row.prompt.slice(0, 100))}`);
+    }
+  }
   // Difficulty proxy APGR with the shipped n-gram model (the difficulty sources are maths and code, not dev sources).
   const parts = difficultySets.map(({ source, heldOut, weights }) => {
-    const scored = heldOut.map((r) => decide(blendScorer(shift, c.blend ?? shipped.blend), { messages: [{ role: 'user', content: r.prompt }] }, { threshold, difficulty: weights, fold, firstStage: DEFAULT_FIRST_STAGE }));
+    const scored = heldOut.map((r) => decide(blendScorer(shifts, c.blend ?? shipped.blend), { messages: [{ role: 'user', content: r.prompt }] }, { threshold, difficulty: weights, fold, firstStage: DEFAULT_FIRST_STAGE }));
     const bands = [scored.filter((d) => (d.need ?? 0) < threshold).length, scored.filter((d) => d.score >= threshold && d.score < threshold + (1 - threshold) * fold.uncertainShare).length].map((k) => Math.round((100 * k) / scored.length));
     // A benchmark the gate is unsure of (MMLU-like): the same prompts with every need's logit moved so that their
     // median sits on the threshold, so that they straddle the bands; ranked by the printed score.

@@ -156,7 +156,7 @@ export function renderSummary(r: BenchResults): string {
   const stages = s.gate?.stages;
   if (stages) {
     lines.push(
-      `Two stages: over the ${stages.n} prompts of test/gate/fresh-eval.jsonl the first stage decides ${fmt(stages.firstStageShare * 100)} % (p50 ${fmt(stages.firstP50)} / p99 ${fmt(stages.firstP99)} µs per prompt); the second stage, a whole read of a 12 KB turn, costs p50 ${fmt(stages.secondP50)} / p99 ${fmt(stages.secondP99)} µs.`,
+      `Two stages: over the ${stages.n} prompts of test/gate/fresh-eval.jsonl the first stage decides ${fmt(stages.firstStageShare * 100)} % (p50 ${fmt(stages.firstP50)} / p99 ${fmt(stages.firstP99)} µs per prompt); the second stage, a whole read of a 12 KB turn, costs p50 ${fmt(stages.secondP50)} / p99 ${fmt(stages.secondP99)} µs (${stages.secondSamples ?? 300} samples).`,
       '',
     );
   }

@@ -280,6 +280,25 @@ export function cjkShare(text: string): number {
   return visible === 0 ? 0 : cjk / visible;
 }
 
+/**
+ * `cjkShare(text.slice(0, limit)) >= minShare`, stopping as soon as the answer is sure: once the ideographs reach
+ * minShare of every character the scan could still see, the share can only be ≥ minShare (Chinese text stops within
+ * its first tens of characters).
+ */
+export function cjkShareAtLeast(text: string, minShare: number, limit = text.length): boolean {
+  const end = Math.min(text.length, limit);
+  const enough = minShare * end;
+  let cjk = 0;
+  let visible = 0;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 32) continue;
+    visible++;
+    if (isCjkCode(code) && ++cjk >= enough) return true;
+  }
+  return (visible === 0 ? 0 : cjk / visible) >= minShare;
+}
+
 /** Rough token estimate without a tokenizer: a CJK ideograph is ~1 token, other text ~4 characters a token. */
 export function estimateTokens(text: string, chars = text.length): number {
   const share = cjkShare(text);

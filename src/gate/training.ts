@@ -34,14 +34,17 @@ export interface TrainOptions {
    * every dev source, so a weight fitted on dev would trust them more than new sources warrant; the blend weights are
    * set by out-of-source results instead (docs/gate.md).
    */
-  blend?: { heuristic: number; ngram: number; bias: number } | undefined;
+  blend?: { heuristic: number; ngram: number; bias: number; chineseShift?: { minCjkShare: number; logit: number } | undefined } | undefined;
 }
 
 /**
  * The shipped configuration: an n-gram model (char 1–4-grams, light L2) trained alone on every permitted source, set
- * beside the heuristic with equal weights, and the blend's bias 0.1 logit up — a recall margin for unseen prompt styles
- * (for blended prompts the same as a threshold of 0.328 instead of 0.35). Both chosen by held-out results:
- * docs/gate.md.
+ * beside the heuristic with equal weights. A per-language operating point: for text the gate reads as Chinese (CJK
+ * ideographs ≥ 5 % of the non-space characters in its first 2,048: no English dev prompt, all Chinese ones but 62 of
+ * 2,263 — LaTeX-heavy exam maths and requests to translate English text) the blend's bias is 0.1 logit up, a recall
+ * margin where Chinese reasoning recall was thin (for blended Chinese prompts the same as a threshold of 0.328 instead
+ * of 0.35); English keeps bias 0, where the same shift cost ~5 points of direct kept for one reasoning prompt in a
+ * thousand. Chosen by held-out results: docs/gate.md.
  */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   bucketBits: 16,
@@ -57,10 +60,10 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   ngramMax: 4,
   framedNgramFactor: 1,
   structural: false,
-  blend: { heuristic: 0.5, ngram: 0.5, bias: 0.1 },
+  blend: { heuristic: 0.5, ngram: 0.5, bias: 0, chineseShift: { minCjkShare: 0.05, logit: 0.1 } },
 };
 
-export const TRAINING_SCRIPT_VERSION = '2.1.0';
+export const TRAINING_SCRIPT_VERSION = '2.2.0';
 
 interface Example {
   structural: Float64Array;
@@ -147,9 +150,10 @@ export interface TrainedWeights {
   structural: number[];
   ngramIndices: number[];
   ngramWeights: number[];
-  /** Blend only: the n-gram model's own bias and the blend's weights. */
+  /** Blend only: the n-gram model's own bias, the blend's weights and its Chinese shift. */
   ngramBias?: number;
   blend?: { heuristic: number; ngram: number };
+  chineseShift?: { minCjkShare: number; logit: number };
 }
 
 /** trainWeights, or for a blend the n-gram model trained alone and set beside the heuristic with fixed weights. */
@@ -165,6 +169,7 @@ export function trainGateWeights(rows: readonly LabelledPrompt[], options: Train
     ngramWeights: ngram.ngramWeights,
     ngramBias: ngram.bias,
     blend: { heuristic: blend.heuristic, ngram: blend.ngram },
+    ...(blend.chineseShift !== undefined ? { chineseShift: { ...blend.chineseShift } } : {}),
   };
 }
 
@@ -221,6 +226,7 @@ export function modelFileFromWeights(weights: TrainedWeights, options: TrainOpti
     framedNgramFactor: options.framedNgramFactor,
     ngramBias: weights.ngramBias ?? 0,
     ...(weights.blend !== undefined ? { blend: weights.blend } : {}),
+    ...(weights.chineseShift !== undefined ? { chineseShift: weights.chineseShift } : {}),
     bias: weights.bias,
     structural: { names: [...STRUCTURAL_FEATURE_NAMES], weights: weights.structural },
     ngrams: { indices: weights.ngramIndices, weights: weights.ngramWeights },

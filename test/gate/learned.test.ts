@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabelledPrompt } from '../../src/gate/augment.js';
+import fc from 'fast-check';
+import { cjkShare, cjkShareAtLeast } from '../../src/gate/cues.js';
 import { forEachNgramBucket, ngramVector } from '../../src/gate/features.js';
-import { createLearnedGate, loadGateModel, modelFromFile } from '../../src/gate/learned.js';
-import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainWeights, trainingRows } from '../../src/gate/training.js';
+import { createLearnedGate, loadGateModel, modelFromFile, scoreTurnWithModel } from '../../src/gate/learned.js';
+import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainWeights, trainingRows } from '../../src/gate/training.js';
 import { CHINESE_CASES, ENGLISH_CASES } from './prompts.js';
 
 const MODEL_PATH = 'config/gate-model.json';
@@ -49,6 +51,66 @@ describe('loadGateModel errors name the file', () => {
     expect(() => loadGateModel(path)).toThrow(/shape\.json has the wrong shape.*bias/);
     writeFileSync(path, JSON.stringify({ ...good, featureVersion: 1 }));
     expect(() => loadGateModel(path)).toThrow(/shape\.json/);
+    writeFileSync(path, JSON.stringify({ ...good, chineseShift: { minCjkShare: 2, logit: 0.1 } }));
+    expect(() => loadGateModel(path)).toThrow(/shape\.json has the wrong shape.*chineseShift\.minCjkShare/);
+  });
+});
+
+describe('per-language operating point (chineseShift)', () => {
+  const shipped = loadGateModel(MODEL_PATH);
+  const context = { chars: 0, userTurns: 1, hasSystem: false, hasTools: false };
+  const logit = (p: number): number => Math.log(p / (1 - p));
+  const logitOf = (model: typeof shipped, text: string): number => logit(scoreTurnWithModel(model, text, { ...context, chars: text.length }).score);
+  const without = { ...shipped, chineseShift: undefined };
+
+  it('the shipped weights carry the training options\' shift', () => {
+    expect(shipped.chineseShift).toEqual(DEFAULT_TRAIN_OPTIONS.blend?.chineseShift);
+  });
+
+  it('moves blended Chinese text by exactly its logit and leaves English (one ideograph in 80 characters included) and framed prompts alone', () => {
+    const shift = shipped.chineseShift?.logit ?? Number.NaN;
+    expect(shift).toBeGreaterThan(0);
+    for (const text of ['一个人从家出发，先向东走，再向北走，再向西走，最后向南走，他最后在家的什么方向？', '写一个函数 f(x) 返回数组里的最大值']) {
+      expect(logitOf(shipped, text) - logitOf(without, text)).toBeCloseTo(shift, 6);
+    }
+    for (const text of ['A clock shows a quarter past three. What is the angle between the hands?', 'What does the character 猫 mean, and how would you use it in a short English sentence about pets?']) {
+      expect(logitOf(shipped, text)).toBe(logitOf(without, text));
+    }
+    // A direct-task frame is scored by the heuristic alone: no bias of the blend, no shift.
+    const framed = '把这道题翻译成英文：一个人从家出发，先向东走，再向北走，他最后在家的什么方向？';
+    expect(logitOf(shipped, framed)).toBe(logitOf(without, framed));
+  });
+
+  it('reads the script share with an early stop that gives the same answer as the full share', () => {
+    const char = fc.constantFrom('猫', '学', 'a', 'Z', '7', ' ', '\n', '，', 'é', '😀');
+    fc.assert(
+      fc.property(
+        fc.array(char, { maxLength: 300, size: 'max' }),
+        fc.oneof(fc.constantFrom(0, 0.05, 0.1, 0.2, 0.3, 0.5, 1), fc.double({ min: 0, max: 1, noNaN: true })),
+        fc.integer({ min: 0, max: 400 }),
+        (chars, minShare, limit) => {
+          const text = chars.join('');
+          expect(cjkShareAtLeast(text, minShare, limit)).toBe(cjkShare(text.slice(0, limit)) >= minShare);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // One ideograph in ten characters: 10 %, under 15 % however early it comes; the limit cuts before the ideographs.
+    expect(cjkShareAtLeast('猫aaaaaaaaa', 0.15)).toBe(false);
+    expect(cjkShareAtLeast('猫aaaaaaaaa', 0.1)).toBe(true);
+    expect(cjkShareAtLeast('aaaa猫猫猫猫猫猫', 0.05, 4)).toBe(false);
+  });
+
+  it('is written by training from the blend options, and left out when the options have none', () => {
+    const rows: LabelledPrompt[] = [
+      { id: 'r', prompt: '证明：n²+n是偶数。', label: 'reasoning', lang: 'zh', source: 'a', license: 'MIT' },
+      { id: 'd', prompt: 'hello!', label: 'direct', lang: 'en', source: 'b', license: 'MIT' },
+    ];
+    const small = { ...DEFAULT_TRAIN_OPTIONS, bucketBits: 8, iterations: 2, frameShare: 0, blend: { heuristic: 0.5, ngram: 0.5, bias: 0, chineseShift: { minCjkShare: 0.2, logit: 0.3 } } };
+    const file = modelFileFromWeights(trainGateWeights(rows, small), small, {});
+    expect(file.chineseShift).toEqual({ minCjkShare: 0.2, logit: 0.3 });
+    const none = { ...small, blend: { heuristic: 0.5, ngram: 0.5, bias: 0 } };
+    expect('chineseShift' in modelFileFromWeights(trainGateWeights(rows, none), none, {})).toBe(false);
   });
 });
 
