@@ -9,12 +9,13 @@ import { ROOT, startUpstream, UPSTREAM_KEY } from './lib/fleet.js';
 import { freePort } from './lib/processes.js';
 import { splitInstructions } from './lib/callgrind-split.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
+import { RESPONSES_BODY } from './scenarios/responses.js';
 
 /**
  * Instructions per request, counted by valgrind's callgrind: a figure that does not move with the machine's load
  * (CPU time does, on a shared 2-core VM), for deciding between two builds of one change.
  *
- *   node --import tsx bench/instructions.ts [--dist DIR ...] [--mode json|stream|hit] [--warmup 3000] [--measure 1000]
+ *   node --import tsx bench/instructions.ts [--dist DIR ...] [--mode json|stream|hit|responses] [--warmup 3000] [--measure 1000]
  *
  * Each build runs under `valgrind --tool=callgrind --instr-atstart=no`; after `--warmup` requests (JIT settled,
  * pools open) counting is switched on for `--measure` requests at `--connections`, then dumped. Prints
@@ -41,7 +42,7 @@ const { values } = parseArgs({
   },
 });
 const dists = values.dist ?? [join(ROOT, 'dist')];
-const body = values.mode === 'stream' ? STREAM_BODY : values.mode === 'hit' ? CACHEABLE_BODY : CHAT_BODY;
+const body = values.mode === 'stream' ? STREAM_BODY : values.mode === 'hit' ? CACHEABLE_BODY : values.mode === 'responses' ? RESPONSES_BODY : CHAT_BODY;
 const headers: Record<string, string> = values.mode === 'hit' ? {} : { 'cache-control': 'no-store' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -90,7 +91,7 @@ try {
         await sleep(500);
       }
     }
-    const target = `${url}/v1/chat/completions`;
+    const target = `${url}${values.mode === 'responses' ? '/v1/responses' : '/v1/chat/completions'}`;
     const warm = await drive(target, Number(values.warmup));
     process.stderr.write(execFileSync('callgrind_control', ['--zero', `--vgdb-prefix=${join(dir, 'vgdb')}`, String(child.pid)], { env: vgdbEnv }).toString());
     process.stderr.write(execFileSync('callgrind_control', ['--instr=on', `--vgdb-prefix=${join(dir, 'vgdb')}`, String(child.pid)], { env: vgdbEnv }).toString());

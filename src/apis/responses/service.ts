@@ -66,7 +66,15 @@ export async function prepareResponse(body: unknown, opts: PrepareOptions): Prom
 
 /** A prepared request's exchange with the pipeline: new per request (its response id, its stream state). */
 export const exchangeFor = (prepared: PreparedResponse, opts: PrepareOptions): Exchange & { context: ResponseContext } =>
-  responsesExchange({ ...prepared, store: opts.store, tenant: opts.tenant, reasoningOutput: opts.config.reasoning.output, bridged: opts.bridged });
+  responsesExchange({
+    request: prepared.request,
+    mapped: prepared.mapped,
+    history: prepared.history,
+    store: opts.store,
+    tenant: opts.tenant,
+    reasoningOutput: opts.config.reasoning.output,
+    bridged: opts.bridged,
+  });
 
 /**
  * Whether the prepared request may be remembered by its bytes: not when it continues a stored response (the
