@@ -34,7 +34,12 @@ export async function measurePaired(pairs: [string, Target, string, Target][], s
   const half = Math.max(1, Math.floor(s.connections / 2));
   const out: PairedResult[] = [];
   for (const [aName, a, bName, b] of pairs) {
-    await Promise.all([throughput(a, half, 1), throughput(b, half, 1)]);
+    // Untimed warm-up as long as a round: one side may be a process that has served nothing yet (the Responses
+    // gateway starts fresh beside a chat gateway warm from the other scenarios), and V8 is still optimising its
+    // request path for several seconds; a 1 s warm-up left the first two rounds measuring the JIT (1.8–2.0 × in
+    // round 1, settling to ~1.3 by round 3).
+    const warmS = Math.max(1, s.durationS);
+    await Promise.all([throughput(a, half, warmS), throughput(b, half, warmS)]);
     const rounds: { a: Awaited<ReturnType<typeof throughput>>; b: Awaited<ReturnType<typeof throughput>> }[] = [];
     for (let i = 0; i < s.rounds; i++) {
       const [ra, rb] = await Promise.all([throughput(a, half, s.durationS), throughput(b, half, s.durationS)]);

@@ -29,7 +29,12 @@ export const responsesRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async
     create.post('/v1/responses', async (request, reply) => {
       const opts = options(request.tenant, request.log);
       const remembered = request.prepared ?? null;
-      const prepared = remembered === null ? await prepareResponse(request.body, opts) : (remembered.validated as PreparedResponse);
+      let prepared: PreparedResponse;
+      if (remembered !== null) prepared = remembered.validated as PreparedResponse;
+      else {
+        const fresh = prepareResponse(request.body, opts);
+        prepared = fresh instanceof Promise ? await fresh : fresh;
+      }
       const memoKey = memoizable(prepared) ? (request.memoKey ?? null) : null;
       return runPipeline(ctx, request, reply, exchangeFor(prepared, opts), { prepared: remembered, memoKey, validated: prepared });
     });
