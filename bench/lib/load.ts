@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { parseGcTrace, PROMOTING_BYTES_PER_REQ } from './gc-trace.js';
 import { cpuSeconds } from './processes.js';
@@ -79,11 +79,33 @@ export async function throughput(t: Target, connections: number, durationS: numb
   let promotedBytesPerReq = NaN;
   let gcUsPerReq = NaN;
   if (t.gcLog !== undefined && r.requests.total > 0) {
-    const gc = parseGcTrace(readFileSync(t.gcLog, 'utf8').slice(gcFrom));
+    const gc = parseGcTrace(readFrom(t.gcLog, gcFrom));
     promotedBytesPerReq = Math.round(gc.promoted / r.requests.total);
     gcUsPerReq = Math.round((gc.pauseMs * 10_000) / r.requests.total) / 10;
   }
   return { rps: r.requests.average, p50Ms: ms(p50), p99Ms: ms(p99), errors: r.errors + r.timeouts, non2xx: r.non2xx, cpuUsPerReq, promotedBytesPerReq, gcUsPerReq };
+}
+
+/**
+ * The text a file gained since it was `offset` bytes long: the server's log also holds every request line, so a long
+ * benchmark's log outgrows what one string can hold (~512 MB); only the run's own part is read.
+ */
+function readFrom(path: string, offset: number): string {
+  const length = statSync(path).size - offset;
+  if (length <= 0) return '';
+  const buffer = Buffer.allocUnsafe(length);
+  const fd = openSync(path, 'r');
+  try {
+    let read = 0;
+    while (read < length) {
+      const n = readSync(fd, buffer, read, length - read, offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.toString('utf8', 0, read);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A run whose server promoted this much per request ran with V8's young generation in its promoting mode. */
