@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis, waitForRedis } from '../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.js';
 import { MemoryStore, type CacheStore, type StoreLookup, type StoreStats } from './store.js';
@@ -127,21 +127,3 @@ export class RedisStore implements CacheStore {
     }
   }
 }
-
-/** True once `redis` is connected, false after `timeoutMs` without: startup never blocks on a missing Redis. */
-export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
-  if (redis.status === 'ready') return Promise.resolve(true);
-  return new Promise<boolean>((resolve) => {
-    const onReady = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      resolve(false);
-    }, timeoutMs);
-    timer.unref();
-    redis.once('ready', onReady);
-  });
-}
-

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis, waitForRedis } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
@@ -130,20 +130,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** Resolves true once connected, false after `timeoutMs`: startup never blocks on a missing Redis. */
-  async waitReady(timeoutMs: number): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise<boolean>((resolve) => {
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      timer.unref();
-      this.redis.once('ready', onReady);
-    });
+  waitReady(timeoutMs: number): Promise<boolean> {
+    return waitForRedis(this.redis, timeoutMs);
   }
 
   async get(key: string): Promise<SessionState | undefined> {

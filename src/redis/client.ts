@@ -29,3 +29,20 @@ export function failFastRedisOptions(commandTimeoutMs: number): RedisOptions {
     lazyConnect: false,
   };
 }
+
+/** True once `redis` is connected, false after `timeoutMs` without: startup never blocks on a missing Redis. */
+export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    timer.unref();
+    redis.once('ready', onReady);
+  });
+}

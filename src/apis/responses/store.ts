@@ -3,7 +3,7 @@ import { failFastRedisOptions, newRedis } from '../../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { waitForRedis } from '../../cache/redis-store.js';
+import { waitForRedis } from '../../redis/client.js';
 import type { Tier } from '../../config/schema.js';
 import type { AnyInputItem } from './schema.js';
 import type { ResponseObject } from './types.js';
