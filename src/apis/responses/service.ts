@@ -57,11 +57,18 @@ export interface PreparedResponse {
 export function prepareResponse(body: unknown, opts: PrepareOptions): PreparedResponse | Promise<PreparedResponse> {
   const request = validateResponsesRequest(body);
   if (request.unknownFields.length > 0) opts.log.debug({ fields: request.unknownFields }, 'responses: unknown request fields ignored');
+  const history = historyOf(request, opts);
+  return history instanceof Promise ? history.then((h) => mapPrepared(request, h, opts)) : mapPrepared(request, history, opts);
+}
+
+/**
+ * The conversation before this request: the one `previous_response_id` names, read from the store (a 404 when it is
+ * unknown to the tenant), or none — without a promise when there is nothing to read.
+ */
+function historyOf(request: ResponsesRequest, opts: PrepareOptions): AnyInputItem[] | Promise<AnyInputItem[]> {
   const previous = request.previous_response_id;
-  if (typeof previous === 'string') {
-    return loadResponse(opts.store, opts.tenant, previous, 'previous_response_id').then((stored) => mapPrepared(request, conversationOf(stored), opts));
-  }
-  return mapPrepared(request, [], opts);
+  if (typeof previous !== 'string') return [];
+  return loadResponse(opts.store, opts.tenant, previous, 'previous_response_id').then(conversationOf);
 }
 
 function mapPrepared(request: ResponsesRequest, history: AnyInputItem[], opts: PrepareOptions): PreparedResponse {
@@ -94,11 +101,7 @@ export const memoizable = (prepared: PreparedResponse): boolean => typeof prepar
 /** `POST /v1/responses/input_tokens`: the request's input counted with the gateway's tokenizer (an estimate). */
 export async function countInputTokens(body: unknown, opts: PrepareOptions): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {
   const request = validateResponsesRequest(body);
-  let history: AnyInputItem[] = [];
-  if (typeof request.previous_response_id === 'string') {
-    history = conversationOf(await loadResponse(opts.store, opts.tenant, request.previous_response_id, 'previous_response_id'));
-  }
-  const { canonical } = toCanonical(request, history);
+  const { canonical } = toCanonical(request, await historyOf(request, opts));
   const usage = await estimateUsage(canonical.messages, { id: '', object: 'chat.completion', created: 0, model: '', choices: [] });
   return { object: 'response.input_tokens', input_tokens: usage.prompt_tokens };
 }
