@@ -3,8 +3,10 @@ import { failFastRedisOptions, newRedis, waitForRedis } from '../redis/client.js
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
+  isNewConversation,
   sessionKeyFor,
   sessionOpeningOf,
+  userTurnCount,
   type FreshDecision,
   type SessionKey,
   type SessionKeyInput,
@@ -224,10 +226,12 @@ export function resolveSession(
   opening?: SessionOpening,
 ): SessionResult | Promise<SessionResult> {
   if (policy === 'off' || store === undefined) return result(applySession('off', undefined, fresh, true), policy, undefined);
-  const body = opening ?? sessionOpeningOf(input);
+  // The header decides before the body: its key needs no digest of the conversation's opening.
+  const byHeader = input.header !== undefined && input.header.length > 0;
+  const body = opening ?? (byHeader ? undefined : sessionOpeningOf(input));
   const key = sessionKeyFor(input, body);
   if (key === undefined) return result(applySession('off', undefined, fresh, true), policy, undefined);
-  const newConversation = body.newConversation;
+  const newConversation = body?.newConversation ?? isNewConversation(userTurnCount(input.messages));
   // A new conversation starts afresh whatever is stored: no read needed.
   const stored = newConversation ? undefined : store.get(key.key);
   if (stored instanceof Promise) return stored.then((state) => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write));

@@ -167,7 +167,9 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   if (gated.source === 'gate') ctx.controller.observeScore(gated.need ?? gated.score);
   // Session affinity is applied on every request, remembered or not: the memo holds the gate's decision, the
   // session's state lives in its store. A hit on the memory store stays synchronous.
-  const opening = remembered !== undefined ? remembered.session : sessionOpening(gated, ctx.sessions, chat);
+  // The body's part of the session is worked out here only when it will be remembered with the request; otherwise
+  // the session resolves it as far as it needs (a session header needs no digest of the opening).
+  const opening = remembered !== undefined ? remembered.session : input.memoKey !== null ? sessionOpening(gated, ctx.sessions, chat) : undefined;
   const withAffinity = withSession(gated, config.gate.session, ctx.sessions, request, chat, true, opening);
   const decision = withAffinity instanceof Promise ? await withAffinity : withAffinity;
   /** The session moved the route or effort: the remembered cache keys (made for the gate's route) do not apply. */
