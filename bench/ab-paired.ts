@@ -7,7 +7,8 @@ import { measurePaired } from './scenarios/paired.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY, targetFor } from './scenarios/requests.js';
 
 /**
- * `node --import tsx bench/ab-paired.ts --before DIST --after DIST [--pin] [--rounds 5] [--duration 5] [--mode json|stream|hit]`:
+ * `node --import tsx bench/ab-paired.ts --before DIST --after DIST [--pin] [--rounds 5] [--duration 5] [--mode json|stream|hit]
+ *   [--before-node-arg FLAG ...] [--after-node-arg FLAG ...]`:
  * two builds of thinkgate loaded at the same time, half the connections each, their CPU per request compared round
  * by round (scenarios/paired.ts): the before/after of a change. Both run with the gateway's V8 flags and GC trace.
  */
@@ -21,6 +22,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     mode: { type: 'string', default: 'json' },
     label: { type: 'string', default: 'ab' },
+    /** V8 flags for one side instead of the gateway's own (GATEWAY_V8_FLAGS): a flag's effect on one build. */
+    'before-node-arg': { type: 'string', multiple: true },
+    'after-node-arg': { type: 'string', multiple: true },
   },
 });
 if (values.before === undefined || values.after === undefined) throw new Error('--before DIST and --after DIST are required');
@@ -29,13 +33,13 @@ const body = values.mode === 'stream' ? STREAM_BODY : values.mode === 'hit' ? CA
 const upstream = await startUpstream();
 const procs: ServerProcess[] = [];
 try {
-  const start = async (name: string, dist: string): Promise<ServerProcess> => {
-    const p = await startThinkgate({ name, dist, reasoningUrl: upstream.url, directUrl: upstream.url, traceGc: true });
+  const start = async (name: string, dist: string, nodeArgs: string[] | undefined): Promise<ServerProcess> => {
+    const p = await startThinkgate({ name, dist, reasoningUrl: upstream.url, directUrl: upstream.url, traceGc: true, ...(nodeArgs !== undefined ? { nodeArgs } : {}) });
     procs.push(p);
     return p;
   };
-  const before = await start('thinkgate-before', values.before);
-  const after = await start('thinkgate-after', values.after);
+  const before = await start('thinkgate-before', values.before, values['before-node-arg']);
+  const after = await start('thinkgate-after', values.after, values['after-node-arg']);
   const target = (p: ServerProcess) => ({
     ...targetFor('thinkgate', p.url, upstream.url, body),
     ...(values.mode === 'hit' ? { headers: {} } : {}),
