@@ -4,9 +4,13 @@ import type { Dispatcher } from 'undici';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 
-/** RFC 9110 hop-by-hop headers, plus the client's credentials and host, which must never travel upstream. */
+/**
+ * RFC 9110 hop-by-hop headers, plus the client's credentials and host, which must never travel upstream, and
+ * `expect`: the gateway's server already answered the client's `Expect: 100-continue` (curl sends one with uploads
+ * over 1 MiB), the body is here, and undici refuses to send a request that carries the header.
+ */
 const DROP_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
   'host', 'authorization', 'api-key', 'cookie', 'x-thinkgate-route', 'x-thinkgate-session',
 ]);
 const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
