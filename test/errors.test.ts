@@ -37,6 +37,15 @@ describe('errors in the OpenAI shape', () => {
     expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
   });
 
+  it.each(['/v1/chat/completions', '/v1/responses', '/v1/route', '/v1/responses/input_tokens'])('a POST to %s with no body and no Content-Type → 400 that says the body is empty', async (path) => {
+    const res = await fetch(`${gw.url}${path}`, { method: 'POST' });
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expectErrorShape(json);
+    expect(json.error?.message).toBe('The request body is empty: send a JSON object.');
+    expect(json.error?.code).toBe('empty_body');
+  });
+
   it('an array body → 400 saying a JSON object was expected, alike on both APIs', async () => {
     for (const path of ['/v1/chat/completions', '/v1/responses']) {
       const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
