@@ -82,6 +82,17 @@ describe('errors in the OpenAI shape', () => {
     expect((gw.direct.chatRequests().at(-1)?.body as { messages: unknown[] }).messages[0]).toEqual({ role: 'system', content: '' });
   });
 
+  it.each([
+    [{ metadata: ['a'] }, 'metadata', 'an array'],
+    [{ tools: [{ type: 'function', name: 'f', parameters: 'none' }] }, 'tools[0].parameters', 'a string'],
+  ])('a map field of the Responses API given a non-object (%j) → 400 that expects an object in plain words', async (extra, param, got) => {
+    const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', input: 'x', ...extra }) });
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expect(json.error?.param).toBe(param);
+    expect(json.error?.message).toBe(`Invalid type for '${param}': expected an object, but got ${got} instead.`);
+  });
+
   it('a wrong type is named as one, through the SDK', async () => {
     const err = await gw.client().chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' as unknown as number }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);

@@ -65,6 +65,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   boolean: 'a boolean',
   array: 'an array',
   object: 'an object',
+  // A map field (`metadata`, a tool's `parameters`): on the wire it is a JSON object.
+  record: 'an object',
   null: 'null',
 };
 const expectedName = (expected: string): string => EXPECTED[expected] ?? expected;
