@@ -144,6 +144,19 @@ describe('errors in the OpenAI shape', () => {
     expectErrorShape(JSON.parse(text));
   });
 
+  it.each([
+    // OpenAI's wording: the key's start and end around asterisks.
+    [`Incorrect API key provided: ${REASONING_KEY.slice(0, 8)}${'*'.repeat(16)}${REASONING_KEY.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'Incorrect API key provided: ***. You can find your API key at https://platform.openai.com/account/api-keys.'],
+    // DeepSeek's wording: its end only.
+    [`Authentication Fails, Your api key: ****${REASONING_KEY.slice(-4)} is invalid`, 'Authentication Fails, Your api key: *** is invalid'],
+  ])('an upstream 401 quoting a masked form of the gateway\'s key passes no piece of it to the client (%s)', async (upstreamMessage, shown) => {
+    gw.reasoning.scenario = () => ({ kind: 'status', status: 401, body: { error: { message: upstreamMessage, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } });
+    const res = await post(JSON.stringify({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'x' }] }));
+    expect(res.status).toBe(502);
+    const body = await readJson(res);
+    expect(body.error?.message).toBe(`reasoning upstream rejected the gateway's credentials (HTTP 401): ${shown}`);
+  });
+
   it('malformed upstream JSON → 502', async () => {
     gw.direct.scenario = () => ({ kind: 'raw', status: 200, contentType: 'application/json', text: '{"choices": [' });
     const res = await post(JSON.stringify({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'x' }] }));
