@@ -53,6 +53,44 @@ describe('client disconnect aborts the upstream request', () => {
   });
 });
 
+/** The ledger's view of an aborted stream, on a gateway of its own (other aborts would be counted a moment later). */
+describe('an aborted stream in the savings ledger', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('mid-stream: the tokens the upstream produced before the client left are counted (estimated), not dropped', async () => {
+    // The upstream bills what it generated until the connection closed; its usage chunk never comes.
+    gw.reasoning.scenario = () => ({ kind: 'answer', answer: { content: 'word '.repeat(200), reasoning: 'think '.repeat(200), chunkSize: 12 }, chunkDelayMs: 20 });
+    type Totals = { aborted: number; usageEstimatedRequests: number; tokens: { prompt: number; completion: number } };
+    const totals = async (): Promise<Totals> => ((await (await fetch(`${gw.url}/v1/stats`)).json()) as { totals: Totals }).totals;
+    const before = await totals();
+    expect(before.aborted).toBe(0);
+    const controller = new AbortController();
+    const stream = await gw.client().chat.completions.create(
+      { model: 'thinkgate-reasoning', stream: true, messages: [{ role: 'user', content: 'think for a long time' }] },
+      { signal: controller.signal },
+    );
+    let received = 0;
+    await (async () => {
+      for await (const _chunk of stream) {
+        received++;
+        if (received === 6) controller.abort();
+      }
+    })().catch(() => undefined);
+    await waitFor(() => gw.reasoning.chatRequests().at(-1)!.wasAborted);
+    let after = await totals();
+    for (const until = Date.now() + 5_000; after.aborted === before.aborted && Date.now() < until; after = await totals()) await new Promise((r) => setTimeout(r, 20));
+    expect(after.aborted).toBe(before.aborted + 1);
+    expect(after.usageEstimatedRequests).toBe(before.usageEstimatedRequests + 1);
+    expect(after.tokens.prompt).toBeGreaterThan(before.tokens.prompt);
+    // At least the five chunks of thinking the client saw (12 characters each).
+    expect(after.tokens.completion).toBeGreaterThan(before.tokens.completion + 5);
+  });
+});
+
 async function waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {

@@ -122,6 +122,7 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     handle,
     stopped: () => sawDone,
     complete: () => sawDone || assembler.complete,
+    partial: () => normaliser.finish(assembler.result()),
   });
 
   // [DONE] completes the answer: the finish_reason the upstream left out is sent before the client's [DONE], so
@@ -150,6 +151,20 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   return { completion: normaliser.finish(assembler.result()), complete: failure === null, finishSynthesised, error: failure };
 }
 
+/**
+ * Thrown by a stream reader when the request was aborted (the client went away) after the stream began: carries
+ * what the upstream had produced until then, because the upstream bills those tokens and the ledger counts them.
+ */
+export class StreamAborted extends Error {
+  constructor(
+    readonly completion: ChatCompletion,
+    cause: unknown,
+  ) {
+    super('the request was aborted during the stream', { cause });
+    this.name = 'StreamAborted';
+  }
+}
+
 /** How an upstream reader takes part in pumping its stream. */
 export interface PumpHooks {
   /** One SSE event's data (and its `event:` field when the upstream named one). May throw a `GatewayError`. */
@@ -158,13 +173,15 @@ export interface PumpHooks {
   stopped(): boolean;
   /** True once a completion signal has arrived: a transport failure after it loses nothing of the answer. */
   complete(): boolean;
+  /** The answer folded so far (for `StreamAborted`). */
+  partial(): ChatCompletion;
 }
 
 /**
  * Feeds an upstream's SSE body, event by event, to `hooks.handle`, flushing the sink after each read
  * (backpressure). What the client's API opens a stream with (Responses: response.created) is flushed first, not
  * with the upstream's first chunk: a reasoning upstream may think for a long time before it sends one. Returns the
- * failure that ended the stream (null when it ended cleanly); rethrows when the request was aborted. Shared by
+ * failure that ended the stream (null when it ended cleanly); throws `StreamAborted` when the request was aborted. Shared by
  * every upstream reader. SSE framing per the WHATWG HTML "server-sent events" section (src/upstream/sse.ts).
  */
 export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, hooks: PumpHooks): Promise<GatewayError | null> {
@@ -187,7 +204,7 @@ export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, si
     await sink.flush();
     return null;
   } catch (err) {
-    if (opts.signal.aborted) throw err;
+    if (opts.signal.aborted) throw new StreamAborted(hooks.partial(), err);
     // A transport failure (cut, reset, stall) after the completion signal loses nothing of the answer.
     if (!(err instanceof GatewayError) && hooks.complete()) return null;
     const error = err instanceof GatewayError ? err : opts.client.bodyError(err, 'stream');

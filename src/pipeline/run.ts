@@ -17,6 +17,7 @@ import { fillEstimatedUsage } from '../savings/estimate.js';
 import type { AnswerMeta, Exchange, StreamEncoder } from './adapter.js';
 import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveWithoutWaiting, type CachedAnswer } from './cache-flow.js';
 import { readUpstreamAnswer, readUpstreamStream } from './read.js';
+import { StreamAborted } from './forward.js';
 import type { PreparedRequest } from './prepared.js';
 import { requestCacheFlags } from './prepared-parser.js';
 import { SseWriter } from './stream-writer.js';
@@ -280,6 +281,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
     return reply;
   } catch (err) {
+    // What the upstream streamed before the client left: its tokens are counted below (estimated when no usage came).
+    if (err instanceof StreamAborted) produced = err.completion;
     const aborted = clientGone();
     record.outcome = aborted ? 'aborted' : 'error';
     const mapped = upstream?.timedOut === true && !aborted
