@@ -51,6 +51,16 @@ describe('pass-through of other /v1 endpoints', () => {
     expect(gw.reasoning.requests.filter((r) => r.url.includes('embeddings'))).toHaveLength(0);
   });
 
+  it("drops the client's OpenAI-Organization and OpenAI-Project: they go with the client's key, which never goes upstream", async () => {
+    // The SDK sends them when OPENAI_ORG_ID / OPENAI_PROJECT_ID are set; OpenAI refuses a key whose org they do not match.
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client', organization: 'org-client', project: 'proj-client', maxRetries: 0 });
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' }).catch(() => undefined);
+    const recorded = gw.direct.requests.at(-1)!;
+    expect(recorded.url).toBe('/v1/embeddings');
+    expect(recorded.headers['openai-organization']).toBeUndefined();
+    expect(recorded.headers['openai-project']).toBeUndefined();
+  });
+
   it('forwards a body sent with Expect: 100-continue (curl does so for uploads over 1 MiB)', async () => {
     // fetch cannot send Expect; node:http can, and answers the server's 100 Continue by sending the body.
     const body = JSON.stringify({ model: 'text-embedding-3-small', input: 'hello' });
