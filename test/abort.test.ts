@@ -89,6 +89,30 @@ describe('an aborted stream in the savings ledger', () => {
     // At least the five chunks of thinking the client saw (12 characters each).
     expect(after.tokens.completion).toBeGreaterThan(before.tokens.completion + 5);
   });
+
+  it('mid-stream: the time to the first byte the client did receive is recorded (log line, first-byte histogram)', async () => {
+    const firstBytes = async (): Promise<number> => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      return Number(/^thinkgate_time_to_first_byte_seconds_count\{route="reasoning"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await firstBytes();
+    gw.reasoning.scenario = () => ({ kind: 'answer', answer: { content: 'word '.repeat(200), reasoning: 'think '.repeat(200), chunkSize: 12 }, chunkDelayMs: 20 });
+    const controller = new AbortController();
+    const stream = await gw.client().chat.completions.create(
+      { model: 'thinkgate-reasoning', stream: true, messages: [{ role: 'user', content: 'think again' }] },
+      { signal: controller.signal },
+    );
+    let received = 0;
+    await (async () => {
+      for await (const _chunk of stream) {
+        received++;
+        if (received === 3) controller.abort();
+      }
+    })().catch(() => undefined);
+    let after = await firstBytes();
+    for (const until = Date.now() + 5_000; after === before && Date.now() < until; after = await firstBytes()) await new Promise((r) => setTimeout(r, 20));
+    expect(after).toBe(before + 1);
+  });
 });
 
 async function waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
