@@ -29,13 +29,39 @@ export async function readJsonBody(res: UpstreamResponse, opts: ForwardOptions):
   }
 }
 
-/** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
-export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
-  const parsed = await readJsonBody(res, opts);
+/** An upstream's parsed JSON answer as a chat completion; a 502 when it is not one. */
+function asCompletion(parsed: unknown, opts: ForwardOptions): ChatCompletion {
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }
-  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output, opts.client.config.thinkTags);
+  return parsed as unknown as ChatCompletion;
+}
+
+/** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
+export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
+  return normaliseCompletion(asCompletion(await readJsonBody(res, opts), opts), opts.output, opts.client.config.thinkTags);
+}
+
+/** The answer is one JSON body, not an event stream (a server that does not stream, or not this request). */
+const isJsonAnswer = (res: UpstreamResponse): boolean => {
+  const type = res.headers['content-type'];
+  return (Array.isArray(type) ? type.join(',') : type ?? '').toLowerCase().includes('application/json');
+};
+
+/**
+ * A whole completion as the chunks a stream of it would hold: per choice one chunk with the whole message as its
+ * delta (tool calls indexed) and its finish_reason, then the usage chunk. Clients fold whole-message deltas as they
+ * fold small ones.
+ */
+function completionChunks(completion: ChatCompletion): ChatCompletionChunk[] {
+  const base = { id: completion.id, object: 'chat.completion.chunk' as const, created: completion.created, model: completion.model };
+  const chunks: ChatCompletionChunk[] = completion.choices.map((choice) => {
+    const { tool_calls: calls, ...message } = choice.message;
+    const delta = calls === undefined ? message : { ...message, tool_calls: calls.map((call, index) => ({ index, ...call })) };
+    return { ...base, choices: [{ index: choice.index, delta, finish_reason: choice.finish_reason, logprobs: choice.logprobs ?? null }] };
+  });
+  if (isRecord(completion.usage)) chunks.push({ ...base, choices: [], usage: completion.usage });
+  return chunks;
 }
 
 export interface StreamResult {
@@ -118,12 +144,13 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     pass(chunk as unknown as ChatCompletionChunk, data);
   };
 
-  const error = await pumpEvents(res, opts, sink, {
+  const hooks: PumpHooks = {
     handle,
     stopped: () => sawDone,
     complete: () => sawDone || assembler.complete,
     partial: () => normaliser.finish(assembler.result()),
-  });
+  };
+  const error = isJsonAnswer(res) ? await passJsonAnswer(res, opts, sink, hooks) : await pumpEvents(res, opts, sink, hooks);
 
   // [DONE] completes the answer: the finish_reason the upstream left out is sent before the client's [DONE], so
   // the live stream and the replay from the cache agree.
@@ -209,6 +236,24 @@ export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, si
     if (!(err instanceof GatewayError) && hooks.complete()) return null;
     const error = err instanceof GatewayError ? err : opts.client.bodyError(err, 'stream');
     return error instanceof GatewayError ? error : new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
+  }
+}
+
+/**
+ * A stream request answered with one JSON completion: its chunks go through the stream's own event handling, as if
+ * streamed, then `[DONE]`. A body that is not a completion ends the stream with the non-stream path's 502.
+ */
+async function passJsonAnswer(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, hooks: PumpHooks): Promise<GatewayError | null> {
+  try {
+    await sink.flush();
+    for (const chunk of completionChunks(asCompletion(await readJsonBody(res, opts), opts))) hooks.handle(JSON.stringify(chunk), undefined);
+    hooks.handle('[DONE]', undefined);
+    await sink.flush();
+    return null;
+  } catch (err) {
+    if (opts.signal.aborted) throw new StreamAborted(hooks.partial(), err);
+    if (err instanceof GatewayError) return err;
+    throw err;
   }
 }
 
