@@ -93,6 +93,22 @@ describe('errors in the OpenAI shape', () => {
     expect(json.error?.message).toBe(`Invalid type for '${param}': expected an object, but got ${got} instead.`);
   });
 
+  it.each([
+    ['[{"type": "function"}]', 'tools[0].function', "Missing required parameter: 'tools[0].function'."],
+    ['[{"type": "function", "function": null}]', 'tools[0].function', "Invalid type for 'tools[0].function': expected an object, but got null instead."],
+    ['[{"type": "function", "function": {"parameters": {}}}]', 'tools[0].function.name', "Missing required parameter: 'tools[0].function.name'."],
+    ['[{"type": "function", "function": {"name": 5}}]', 'tools[0].function.name', "Invalid type for 'tools[0].function.name': expected a string, but got an integer instead."],
+    ['[{"type": "function", "function": {"name": "f", "parameters": "none"}}]', 'tools[0].function.parameters', "Invalid type for 'tools[0].function.parameters': expected an object, but got a string instead."],
+  ])('a chat function tool %s that OpenAI refuses → 400 naming %s, upstream untouched', async (tools, param, message) => {
+    const before = gw.direct.requests.length + gw.reasoning.requests.length;
+    const res = await post(`{"model": "auto", "messages": [{"role": "user", "content": "x"}], "tools": ${tools}}`);
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expect(json.error?.param).toBe(param);
+    expect(json.error?.message).toBe(message);
+    expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
+  });
+
   it('a wrong type is named as one, through the SDK', async () => {
     const err = await gw.client().chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' as unknown as number }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
