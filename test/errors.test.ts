@@ -109,6 +109,18 @@ describe('errors in the OpenAI shape', () => {
     expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
   });
 
+  it.each([
+    ['{"type": "json_schema"}', 'response_format.json_schema', "Missing required parameter: 'response_format.json_schema'."],
+    ['{"type": "json_schema", "json_schema": {"schema": {}}}', 'response_format.json_schema.name', "Missing required parameter: 'response_format.json_schema.name'."],
+    ['{"type": "json_schema", "json_schema": {"name": "s", "schema": []}}', 'response_format.json_schema.schema', "Invalid type for 'response_format.json_schema.schema': expected an object, but got an array instead."],
+  ])('a chat response_format %s that OpenAI refuses → 400 naming %s', async (format, param, message) => {
+    const res = await post(`{"model": "auto", "messages": [{"role": "user", "content": "x"}], "response_format": ${format}}`);
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expect(json.error?.param).toBe(param);
+    expect(json.error?.message).toBe(message);
+  });
+
   it('a wrong type is named as one, through the SDK', async () => {
     const err = await gw.client().chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' as unknown as number }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);

@@ -47,6 +47,24 @@ const tool = z.looseObject({ type: z.string(), function: functionDefinition.opti
   }
 });
 
+/** A `json_schema` response format's definition, as OpenAI requires it: a string `name`; an object `schema`. */
+const jsonSchemaDefinition = z.looseObject({
+  name: z.string(),
+  description: z.string().optional(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+/**
+ * `response_format`. The `json_schema` type needs its definition (OpenAI refuses it without one); other types
+ * (`text`, `json_object`, a server's own such as vLLM's `structural_tag`) are carried, never inspected.
+ */
+const responseFormat = z.looseObject({ type: z.string(), json_schema: jsonSchemaDefinition.optional() }).superRefine((f, ctx) => {
+  if (f.type === 'json_schema' && f.json_schema === undefined) {
+    ctx.addIssue({ code: 'invalid_type', expected: 'object', path: ['json_schema'], input: undefined, message: 'json_schema formats need a "json_schema" object' });
+  }
+});
+
 const systemMessage = z.looseObject({ role: z.enum(['system', 'developer']), content, name: z.string().optional() });
 const userMessage = z.looseObject({ role: z.literal('user'), content, name: z.string().optional() });
 const assistantMessage = z.looseObject({
@@ -96,7 +114,7 @@ export const chatRequestSchema = z.looseObject({
   stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
   tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })]).nullable().optional(),
   parallel_tool_calls: z.boolean().nullable().optional(),
-  response_format: z.looseObject({ type: z.string() }).nullable().optional(),
+  response_format: responseFormat.nullable().optional(),
   user: z.string().nullable().optional(),
 });
 
