@@ -71,6 +71,9 @@ export class UpstreamHttpError extends GatewayError {
   }
 }
 
+/** The 400's message for a POST that carried no body (code `empty_body`). */
+export const EMPTY_BODY_MESSAGE = 'The request body is empty: send a JSON object.';
+
 interface FastifyLikeError {
   statusCode?: number;
   code?: string;
@@ -97,7 +100,7 @@ export function toOpenAIError(err: unknown): { status: number; body: OpenAIError
     message = 'Unsupported Content-Type: send application/json.';
     code = 'unsupported_media_type';
   } else if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    message = 'The request body is empty: send a JSON object.';
+    message = EMPTY_BODY_MESSAGE;
     code = 'empty_body';
   }
   return { status, body: { error: { message, type: defaultType(status), param: null, code } }, headers: {} };

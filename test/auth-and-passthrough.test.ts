@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { readJson } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
@@ -48,6 +49,37 @@ describe('pass-through of other /v1 endpoints', () => {
     const recorded = gw.direct.requests.at(-1)!;
     expect(recorded.headers['x-custom']).toBe('kept');
     expect(gw.reasoning.requests.filter((r) => r.url.includes('embeddings'))).toHaveLength(0);
+  });
+
+  it("drops the client's OpenAI-Organization and OpenAI-Project: they go with the client's key, which never goes upstream", async () => {
+    // The SDK sends them when OPENAI_ORG_ID / OPENAI_PROJECT_ID are set; OpenAI refuses a key whose org they do not match.
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client', organization: 'org-client', project: 'proj-client', maxRetries: 0 });
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' }).catch(() => undefined);
+    const recorded = gw.direct.requests.at(-1)!;
+    expect(recorded.url).toBe('/v1/embeddings');
+    expect(recorded.headers['openai-organization']).toBeUndefined();
+    expect(recorded.headers['openai-project']).toBeUndefined();
+  });
+
+  it('forwards a body sent with Expect: 100-continue (curl does so for uploads over 1 MiB)', async () => {
+    // fetch cannot send Expect; node:http can, and answers the server's 100 Continue by sending the body.
+    const body = JSON.stringify({ model: 'text-embedding-3-small', input: 'hello' });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${gw.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), expect: '100-continue' },
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('continue', () => req.end(body));
+      req.on('error', reject);
+    });
+    expect(answer.status).toBe(200);
+    expect((JSON.parse(answer.body) as { echoed: { body: unknown } }).echoed.body).toEqual({ model: 'text-embedding-3-small', input: 'hello' });
+    expect(gw.direct.requests.at(-1)!.headers.expect).toBeUndefined();
   });
 
   it('forwards GET and DELETE with status', async () => {

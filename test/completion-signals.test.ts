@@ -113,3 +113,55 @@ describe('after [DONE]', () => {
     expect(gw.reasoning.chatRequests().at(-1)?.finished).toBe(false);
   });
 });
+
+/**
+ * Servers that do not stream (or not a given request) answer a stream request with one JSON completion; the client
+ * asked for a stream and gets one, whole, rather than an error saying the stream ended without an answer.
+ */
+describe('a JSON answer to a stream request', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  const completion = {
+    id: 'chatcmpl-j',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [
+      { index: 0, message: { role: 'assistant', content: 'The answer is 4.', reasoning_content: 'Two and two.' }, finish_reason: 'stop' },
+      {
+        index: 1,
+        message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'add', arguments: '{"a":2,"b":2}' } }] },
+        finish_reason: 'tool_calls',
+      },
+    ],
+    usage: { prompt_tokens: 9, completion_tokens: 11, total_tokens: 20 },
+  };
+
+  it('is streamed to the client in full: text, reasoning, tool calls, finish reasons and usage (openai SDK)', async () => {
+    gw.reasoning.scenario = () => ({ kind: 'raw', status: 200, contentType: 'application/json', text: JSON.stringify(completion) });
+    const stream = gw.client().chat.completions.stream({ model: 'thinkgate-reasoning', n: 2, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'add 2 and 2' }] });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe('The answer is 4.');
+    expect((final.choices[0]?.message as { reasoning_content?: string }).reasoning_content).toBe('Two and two.');
+    expect(final.choices[0]?.finish_reason).toBe('stop');
+    expect(final.choices[1]?.message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'add', arguments: '{"a":2,"b":2}' } }]);
+    expect(final.choices[1]?.finish_reason).toBe('tool_calls');
+    expect(final.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 11, total_tokens: 20 });
+  });
+
+  it('an error object instead of a completion ends the stream with the error the non-stream path gives (upstream_malformed)', async () => {
+    gw.reasoning.scenario = () => ({ kind: 'raw', status: 200, contentType: 'application/json', text: JSON.stringify({ error: { message: 'model is overloaded', type: 'server_error' } }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'thinkgate-reasoning', stream: true, messages: [{ role: 'user', content: 'overloaded?' }] }),
+    });
+    const last = JSON.parse(dataOf(await res.text()).at(-1)!) as { error: { message: string; code: string } };
+    expect(last.error.code).toBe('upstream_malformed');
+    expect(last.error.message).toBe('reasoning upstream returned JSON that is not a chat completion');
+  });
+});

@@ -37,6 +37,15 @@ describe('errors in the OpenAI shape', () => {
     expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
   });
 
+  it.each(['/v1/chat/completions', '/v1/responses', '/v1/route', '/v1/responses/input_tokens'])('a POST to %s with no body and no Content-Type → 400 that says the body is empty', async (path) => {
+    const res = await fetch(`${gw.url}${path}`, { method: 'POST' });
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expectErrorShape(json);
+    expect(json.error?.message).toBe('The request body is empty: send a JSON object.');
+    expect(json.error?.code).toBe('empty_body');
+  });
+
   it('an array body → 400 saying a JSON object was expected, alike on both APIs', async () => {
     for (const path of ['/v1/chat/completions', '/v1/responses']) {
       const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
@@ -71,6 +80,45 @@ describe('errors in the OpenAI shape', () => {
     });
     expect(res.choices[0]?.message.content).toContain('echo:');
     expect((gw.direct.chatRequests().at(-1)?.body as { messages: unknown[] }).messages[0]).toEqual({ role: 'system', content: '' });
+  });
+
+  it.each([
+    [{ metadata: ['a'] }, 'metadata', 'an array'],
+    [{ tools: [{ type: 'function', name: 'f', parameters: 'none' }] }, 'tools[0].parameters', 'a string'],
+  ])('a map field of the Responses API given a non-object (%j) → 400 that expects an object in plain words', async (extra, param, got) => {
+    const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', input: 'x', ...extra }) });
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expect(json.error?.param).toBe(param);
+    expect(json.error?.message).toBe(`Invalid type for '${param}': expected an object, but got ${got} instead.`);
+  });
+
+  it.each([
+    ['[{"type": "function"}]', 'tools[0].function', "Missing required parameter: 'tools[0].function'."],
+    ['[{"type": "function", "function": null}]', 'tools[0].function', "Invalid type for 'tools[0].function': expected an object, but got null instead."],
+    ['[{"type": "function", "function": {"parameters": {}}}]', 'tools[0].function.name', "Missing required parameter: 'tools[0].function.name'."],
+    ['[{"type": "function", "function": {"name": 5}}]', 'tools[0].function.name', "Invalid type for 'tools[0].function.name': expected a string, but got an integer instead."],
+    ['[{"type": "function", "function": {"name": "f", "parameters": "none"}}]', 'tools[0].function.parameters', "Invalid type for 'tools[0].function.parameters': expected an object, but got a string instead."],
+  ])('a chat function tool %s that OpenAI refuses → 400 naming %s, upstream untouched', async (tools, param, message) => {
+    const before = gw.direct.requests.length + gw.reasoning.requests.length;
+    const res = await post(`{"model": "auto", "messages": [{"role": "user", "content": "x"}], "tools": ${tools}}`);
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expect(json.error?.param).toBe(param);
+    expect(json.error?.message).toBe(message);
+    expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
+  });
+
+  it.each([
+    ['{"type": "json_schema"}', 'response_format.json_schema', "Missing required parameter: 'response_format.json_schema'."],
+    ['{"type": "json_schema", "json_schema": {"schema": {}}}', 'response_format.json_schema.name', "Missing required parameter: 'response_format.json_schema.name'."],
+    ['{"type": "json_schema", "json_schema": {"name": "s", "schema": []}}', 'response_format.json_schema.schema', "Invalid type for 'response_format.json_schema.schema': expected an object, but got an array instead."],
+  ])('a chat response_format %s that OpenAI refuses → 400 naming %s', async (format, param, message) => {
+    const res = await post(`{"model": "auto", "messages": [{"role": "user", "content": "x"}], "response_format": ${format}}`);
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expect(json.error?.param).toBe(param);
+    expect(json.error?.message).toBe(message);
   });
 
   it('a wrong type is named as one, through the SDK', async () => {
@@ -122,6 +170,19 @@ describe('errors in the OpenAI shape', () => {
     const text = await res.text();
     expect(text).not.toContain(REASONING_KEY);
     expectErrorShape(JSON.parse(text));
+  });
+
+  it.each([
+    // OpenAI's wording: the key's start and end around asterisks.
+    [`Incorrect API key provided: ${REASONING_KEY.slice(0, 8)}${'*'.repeat(16)}${REASONING_KEY.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'Incorrect API key provided: ***. You can find your API key at https://platform.openai.com/account/api-keys.'],
+    // DeepSeek's wording: its end only.
+    [`Authentication Fails, Your api key: ****${REASONING_KEY.slice(-4)} is invalid`, 'Authentication Fails, Your api key: *** is invalid'],
+  ])('an upstream 401 quoting a masked form of the gateway\'s key passes no piece of it to the client (%s)', async (upstreamMessage, shown) => {
+    gw.reasoning.scenario = () => ({ kind: 'status', status: 401, body: { error: { message: upstreamMessage, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } });
+    const res = await post(JSON.stringify({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'x' }] }));
+    expect(res.status).toBe(502);
+    const body = await readJson(res);
+    expect(body.error?.message).toBe(`reasoning upstream rejected the gateway's credentials (HTTP 401): ${shown}`);
   });
 
   it('malformed upstream JSON → 502', async () => {

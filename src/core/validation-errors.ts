@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GatewayError } from '../errors.js';
+import { EMPTY_BODY_MESSAGE, GatewayError } from '../errors.js';
 
 /**
  * Turns a zod validation failure into the 400 OpenAI answers for the same mistake, so every wire API the gateway
@@ -65,6 +65,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   boolean: 'a boolean',
   array: 'an array',
   object: 'an object',
+  // A map field (`metadata`, a tool's `parameters`): on the wire it is a JSON object.
+  record: 'an object',
   null: 'null',
 };
 const expectedName = (expected: string): string => EXPECTED[expected] ?? expected;
@@ -191,8 +193,11 @@ export function validationError(error: z.ZodError, parsed: unknown, prefix: read
  * The 400 for a request body that parsed but is not a JSON object (an array, a number, a JSON string). A string body
  * most often means the JSON was sent as `Content-Type: text/plain`, which is read as text, so the message says how to
  * send it. `code` stays each API's own (`invalid_type` for chat, `invalid_body` for the Responses API).
+ * No body at all (a POST without Content-Type leaves it undefined; an empty text/plain one is '') gets the same
+ * `empty_body` 400 as an empty JSON body, rather than a type error about "undefined".
  */
 export function bodyNotObjectError(body: unknown, code: string): GatewayError {
+  if (body === undefined || body === '') return new GatewayError(400, EMPTY_BODY_MESSAGE, { code: 'empty_body' });
   const hint = typeof body === 'string' ? ' Send the body as JSON with the header Content-Type: application/json (a text/plain body is read as a string).' : '';
   return new GatewayError(400, `Invalid type for the request body: expected a JSON object, but got ${describeType(body)} instead.${hint}`, { code });
 }

@@ -10,6 +10,8 @@ import type { Config } from '../config/schema.js';
  */
 
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
+// Allowed when a preflight names no headers. A preflight that names some gets them back: the official SDKs send their
+// own (`x-stainless-os`, `x-stainless-retry-count`, …, `openai-beta`) and a browser drops the request if one is missing.
 const ALLOWED_HEADERS = 'authorization, api-key, content-type, x-request-id, x-thinkgate-route, x-thinkgate-session, openai-organization, openai-project';
 // Every header a browser client may want to read: without it here, fetch in a page sees null for it.
 const EXPOSED_HEADERS =
@@ -81,7 +83,11 @@ export function installSecurityHeaders(app: FastifyInstance, config: Config): vo
   if (config.cors.origins.length > 0) installCors(app, config.cors.origins);
 }
 
-/** Allow-listed origins only (`*` allows any, without credentials). Preflights are answered before auth. */
+/**
+ * Allow-listed origins only (`*` allows any, without credentials). Preflights are answered before auth, allowing the
+ * request headers they ask for (as `@fastify/cors` does by default): which headers a client sends is its business, the
+ * origin is what CORS guards.
+ */
 function installCors(app: FastifyInstance, origins: readonly string[]): void {
   const any = origins.includes('*');
   const allowed = new Set(origins);
@@ -94,7 +100,8 @@ function installCors(app: FastifyInstance, origins: readonly string[]): void {
     reply.header('access-control-expose-headers', EXPOSED_HEADERS);
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       reply.header('access-control-allow-methods', ALLOWED_METHODS);
-      reply.header('access-control-allow-headers', ALLOWED_HEADERS);
+      const requested = request.headers['access-control-request-headers'];
+      reply.header('access-control-allow-headers', typeof requested === 'string' && requested.trim() !== '' ? requested : ALLOWED_HEADERS);
       reply.header('access-control-max-age', '600');
       return reply.code(204).send();
     }

@@ -29,13 +29,39 @@ export async function readJsonBody(res: UpstreamResponse, opts: ForwardOptions):
   }
 }
 
-/** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
-export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
-  const parsed = await readJsonBody(res, opts);
+/** An upstream's parsed JSON answer as a chat completion; a 502 when it is not one. */
+function asCompletion(parsed: unknown, opts: ForwardOptions): ChatCompletion {
   if (!isRecord(parsed) || !Array.isArray(parsed.choices)) {
     throw new GatewayError(502, `${opts.client.tier} upstream returned JSON that is not a chat completion`, { code: 'upstream_malformed' });
   }
-  return normaliseCompletion(parsed as unknown as ChatCompletion, opts.output, opts.client.config.thinkTags);
+  return parsed as unknown as ChatCompletion;
+}
+
+/** Reads and normalises a non-stream answer that has already answered 2xx (retries and fallback happen before). */
+export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions): Promise<ChatCompletion> {
+  return normaliseCompletion(asCompletion(await readJsonBody(res, opts), opts), opts.output, opts.client.config.thinkTags);
+}
+
+/** The answer is one JSON body, not an event stream (a server that does not stream, or not this request). */
+const isJsonAnswer = (res: UpstreamResponse): boolean => {
+  const type = res.headers['content-type'];
+  return (Array.isArray(type) ? type.join(',') : type ?? '').toLowerCase().includes('application/json');
+};
+
+/**
+ * A whole completion as the chunks a stream of it would hold: per choice one chunk with the whole message as its
+ * delta (tool calls indexed) and its finish_reason, then the usage chunk. Clients fold whole-message deltas as they
+ * fold small ones.
+ */
+function completionChunks(completion: ChatCompletion): ChatCompletionChunk[] {
+  const base = { id: completion.id, object: 'chat.completion.chunk' as const, created: completion.created, model: completion.model };
+  const chunks: ChatCompletionChunk[] = completion.choices.map((choice) => {
+    const { tool_calls: calls, ...message } = choice.message;
+    const delta = calls === undefined ? message : { ...message, tool_calls: calls.map((call, index) => ({ index, ...call })) };
+    return { ...base, choices: [{ index: choice.index, delta, finish_reason: choice.finish_reason, logprobs: choice.logprobs ?? null }] };
+  });
+  if (isRecord(completion.usage)) chunks.push({ ...base, choices: [], usage: completion.usage });
+  return chunks;
 }
 
 export interface StreamResult {
@@ -118,11 +144,13 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
     pass(chunk as unknown as ChatCompletionChunk, data);
   };
 
-  const error = await pumpEvents(res, opts, sink, {
+  const hooks: PumpHooks = {
     handle,
     stopped: () => sawDone,
     complete: () => sawDone || assembler.complete,
-  });
+    partial: () => normaliser.finish(assembler.result()),
+  };
+  const error = isJsonAnswer(res) ? await passJsonAnswer(res, opts, sink, hooks) : await pumpEvents(res, opts, sink, hooks);
 
   // [DONE] completes the answer: the finish_reason the upstream left out is sent before the client's [DONE], so
   // the live stream and the replay from the cache agree.
@@ -150,6 +178,20 @@ export async function readChatStream(res: UpstreamResponse, opts: ForwardOptions
   return { completion: normaliser.finish(assembler.result()), complete: failure === null, finishSynthesised, error: failure };
 }
 
+/**
+ * Thrown by a stream reader when the request was aborted (the client went away) after the stream began: carries
+ * what the upstream had produced until then, because the upstream bills those tokens and the ledger counts them.
+ */
+export class StreamAborted extends Error {
+  constructor(
+    readonly completion: ChatCompletion,
+    cause: unknown,
+  ) {
+    super('the request was aborted during the stream', { cause });
+    this.name = 'StreamAborted';
+  }
+}
+
 /** How an upstream reader takes part in pumping its stream. */
 export interface PumpHooks {
   /** One SSE event's data (and its `event:` field when the upstream named one). May throw a `GatewayError`. */
@@ -158,13 +200,15 @@ export interface PumpHooks {
   stopped(): boolean;
   /** True once a completion signal has arrived: a transport failure after it loses nothing of the answer. */
   complete(): boolean;
+  /** The answer folded so far (for `StreamAborted`). */
+  partial(): ChatCompletion;
 }
 
 /**
  * Feeds an upstream's SSE body, event by event, to `hooks.handle`, flushing the sink after each read
  * (backpressure). What the client's API opens a stream with (Responses: response.created) is flushed first, not
  * with the upstream's first chunk: a reasoning upstream may think for a long time before it sends one. Returns the
- * failure that ended the stream (null when it ended cleanly); rethrows when the request was aborted. Shared by
+ * failure that ended the stream (null when it ended cleanly); throws `StreamAborted` when the request was aborted. Shared by
  * every upstream reader. SSE framing per the WHATWG HTML "server-sent events" section (src/upstream/sse.ts).
  */
 export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, hooks: PumpHooks): Promise<GatewayError | null> {
@@ -187,11 +231,29 @@ export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, si
     await sink.flush();
     return null;
   } catch (err) {
-    if (opts.signal.aborted) throw err;
+    if (opts.signal.aborted) throw new StreamAborted(hooks.partial(), err);
     // A transport failure (cut, reset, stall) after the completion signal loses nothing of the answer.
     if (!(err instanceof GatewayError) && hooks.complete()) return null;
     const error = err instanceof GatewayError ? err : opts.client.bodyError(err, 'stream');
     return error instanceof GatewayError ? error : new GatewayError(502, `${opts.client.tier} upstream stream failed`, { code: 'upstream_stream_error' });
+  }
+}
+
+/**
+ * A stream request answered with one JSON completion: its chunks go through the stream's own event handling, as if
+ * streamed, then `[DONE]`. A body that is not a completion ends the stream with the non-stream path's 502.
+ */
+async function passJsonAnswer(res: UpstreamResponse, opts: ForwardOptions, sink: DeltaSink, hooks: PumpHooks): Promise<GatewayError | null> {
+  try {
+    await sink.flush();
+    for (const chunk of completionChunks(asCompletion(await readJsonBody(res, opts), opts))) hooks.handle(JSON.stringify(chunk), undefined);
+    hooks.handle('[DONE]', undefined);
+    await sink.flush();
+    return null;
+  } catch (err) {
+    if (opts.signal.aborted) throw new StreamAborted(hooks.partial(), err);
+    if (err instanceof GatewayError) return err;
+    throw err;
   }
 }
 

@@ -17,6 +17,7 @@ import { fillEstimatedUsage } from '../savings/estimate.js';
 import type { AnswerMeta, Exchange, StreamEncoder } from './adapter.js';
 import { cacheKeysFor, cacheScope, planCache, resolveFromCache, resolveWithoutWaiting, type CachedAnswer } from './cache-flow.js';
 import { readUpstreamAnswer, readUpstreamStream } from './read.js';
+import { StreamAborted } from './forward.js';
 import type { PreparedRequest } from './prepared.js';
 import { requestCacheFlags } from './prepared-parser.js';
 import { SseWriter } from './stream-writer.js';
@@ -206,6 +207,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   let produced: ChatCompletion | undefined;
   /** The live stream's encoder, once the stream has begun (a failure after that ends the stream through it). */
   let encoder: StreamEncoder | undefined;
+  /** The live stream's writer, once the stream has begun: when its first byte went out, also for a stream cut short. */
+  let writer: SseWriter | undefined;
 
   try {
     const cached = resolveWithoutWaiting(ctx.cache, cachePlan) ?? (await resolveFromCache(ctx.cache, cachePlan, clientGone));
@@ -247,7 +250,9 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     }
 
     reply.hijack();
-    const writer = new SseWriter(reply.raw);
+    writer = new SseWriter(reply.raw);
+    // The same writer as a const: the callbacks below need it narrowed, which a `let` is not inside them.
+    const out = writer;
     const streamEncoder = exchange.stream();
     encoder = streamEncoder;
     let pending = '';
@@ -262,7 +267,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       flush: async () => {
         const text = pending;
         pending = '';
-        await writer.write(text);
+        await out.write(text);
       },
     });
     record.usage = result.completion.usage ?? null;
@@ -273,18 +278,21 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       record.outcome = 'error';
       record.errorCode = result.error.code;
       record.status = result.error.status;
-      writer.end(pending + streamEncoder.fail(result.error, result.completion, meta));
+      out.end(pending + streamEncoder.fail(result.error, result.completion, meta));
     } else {
       // The adapter may persist the answer (stored responses) before announcing completion.
-      writer.end(pending + (await streamEncoder.end(result.completion, meta)));
+      out.end(pending + (await streamEncoder.end(result.completion, meta)));
       if (result.complete) answer = result.completion;
     }
-    record.ttfbMs = writer.firstByteAt === null ? null : writer.firstByteAt - startedAt;
+    record.ttfbMs = out.firstByteAt === null ? null : out.firstByteAt - startedAt;
     return reply;
   } catch (err) {
     // Failed before the cache had its say: the answer did not come from it.
     if (!reply.hasHeader('x-thinkgate-cache')) reply.header('x-thinkgate-cache', 'bypass');
+    // What the upstream streamed before the client left: its tokens are counted below (estimated when no usage came).
+    if (err instanceof StreamAborted) produced = err.completion;
     const aborted = clientGone();
+    if (writer !== undefined && writer.firstByteAt !== null) record.ttfbMs = writer.firstByteAt - startedAt;
     record.outcome = aborted ? 'aborted' : 'error';
     const mapped = upstream?.timedOut === true && !aborted
       ? new GatewayError(504, `${client.tier} upstream did not finish within ${client.config.timeouts.totalMs} ms`, { code: 'upstream_timeout' })

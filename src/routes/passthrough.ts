@@ -4,10 +4,19 @@ import type { Dispatcher } from 'undici';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 
-/** RFC 9110 hop-by-hop headers, plus the client's credentials and host, which must never travel upstream. */
+/**
+ * RFC 9110 hop-by-hop headers, plus the client's credentials (with the org and project that go with them) and host,
+ * which must never travel upstream, and `expect`: the gateway's server already answered the client's
+ * `Expect: 100-continue` (curl sends one with uploads over 1 MiB), the body is here, and undici refuses to send a
+ * request that carries the header.
+ */
 const DROP_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
   'host', 'authorization', 'api-key', 'cookie', 'x-thinkgate-route', 'x-thinkgate-session',
+  // The organization and project of the client's key (the SDKs send them from OPENAI_ORG_ID / OPENAI_PROJECT_ID):
+  // the upstream gets the gateway's key, which OpenAI refuses beside another org's id. An upstream that needs them
+  // gets them from its own `headers` in the config.
+  'openai-organization', 'openai-project',
 ]);
 const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'set-cookie',

@@ -12,10 +12,22 @@ import type { ChatCompletion, Usage } from '../core/types.js';
 const TOKENS_PER_MESSAGE = 3;
 const REPLY_PRIMING_TOKENS = 3;
 
-export async function estimateUsage(messages: readonly ChatMessage[], completion: ChatCompletion): Promise<Usage> {
+/**
+ * @param messages the conversation: each message's text, and an assistant turn's tool calls (name and arguments),
+ *   which the model reads back as much as text.
+ * @param definitions request-level parts the model also reads (`tools`, `response_format`), counted as their JSON;
+ *   OpenAI renders them in a format of its own, so their share is an estimate too. `undefined`/`null` entries count 0.
+ * @returns usage in tokens; the prompt includes OpenAI's per-message overhead.
+ */
+export async function estimateUsage(messages: readonly ChatMessage[], completion: ChatCompletion, definitions: readonly unknown[] = []): Promise<Usage> {
   const { countTokens } = await import('gpt-tokenizer');
   let prompt = REPLY_PRIMING_TOKENS;
-  for (const m of messages) prompt += TOKENS_PER_MESSAGE + countTokens(messageText(m));
+  for (const m of messages) {
+    prompt += TOKENS_PER_MESSAGE + countTokens(messageText(m));
+    if (m.role !== 'assistant') continue;
+    for (const call of m.tool_calls ?? []) if (call.function !== undefined) prompt += countTokens(call.function.name) + countTokens(call.function.arguments);
+  }
+  for (const part of definitions) if (part !== undefined && part !== null) prompt += countTokens(JSON.stringify(part));
   let answer = 0;
   let reasoning = 0;
   for (const choice of completion.choices) {

@@ -186,12 +186,17 @@ export class UpstreamClient {
     return new GatewayError(502, `${this.tier} upstream failed while sending its answer`, { code: `upstream_${what}_error`, cause: err });
   }
 
+  /**
+   * An upstream's text with the gateway's secrets taken out: the key and header values themselves, and any masked
+   * form of a key a provider quotes back (OpenAI: `sk-proj-ab****wxyz`, DeepSeek: `****wxyz`), whose visible ends
+   * are still pieces of the operator's key. Both become `***`.
+   */
   redact(text: string): string {
     let out = text;
     for (const secret of [this.config.apiKey, ...Object.values(this.config.headers)]) {
       if (secret !== undefined && secret.length >= 4) out = out.split(secret).join('***');
     }
-    return out;
+    return out.replace(MASKED_SECRET, '***');
   }
 
   close(): Promise<void> {
@@ -199,6 +204,9 @@ export class UpstreamClient {
     return this.pool.close();
   }
 }
+
+/** A word with a run of three or more asterisks in it: how providers quote a key they hide in part. */
+const MASKED_SECRET = /[\w-]*\*{3,}[\w*-]*/g;
 
 const CONNECTION_LOSS_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_CLOSED']);
 

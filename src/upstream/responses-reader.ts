@@ -210,7 +210,7 @@ export async function readResponsesStream(res: UpstreamResponse, opts: ForwardOp
     }
   };
   // response.completed (or .incomplete) ends the answer: a server that keeps the connection open does not hold the client.
-  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => reader.finished, complete: () => reader.finished });
+  let error = await pumpEvents(res, opts, sink, { handle, stopped: () => reader.finished, complete: () => reader.finished, partial: () => assembler.result() });
   if (error === null && !reader.finished) {
     error = new GatewayError(502, `${opts.client.tier} upstream ended the stream before the response was complete`, { code: 'upstream_stream_cut' });
   }

@@ -203,3 +203,22 @@ describe('thinkgate train', () => {
     expect(result.stderr).toMatch(/absent\.jsonl/);
   });
 });
+
+describe('JSON lines saved by Windows tools', () => {
+  // A UTF-8 byte-order mark before the first line (Notepad, PowerShell's Out-File) and CRLF line ends.
+  const windows = (rows: object[]): string => '\uFEFF' + rows.map((r) => JSON.stringify(r)).join('\r\n') + '\r\n';
+
+  it('score, calibrate and eval read the first line like any other', async () => {
+    const scored = await invoke(score, [], windows([{ id: 'a', prompt: 'hello' }, { id: 'b', prompt: 'Prove that 7 is prime.' }]));
+    expect(scored.code).toBe(0);
+    expect(scored.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['a', 'b']);
+    const calibrated = await invoke(calibrate, ['--target-reasoning-share', '0.5'], windows(lines.map((l) => ({ prompt: l.prompt }))));
+    expect(calibrated.code).toBe(0);
+    expect((JSON.parse(calibrated.stdout) as { n: number }).n).toBe(lines.length);
+    const file = join(dir, 'windows.jsonl');
+    writeFileSync(file, windows(lines));
+    const evaluated = await invoke(evaluate, [file, '--json']);
+    expect(evaluated.code).toBe(0);
+    expect((JSON.parse(evaluated.stdout) as { overall: { n: number } }).overall.n).toBe(lines.length);
+  });
+});

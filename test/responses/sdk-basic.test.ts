@@ -91,4 +91,20 @@ describe('Responses API over chat upstreams (openai SDK)', () => {
       { role: 'user', content: 'and next' },
     ]);
   });
+
+  it('inputTokens.count counts what the model reads besides the messages: tool definitions, the output format and earlier calls', async () => {
+    const client = gw.client();
+    const count = async (body: Parameters<typeof client.responses.inputTokens.count>[0]): Promise<number> => (await client.responses.inputTokens.count(body)).input_tokens;
+    const words = (n: number, word: string): string => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ');
+    const plain = await count({ model: 'auto', input: 'What is the weather?' });
+    // ~200 words each: whatever the tokenizer, each adds well over 100 tokens the model reads.
+    const tool = { type: 'function' as const, name: 'get_weather', description: words(200, 'detail'), parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false };
+    expect(await count({ model: 'auto', input: 'What is the weather?', tools: [tool] })).toBeGreaterThan(plain + 100);
+    const schema = { type: 'object', properties: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`field_${i}`, { type: 'string' }])) };
+    expect(await count({ model: 'auto', input: 'What is the weather?', text: { format: { type: 'json_schema', name: 'w', schema } } })).toBeGreaterThan(plain + 100);
+    const call = { type: 'function_call' as const, call_id: 'call_1', name: 'get_weather', arguments: JSON.stringify({ city: words(200, 'town') }) };
+    const withCall = await count({ model: 'auto', input: [{ role: 'user', content: 'What is the weather?' }, call, { type: 'function_call_output', call_id: 'call_1', output: 'sunny' }] });
+    const withoutCall = await count({ model: 'auto', input: [{ role: 'user', content: 'What is the weather?' }, { role: 'assistant', content: 'sunny' }] });
+    expect(withCall).toBeGreaterThan(withoutCall + 100);
+  });
 });

@@ -64,4 +64,16 @@ describe('thinkgate stats', () => {
     expect(await run(['--url', `http://127.0.0.1:${port}`], e, {})).toBe(1);
     expect(e.err()).toContain(`cannot read stats from http://127.0.0.1:${port}: fetch failed (ECONNREFUSED: is the gateway running there?)`);
   });
+
+  it('a --url (or THINKGATE_URL) that is not an http(s) URL is a bad argument (exit 2) that shows the expected form', async () => {
+    for (const [args, env, given] of [
+      [['--url', 'localhost:8080'], {}, 'localhost:8080'],
+      [['--url', 'ftp://127.0.0.1:8080'], {}, 'ftp://127.0.0.1:8080'],
+      [[], { THINKGATE_URL: '127.0.0.1:8080' }, '127.0.0.1:8080'],
+    ] as const) {
+      const t = io();
+      expect(await run([...args, '--key', 'sk-cli'], t, env)).toBe(2);
+      expect(t.err()).toContain(`thinkgate stats: --url (or THINKGATE_URL) must be an http:// or https:// URL such as http://127.0.0.1:8080, got "${given}"`);
+    }
+  });
 });

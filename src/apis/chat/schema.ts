@@ -29,6 +29,42 @@ const toolCall = z.looseObject({
   function: z.looseObject({ name: z.string(), arguments: z.string() }).optional(),
 });
 
+/** A function tool's definition, as OpenAI requires it: a string `name`; an object `parameters` when given. */
+const functionDefinition = z.looseObject({
+  name: z.string(),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+/**
+ * A tool. A `function` tool needs its `function` definition (OpenAI refuses it without one); other types (`custom`,
+ * a provider's own) are carried, never inspected.
+ */
+const tool = z.looseObject({ type: z.string(), function: functionDefinition.optional() }).superRefine((t, ctx) => {
+  if (t.type === 'function' && t.function === undefined) {
+    ctx.addIssue({ code: 'invalid_type', expected: 'object', path: ['function'], input: undefined, message: 'function tools need a "function" object' });
+  }
+});
+
+/** A `json_schema` response format's definition, as OpenAI requires it: a string `name`; an object `schema`. */
+const jsonSchemaDefinition = z.looseObject({
+  name: z.string(),
+  description: z.string().optional(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+/**
+ * `response_format`. The `json_schema` type needs its definition (OpenAI refuses it without one); other types
+ * (`text`, `json_object`, a server's own such as vLLM's `structural_tag`) are carried, never inspected.
+ */
+const responseFormat = z.looseObject({ type: z.string(), json_schema: jsonSchemaDefinition.optional() }).superRefine((f, ctx) => {
+  if (f.type === 'json_schema' && f.json_schema === undefined) {
+    ctx.addIssue({ code: 'invalid_type', expected: 'object', path: ['json_schema'], input: undefined, message: 'json_schema formats need a "json_schema" object' });
+  }
+});
+
 const systemMessage = z.looseObject({ role: z.enum(['system', 'developer']), content, name: z.string().optional() });
 const userMessage = z.looseObject({ role: z.literal('user'), content, name: z.string().optional() });
 const assistantMessage = z.looseObject({
@@ -63,7 +99,7 @@ export const chatRequestSchema = z.looseObject({
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   reasoning_effort: reasoningEffortSchema.nullable().optional(),
-  tools: z.array(z.looseObject({ type: z.string() })).optional(),
+  tools: z.array(tool).optional(),
   n: integer().min(1).max(128).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
@@ -78,7 +114,7 @@ export const chatRequestSchema = z.looseObject({
   stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
   tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })]).nullable().optional(),
   parallel_tool_calls: z.boolean().nullable().optional(),
-  response_format: z.looseObject({ type: z.string() }).nullable().optional(),
+  response_format: responseFormat.nullable().optional(),
   user: z.string().nullable().optional(),
 });
 

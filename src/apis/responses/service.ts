@@ -98,10 +98,14 @@ export const exchangeFor = (prepared: PreparedResponse, opts: PrepareOptions): E
  */
 export const memoizable = (prepared: PreparedResponse): boolean => typeof prepared.request.previous_response_id !== 'string';
 
-/** `POST /v1/responses/input_tokens`: the request's input counted with the gateway's tokenizer (an estimate). */
+/**
+ * `POST /v1/responses/input_tokens`: the request's input counted with the gateway's tokenizer (an estimate): the
+ * conversation (with `previous_response_id`'s history and earlier tool calls), `instructions`, `tools` and `text.format`.
+ */
 export async function countInputTokens(body: unknown, opts: PrepareOptions): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {
   const request = validateResponsesRequest(body);
   const { canonical } = toCanonical(request, await historyOf(request, opts));
-  const usage = await estimateUsage(canonical.messages, { id: '', object: 'chat.completion', created: 0, model: '', choices: [] });
+  // The tools and the output format are input the model reads, as OpenAI's count includes them.
+  const usage = await estimateUsage(canonical.messages, { id: '', object: 'chat.completion', created: 0, model: '', choices: [] }, [canonical.tools, canonical.response_format]);
   return { object: 'response.input_tokens', input_tokens: usage.prompt_tokens };
 }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { type CommandIO, EXIT, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
 import { GATE_OPTIONS, gateFromFlags } from './gate-choice.js';
+import { BOM } from '../../core/json-lines.js';
 import { gateInputOf } from './lines.js';
 
 /**
@@ -24,8 +25,10 @@ export function run(args: string[], io: CommandIO): Promise<number> {
     let out = '';
     let failures = 0;
     let lineNo = 0;
-    for await (const line of lines) {
+    for await (const read of lines) {
       lineNo++;
+      // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line's JSON.
+      const line = lineNo === 1 && read.charCodeAt(0) === BOM ? read.slice(1) : read;
       if (line.trim() === '') continue;
       let id: unknown = null;
       try {

@@ -1,6 +1,6 @@
 import type { Totals } from '../../savings/aggregate.js';
 import type { StatsBody } from '../../routes/stats.js';
-import { type CommandIO, EXIT, choiceFlag, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
+import { type CommandIO, EXIT, UsageError, choiceFlag, commandConfig, parseCommandArgs, runCommand, writeLine } from '../io.js';
 
 const USAGE = 'usage: thinkgate stats [--url http://host:port] [--key KEY] [--window hour|day] [--json] [--config PATH]';
 
@@ -20,7 +20,7 @@ export function run(args: string[], io: CommandIO, env: Record<string, string | 
     const config = values.url !== undefined && values.key !== undefined ? undefined : commandConfig(values.config, env);
     const base = values.url ?? env.THINKGATE_URL ?? `http://127.0.0.1:${config?.server.port ?? 8080}`;
     const key = values.key ?? env.THINKGATE_KEY ?? config?.auth.adminKeys[0];
-    const body = await fetchStats(base, key, io);
+    const body = await fetchStats(statsUrl(base), base, key, io);
     if (body === null) return EXIT.failed;
     if (values.json === true) {
       io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
@@ -33,9 +33,22 @@ export function run(args: string[], io: CommandIO, env: Record<string, string | 
   });
 }
 
-async function fetchStats(base: string, key: string | undefined, io: CommandIO): Promise<StatsBody | null> {
+/** `/v1/stats` at `base`; a bad argument (exit 2) unless `base` is an http(s) URL (fetch speaks nothing else). */
+function statsUrl(base: string): URL {
+  let url: URL | undefined;
   try {
-    const url = new URL('/v1/stats', base);
+    url = new URL('/v1/stats', base);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError(`--url (or THINKGATE_URL) must be an http:// or https:// URL such as http://127.0.0.1:8080, got "${base}"`);
+  }
+  return url;
+}
+
+async function fetchStats(url: URL, base: string, key: string | undefined, io: CommandIO): Promise<StatsBody | null> {
+  try {
     const res = await fetch(url, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10_000) });
     const text = await res.text();
     if (!res.ok) {
