@@ -248,3 +248,38 @@ describe('slow upstream', () => {
     expect((await readJson(res))?.error?.code).toBe('upstream_timeout');
   });
 });
+
+// Their own gateway: requests that reach the upstream here must not move the breaker of the tests above.
+describe('bounds OpenAI sets on max_output_tokens and metadata', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  const longKey = 'k'.repeat(65);
+  it.each([
+    ['/v1/responses', { model: 'auto', input: 'x', max_output_tokens: 15 }, 'max_output_tokens', "Invalid 'max_output_tokens': number below minimum value. Expected a value >= 16, but got 15 instead."],
+    ['/v1/responses', { model: 'auto', input: 'x', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata', "Invalid value for 'metadata': too many properties; expected an object with at most 16 properties, but got 17."],
+    ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], metadata: { [longKey]: 'v' } }, 'metadata', "Invalid value for 'metadata': key too long; expected keys of at most 64 characters, but got one of 65."],
+    ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], metadata: { note: 'v'.repeat(513) } }, 'metadata.note', "Invalid 'metadata.note': string too long. Expected a string with maximum length 512, but got a string with length 513 instead."],
+    ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], metadata: { n: 1 } }, 'metadata.n', "Invalid type for 'metadata.n': expected a string, but got an integer instead."],
+  ])('%s with a value OpenAI refuses (%j) → 400 naming %s, upstream untouched', async (path, body, param, message) => {
+    const before = gw.direct.requests.length + gw.reasoning.requests.length;
+    const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    const json = await readJson(res);
+    expectErrorShape(json);
+    expect(json.error?.param).toBe(param);
+    expect(json.error?.message).toBe(message);
+    expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
+  });
+
+  it('metadata within OpenAI\'s bounds (16 pairs, 64-character keys, 512-character values) is served', async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`${'k'.repeat(62)}${String(i).padStart(2, '0')}`, 'v'.repeat(512)]));
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'metadata at its bounds' }], metadata }) });
+    expect(res.status).toBe(200);
+    const responses = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'thinkgate-direct', input: 'metadata at its bounds', metadata, max_output_tokens: 16 }) });
+    expect(responses.status).toBe(200);
+  });
+});

@@ -39,17 +39,34 @@ export function cacheControlDirectives(header: string | string[] | undefined): R
 
 /** `Cache-Control: no-store` (RFC 9111 §5.2.1.5): neither read nor write. */
 export const NO_STORE = 1;
-/** `Cache-Control: no-cache` (RFC 9111 §5.2.1.4): ask the upstream again, store its answer. */
+/** `Cache-Control: no-cache` (RFC 9111 §5.2.1.4), or `max-age=0`: ask the upstream again, store its answer. */
 export const NO_CACHE = 2;
 
-/** Flag of one directive name, `header[from, to)` with spaces trimmed, case-insensitive (RFC 9111 §5.2). */
-function directiveFlag(header: string, from: number, to: number): number {
+/** Flag of one directive, name `header[from, to)` and its argument `header[argFrom, argTo)` (empty when none), spaces
+ * trimmed, case-insensitive (RFC 9111 §5.2). */
+function directiveFlag(header: string, from: number, to: number, argFrom: number, argTo: number): number {
   while (from < to && (header.charCodeAt(from) === 32 || header.charCodeAt(from) === 9)) from++;
   while (to > from && (header.charCodeAt(to - 1) === 32 || header.charCodeAt(to - 1) === 9)) to--;
   const length = to - from;
+  if (length === 7) {
+    // `max-age=0` (RFC 9111 §5.2.1.1): no stored answer is fresh enough, so ask the upstream again — a refresh, as
+    // `no-cache`. Browsers send it on a reload. Other ages are not honoured (entries carry no age to compare).
+    return header.slice(from, to).toLowerCase() === 'max-age' && isZeroArgument(header, argFrom, argTo) ? NO_CACHE : 0;
+  }
   if (length !== 8) return 0;
   const name = header.slice(from, to).toLowerCase();
   return name === 'no-store' ? NO_STORE : name === 'no-cache' ? NO_CACHE : 0;
+}
+
+/** `0` (or `"0"`, quoted as RFC 9110 allows for any argument) with optional spaces, also `00`: a delta-seconds of 0. */
+function isZeroArgument(header: string, from: number, to: number): boolean {
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = header.charCodeAt(i);
+    if (c === 48) digits++;
+    else if (c !== 32 && c !== 9 && c !== 34) return false;
+  }
+  return digits > 0;
 }
 
 /**
@@ -72,7 +89,7 @@ export function cacheControlFlags(header: string | string[] | undefined): number
     if (c === 61 && nameEnd === -1) nameEnd = i; // '='
     else if (c === 44) {
       // ','
-      flags |= directiveFlag(header, start, nameEnd === -1 ? i : nameEnd);
+      flags |= directiveFlag(header, start, nameEnd === -1 ? i : nameEnd, nameEnd === -1 ? i : nameEnd + 1, i);
       start = i + 1;
       nameEnd = -1;
     }
@@ -108,17 +125,26 @@ const FINISHED: ReadonlySet<string> = new Set(['stop', 'tool_calls', 'function_c
 
 /**
  * Only whole answers: every choice finished for a reason that means "done" (`length` only when configured;
- * `content_filter` and unknown reasons never, they may be partial). Errors and cut streams never get here
- * with a finish reason on every choice.
+ * `content_filter` and unknown reasons never, they may be partial) and carries something — text, a refusal, tool
+ * calls or audio. Errors and cut streams never get here with a finish reason on every choice; an upstream that says
+ * `stop` over an empty message has failed in its own way, and a stored empty answer would be served again and again.
  */
 export function isCacheableCompletion(completion: ChatCompletion, cfg: Pick<CacheConfig, 'cacheLengthFinish'>): boolean {
   if (!Array.isArray(completion.choices) || completion.choices.length === 0) return false;
   for (const choice of completion.choices) {
     const reason = choice.finish_reason;
     if (reason === null || reason === undefined) return false;
-    if (FINISHED.has(reason)) continue;
-    if (reason === 'length' && cfg.cacheLengthFinish) continue;
-    return false;
+    if (!(FINISHED.has(reason) || (reason === 'length' && cfg.cacheLengthFinish))) return false;
+    if (!carriesAnswer(choice.message)) return false;
   }
   return true;
+}
+
+function carriesAnswer(message: ChatCompletion['choices'][number]['message'] | undefined): boolean {
+  if (message === undefined || message === null) return false;
+  if (typeof message.content === 'string' && message.content !== '') return true;
+  if (Array.isArray(message.content) && message.content.length > 0) return true;
+  if (typeof message.refusal === 'string' && message.refusal !== '') return true;
+  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) return true;
+  return (message.function_call !== undefined && message.function_call !== null) || (message.audio !== undefined && message.audio !== null);
 }

@@ -89,6 +89,33 @@ export const anyInteger = (): z.ZodType<number> =>
     if (!Number.isInteger(n)) ctx.addIssue({ code: 'invalid_type', expected: 'number', input: n, message: `${EXPECTED_PREFIX}an integer` });
   });
 
+/** OpenAI's bounds on `metadata` (API reference, "metadata"): at most 16 pairs, keys ≤ 64 and values ≤ 512 characters. */
+export const METADATA_LIMITS = { keys: 16, keyChars: 64, valueChars: 512 } as const;
+
+/**
+ * `metadata` as OpenAI validates it on Chat Completions and Responses: string keys to string values, within
+ * METADATA_LIMITS; a violation names the field (`metadata`, or `metadata.KEY` for a long value).
+ */
+export const metadataSchema = (): z.ZodType<Record<string, string>> =>
+  z.record(z.string(), z.string()).superRefine((pairs, ctx) => {
+    const keys = Object.keys(pairs);
+    if (keys.length > METADATA_LIMITS.keys) {
+      ctx.addIssue({ code: 'custom', message: `too many properties; expected an object with at most ${METADATA_LIMITS.keys} properties, but got ${keys.length}` });
+      return;
+    }
+    for (const key of keys) {
+      if (key.length > METADATA_LIMITS.keyChars) {
+        ctx.addIssue({ code: 'custom', message: `key too long; expected keys of at most ${METADATA_LIMITS.keyChars} characters, but got one of ${key.length}` });
+        return;
+      }
+      const value = pairs[key] ?? '';
+      if (value.length > METADATA_LIMITS.valueChars) {
+        ctx.addIssue({ code: 'too_big', origin: 'string', maximum: METADATA_LIMITS.valueChars, inclusive: true, input: value, path: [key], message: 'value too long' });
+        return;
+      }
+    }
+  });
+
 /** "a, b, and c" / "a or b" as OpenAI lists them. */
 function list(items: string[], conjunction: 'and' | 'or'): string {
   if (items.length <= 1) return items.join('');

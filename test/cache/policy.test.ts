@@ -40,17 +40,26 @@ describe('requestPolicy', () => {
   it('reads the header into flags the way the directive set does', () => {
     expect(cacheControlFlags(undefined)).toBe(0);
     expect(cacheControlFlags('no-store')).toBe(NO_STORE);
-    expect(cacheControlFlags(' No-Cache , max-age=0')).toBe(NO_CACHE);
-    expect(cacheControlFlags('max-age=0,\tno-store\t')).toBe(NO_STORE);
+    expect(cacheControlFlags(' No-Cache , max-age=5')).toBe(NO_CACHE);
+    expect(cacheControlFlags('max-age=5,\tno-store\t')).toBe(NO_STORE);
     expect(cacheControlFlags(['max-age=0', 'no-cache, no-store'])).toBe(NO_STORE | NO_CACHE);
     // Arguments are not directive names; longer or shorter names are other directives.
     expect(cacheControlFlags('x=no-store, no-stores, no-stor')).toBe(0);
     expect(cacheControlFlags('no-store=1')).toBe(NO_STORE);
     expect(cacheControlFlags('')).toBe(0);
-    for (const h of ['no-store', 'NO-CACHE', 'private, no-cache', 'max-age=5', ' , no-store,,']) {
+    for (const h of ['no-store', 'NO-CACHE', 'private, no-cache', 'max-age=5', 'max-age=10', ' , no-store,,']) {
       const set = cacheControlDirectives(h);
       expect(cacheControlFlags(h)).toBe((set.has('no-store') ? NO_STORE : 0) | (set.has('no-cache') ? NO_CACHE : 0));
     }
+  });
+
+  it('reads max-age=0 as a refresh (a browser reload sends it), other ages as nothing', () => {
+    expect(cacheControlFlags('max-age=0')).toBe(NO_CACHE);
+    expect(cacheControlFlags('Max-Age = "0" ')).toBe(NO_CACHE);
+    expect(cacheControlFlags('private, max-age=00')).toBe(NO_CACHE);
+    expect(cacheControlFlags('max-age=0, no-store')).toBe(NO_STORE | NO_CACHE);
+    for (const h of ['max-age=10', 'max-age=', 'max-age', 'max-age=0x', 's-maxage=0', 'max-stale=0']) expect(cacheControlFlags(h)).toBe(0);
+    expect(requestPolicy({ temperature: 0, cacheControl: 'max-age=0' }, cfg())).toMatchObject({ read: false, write: true });
   });
 
   it('takes parsed flags in place of the raw header', () => {
@@ -66,6 +75,21 @@ describe('isCacheableCompletion', () => {
     expect(isCacheableCompletion(completion('stop', null), cfg())).toBe(false);
     expect(isCacheableCompletion(completion(), cfg())).toBe(false);
     expect(isCacheableCompletion(completion('content_filter'), cfg())).toBe(false);
+  });
+
+  it('never stores a choice that carries nothing: no text, refusal, tool calls or audio', () => {
+    const withMessage = (message: Record<string, unknown>, finish_reason = 'stop'): ChatCompletion => ({ ...completion(finish_reason), choices: [{ index: 0, message: { role: 'assistant', content: null, ...message }, finish_reason }] });
+    expect(isCacheableCompletion(withMessage({ content: null }), cfg())).toBe(false);
+    expect(isCacheableCompletion(withMessage({ content: '' }), cfg())).toBe(false);
+    expect(isCacheableCompletion(withMessage({ content: null, tool_calls: [] }, 'tool_calls'), cfg())).toBe(false);
+    expect(isCacheableCompletion(withMessage({ content: 'Paris' }), cfg())).toBe(true);
+    expect(isCacheableCompletion(withMessage({ refusal: 'I cannot help with that.' }), cfg())).toBe(true);
+    expect(isCacheableCompletion(withMessage({ tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }] }, 'tool_calls'), cfg())).toBe(true);
+    expect(isCacheableCompletion(withMessage({ audio: { id: 'a', data: 'AAAA' } }), cfg())).toBe(true);
+    // One empty choice among good ones keeps the whole answer out.
+    const mixed = completion('stop', 'stop');
+    mixed.choices[1] = { index: 1, message: { role: 'assistant', content: '' }, finish_reason: 'stop' };
+    expect(isCacheableCompletion(mixed, cfg())).toBe(false);
   });
 
   it('stores length-cut answers only when configured', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { REASONING_EFFORTS, type CanonicalRequest } from '../../core/conversation.js';
-import { anyInteger, integer } from '../../core/validation-errors.js';
+import { anyInteger, integer, metadataSchema } from '../../core/validation-errors.js';
 
 /**
  * The parts of an OpenAI chat-completions request the gateway reads or validates.
@@ -116,6 +116,7 @@ export const chatRequestSchema = z.looseObject({
   parallel_tool_calls: z.boolean().nullable().optional(),
   response_format: responseFormat.nullable().optional(),
   user: z.string().nullable().optional(),
+  metadata: metadataSchema().nullable().optional(),
 });
 
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

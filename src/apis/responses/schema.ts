@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integer } from '../../core/validation-errors.js';
+import { integer, metadataSchema } from '../../core/validation-errors.js';
 import { REASONING_EFFORTS } from '../../core/conversation.js';
 
 /**
@@ -163,8 +163,9 @@ const requestFieldsSchema = z.looseObject({
   conversation: nullish(z.union([z.string(), z.looseObject({ id: z.string() })])),
   prompt: nullish(z.looseObject({})),
   include: nullish(z.array(z.string())),
-  max_output_tokens: nullish(integer().positive()),
-  metadata: nullish(z.record(z.string(), z.string())),
+  // OpenAI refuses fewer than 16 ("Expected a value >= 16").
+  max_output_tokens: nullish(integer().min(16)),
+  metadata: nullish(metadataSchema()),
   parallel_tool_calls: nullish(z.boolean()),
   reasoning: nullish(
     z.looseObject({
