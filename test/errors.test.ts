@@ -264,6 +264,9 @@ describe('bounds OpenAI sets on max_output_tokens and metadata', () => {
     ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], metadata: { [longKey]: 'v' } }, 'metadata', "Invalid value for 'metadata': key too long; expected keys of at most 64 characters, but got one of 65."],
     ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], metadata: { note: 'v'.repeat(513) } }, 'metadata.note', "Invalid 'metadata.note': string too long. Expected a string with maximum length 512, but got a string with length 513 instead."],
     ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], metadata: { n: 1 } }, 'metadata.n', "Invalid type for 'metadata.n': expected a string, but got an integer instead."],
+    ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'function' } }, 'tool_choice.function', "Missing required parameter: 'tool_choice.function'."],
+    ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'function', function: {} } }, 'tool_choice.function.name', "Missing required parameter: 'tool_choice.function.name'."],
+    ['/v1/responses', { model: 'auto', input: 'x', tool_choice: { type: 'function' } }, 'tool_choice.name', "Missing required parameter: 'tool_choice.name'."],
   ])('%s with a value OpenAI refuses (%j) → 400 naming %s, upstream untouched', async (path, body, param, message) => {
     const before = gw.direct.requests.length + gw.reasoning.requests.length;
     const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -112,7 +112,19 @@ export const chatRequestSchema = z.looseObject({
   logprobs: z.boolean().nullable().optional(),
   top_logprobs: integer().min(0).max(20).nullable().optional(),
   stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
-  tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })]).nullable().optional(),
+  tool_choice: z
+    .union([
+      z.enum(['none', 'auto', 'required']),
+      // `{type: "function", function: {name}}`: OpenAI refuses a function choice that names no function.
+      z.looseObject({ type: z.string() }).superRefine((choice, ctx) => {
+        if (choice.type !== 'function') return;
+        const fn = choice['function'];
+        if (typeof fn !== 'object' || fn === null || Array.isArray(fn)) ctx.addIssue({ code: 'invalid_type', expected: 'object', input: fn, path: ['function'] });
+        else if (typeof (fn as { name?: unknown }).name !== 'string') ctx.addIssue({ code: 'invalid_type', expected: 'string', input: (fn as { name?: unknown }).name, path: ['function', 'name'] });
+      }),
+    ])
+    .nullable()
+    .optional(),
   parallel_tool_calls: z.boolean().nullable().optional(),
   response_format: responseFormat.nullable().optional(),
   user: z.string().nullable().optional(),

@@ -136,7 +136,12 @@ export type ToolInput = FunctionToolInput | CustomToolInput | NamespaceToolInput
 
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
-  z.looseObject({ type: z.string(), name: z.string().optional() }),
+  // A function (or custom tool) is named: OpenAI refuses `{type: "function"}` alone.
+  z.looseObject({ type: z.string(), name: z.string().optional() }).superRefine((choice, ctx) => {
+    if ((choice.type === 'function' || choice.type === 'custom') && choice.name === undefined) {
+      ctx.addIssue({ code: 'invalid_type', expected: 'string', input: undefined, path: ['name'] });
+    }
+  }),
 ]);
 
 const textFormat = z.discriminatedUnion('type', [
