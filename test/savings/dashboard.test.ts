@@ -27,6 +27,23 @@ describe('GET /dashboard in headless Chromium', () => {
     await gw?.close();
   });
 
+  it('sends a browser at the root to the page, and tells an API client where the endpoints are', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${gw.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/dashboard');
+    await page.close();
+    const res = await fetch(`${gw.url}/`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { object: string; endpoints: Record<string, string> };
+    expect(body.object).toBe('thinkgate');
+    // Every path it lists is served (a GET or, for the POST endpoints, not a 404).
+    for (const path of Object.values(body.endpoints)) {
+      const r = await fetch(`${gw.url}${path}`);
+      await r.arrayBuffer();
+      expect(r.status, path).not.toBe(404);
+    }
+  });
+
   it('serves a self-contained page under a strict CSP, with uPlot from this gateway', async () => {
     const res = await fetch(`${gw.url}/dashboard`);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
