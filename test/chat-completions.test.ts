@@ -173,3 +173,35 @@ describe('routing precedence', () => {
     });
   });
 });
+
+describe('developer messages to chat upstreams', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // The reasoning upstream passes `developer` on (an OpenAI upstream may); the direct one has the default.
+    gw = await startGateway((fakes) => ({
+      upstreams: {
+        reasoning: { baseUrl: fakes.reasoning.url, model: 'fake-reasoner', apiKey: REASONING_KEY, developerRole: 'developer' },
+        direct: { baseUrl: fakes.direct.url, model: 'fake-chat', apiKey: DIRECT_KEY },
+      },
+    }));
+  });
+  afterAll(() => gw.close());
+
+  const messages = [
+    { role: 'developer', content: 'Answer in French.' },
+    { role: 'user', content: 'Say hello.' },
+  ];
+
+  it('go as system messages by default, which every chat server knows (DeepSeek refuses developer)', async () => {
+    const res = await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: messages as OpenAI.ChatCompletionMessageParam[] });
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    const sent = gw.direct.chatRequests().at(-1)?.body as { messages: { role: string; content: string }[] };
+    expect(sent.messages).toEqual([{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'Say hello.' }]);
+  });
+
+  it('keep their role on an upstream configured with developerRole: developer', async () => {
+    await gw.client().chat.completions.create({ model: 'thinkgate-reasoning', messages: messages as OpenAI.ChatCompletionMessageParam[] });
+    const sent = gw.reasoning.chatRequests().at(-1)?.body as { messages: { role: string }[] };
+    expect(sent.messages.map((m) => m.role)).toEqual(['developer', 'user']);
+  });
+});

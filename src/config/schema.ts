@@ -87,6 +87,12 @@ export const upstreamSchema = z.strictObject({
   reasoningHistory: z.enum(['strip', 'keep']).optional(),
   /** Reasoning tag pairs this upstream's model writes in content; replaces `reasoning.thinkTags` for it. */
   thinkTags: thinkTagsSchema.optional(),
+  /**
+   * The role a chat upstream receives for `developer` messages (Codex and the Agents SDK send them): `system`, which
+   * every chat server knows and OpenAI reads as developer instructions (DeepSeek, vLLM templates and others refuse
+   * `developer`), or `developer` to pass it on. Responses upstreams always get it as sent.
+   */
+  developerRole: z.enum(['system', 'developer']).default('system'),
   params: paramAdaptationSchema,
   connections: z.number().int().positive().max(1024).default(128),
   timeouts: timeoutsSchema,

@@ -30,6 +30,16 @@ function stripMessageReasoning(message: ChatMessage, tags: readonly ThinkTagPair
   return rest;
 }
 
+/**
+ * `developer` messages as `system` ones (same content): many chat servers know only system/user/assistant/tool and
+ * refuse the whole request otherwise (DeepSeek: "unknown variant `developer`"). The array is copied only when one
+ * is found: most requests have none.
+ */
+function asSystemMessages(messages: ChatMessage[]): ChatMessage[] {
+  if (!messages.some((m) => m.role === 'developer')) return messages;
+  return messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
+}
+
 function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(patch)) {
     const existing = target[key];
@@ -46,7 +56,8 @@ function deepMerge(target: Record<string, unknown>, patch: Record<string, unknow
 export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig, opts: AdaptOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { ...request, model: upstream.model };
   const tags = upstream.thinkTags ?? DEFAULT_THINK_TAGS;
-  body.messages = opts.history === 'strip' ? request.messages.map((m) => stripMessageReasoning(m, tags)) : request.messages;
+  const messages = opts.history === 'strip' ? request.messages.map((m) => stripMessageReasoning(m, tags)) : request.messages;
+  body.messages = upstream.developerRole === 'system' ? asSystemMessages(messages) : messages;
 
   delete body.reasoning_effort;
   if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;
