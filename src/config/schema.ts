@@ -83,8 +83,13 @@ export const upstreamSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   /** Whether the upstream accepts `reasoning_effort`; when false the field is dropped. */
   acceptsReasoningEffort: z.boolean().default(false),
-  /** Whether reasoning from earlier assistant turns is sent back (DeepSeek thinking mode on tool-call turns needs it). */
-  reasoningHistory: z.enum(['strip', 'keep']).optional(),
+  /**
+   * Reasoning from earlier assistant turns: `strip` removes it, `keep` sends it as the client sent it, `always` sends
+   * it on every assistant turn as `reasoning_content` (an empty one where a turn has none). DeepSeek's thinking mode
+   * (deepseek-reasoner, deepseek-v4-*) needs `always`: it refuses a tool-call conversation whose assistant turns
+   * lack the field, including turns the direct tier answered. Unset: `reasoning.history`.
+   */
+  reasoningHistory: z.enum(['strip', 'keep', 'always']).optional(),
   /** Reasoning tag pairs this upstream's model writes in content; replaces `reasoning.thinkTags` for it. */
   thinkTags: thinkTagsSchema.optional(),
   /**

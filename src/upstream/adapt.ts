@@ -9,7 +9,8 @@ import { DEFAULT_THINK_TAGS, removeThinkBlocks, type ThinkTagPair } from './thin
  */
 
 export interface AdaptOptions {
-  history: 'strip' | 'keep';
+  /** Earlier turns' reasoning: removed, sent as the client sent it, or always sent as `reasoning_content` (see withReasoningContent). */
+  history: 'strip' | 'keep' | 'always';
   /** Effort to send (from the request or the gate's tier); sent only where the upstream accepts it. */
   effort?: ReasoningEffort | undefined;
   /** Streaming requests always ask the upstream for usage: accounting needs it even when the client did not. */
@@ -28,6 +29,21 @@ function stripMessageReasoning(message: ChatMessage, tags: readonly ThinkTagPair
     };
   }
   return rest;
+}
+
+/**
+ * An assistant turn with its reasoning as `reasoning_content`, an empty one when it has none. DeepSeek's thinking
+ * mode (deepseek-reasoner, deepseek-v4-*) refuses a conversation whose assistant turns lack the field once the
+ * model has called a tool ("The `reasoning_content` in the thinking mode must be passed back to the API.",
+ * "Missing `reasoning_content` field in the assistant message at message index 2"; Moonshot's Kimi likewise), and a
+ * turn answered by the direct tier, or a Responses reasoning item carrying only encrypted text, has none to send.
+ * Source: https://api-docs.deepseek.com/guides/thinking_mode (tool calls).
+ */
+function withReasoningContent(message: ChatMessage): ChatMessage {
+  if (message.role !== 'assistant') return message;
+  const { reasoning, ...rest } = message;
+  const text = [message.reasoning_content, reasoning].find((r): r is string => typeof r === 'string' && r !== '') ?? '';
+  return { ...rest, reasoning_content: text };
 }
 
 /**
@@ -56,7 +72,12 @@ function deepMerge(target: Record<string, unknown>, patch: Record<string, unknow
 export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig, opts: AdaptOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { ...request, model: upstream.model };
   const tags = upstream.thinkTags ?? DEFAULT_THINK_TAGS;
-  const messages = opts.history === 'strip' ? request.messages.map((m) => stripMessageReasoning(m, tags)) : request.messages;
+  const messages =
+    opts.history === 'strip'
+      ? request.messages.map((m) => stripMessageReasoning(m, tags))
+      : opts.history === 'always'
+        ? request.messages.map(withReasoningContent)
+        : request.messages;
   body.messages = upstream.developerRole === 'system' ? asSystemMessages(messages) : messages;
 
   delete body.reasoning_effort;

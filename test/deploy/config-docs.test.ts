@@ -40,7 +40,7 @@ describe('config/thinkgate.example.yaml', () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const path = new URL('../../config/thinkgate.example.yaml', import.meta.url).pathname;
     const { config } = loadConfig({ path, env: { DEEPSEEK_API_KEY: 'sk-example' } });
-    expect(config.upstreams.reasoning).toMatchObject({ model: 'deepseek-reasoner', apiKey: 'sk-example', reasoningHistory: 'keep' });
+    expect(config.upstreams.reasoning).toMatchObject({ model: 'deepseek-reasoner', apiKey: 'sk-example', reasoningHistory: 'always' });
     expect(config.upstreams.direct?.model).toBe('deepseek-chat');
   });
 

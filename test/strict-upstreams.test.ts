@@ -1,0 +1,82 @@
+import type OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Scenario } from './support/fake-upstream.js';
+import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
+import { deepseekThinkingReasoningContent, refuseWith } from './support/strict-rules.js';
+
+/**
+ * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
+ * test/support/strict-rules.ts carries the provider's error text and its source): what the gateway sends at every
+ * turn must be something the provider accepts.
+ */
+
+type Json = Record<string, unknown>;
+type Message = OpenAI.ChatCompletionMessageParam;
+const sentMessages = (body: unknown): Json[] => (body as { messages: Json[] }).messages;
+
+const tools: OpenAI.ChatCompletionTool[] = [
+  { type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+];
+const toolCallAnswer: Scenario = { kind: 'answer', answer: { content: '', toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] } };
+
+describe('DeepSeek thinking mode: reasoning_content on every assistant turn', () => {
+  let gw: TestGateway;
+  let reasoningRefusals: string[];
+  let directRefusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway((fakes) => ({
+      upstreams: {
+        reasoning: { baseUrl: fakes.reasoning.url, model: 'deepseek-reasoner', apiKey: REASONING_KEY, reasoningHistory: 'always' },
+        // `keep` sends back only what the client has: not enough for a turn that never had reasoning.
+        direct: { baseUrl: fakes.direct.url, model: 'deepseek-v4-flash', apiKey: DIRECT_KEY, reasoningHistory: 'keep' },
+      },
+    }));
+    reasoningRefusals = refuseWith(gw.reasoning, [deepseekThinkingReasoningContent]);
+    // The direct tier calls the tool whenever the user has just spoken.
+    directRefusals = refuseWith(gw.direct, [deepseekThinkingReasoningContent], (body) =>
+      (body.messages as Json[]).at(-1)?.role === 'user' ? toolCallAnswer : { kind: 'answer', answer: { content: 'unreachable' } },
+    );
+  });
+  afterAll(() => gw.close());
+
+  it('a tool call answered by the direct tier, continued on the reasoning tier (streamed, then not), is accepted', async () => {
+    const client = gw.client();
+    const messages: Message[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await client.chat.completions.create({ model: 'thinkgate-direct', messages, tools });
+    const call = first.choices[0]?.message;
+    expect(call?.tool_calls?.[0]?.id).toBe('call_1');
+    messages.push(call as Message, { role: 'tool', tool_call_id: 'call_1', content: 'Sunny, 21 C' });
+
+    // The follow-up goes to the thinking model: the direct tier's turn has no reasoning to send back.
+    const stream = await client.chat.completions.create({ model: 'thinkgate-reasoning', messages, tools, stream: true });
+    let content = '';
+    let reasoning = '';
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
+      content += delta?.content ?? '';
+      reasoning += delta?.reasoning_content ?? '';
+    }
+    expect(reasoningRefusals).toEqual([]);
+    expect(content).toContain('echo:');
+    const second = sentMessages(gw.reasoning.chatRequests().at(-1)?.body);
+    expect(second.find((m) => m.role === 'assistant')).toMatchObject({ reasoning_content: '', tool_calls: [{ id: 'call_1' }] });
+
+    // Next user turn: the thinking model's own reasoning goes back as it was, the direct tier's as an empty one.
+    messages.push({ role: 'assistant', content, reasoning_content: reasoning } as Message, { role: 'user', content: 'And tomorrow?' });
+    const third = await client.chat.completions.create({ model: 'thinkgate-reasoning', messages, tools });
+    expect(third.choices[0]?.message.content).toContain('echo: And tomorrow?');
+    const sent = sentMessages(gw.reasoning.chatRequests().at(-1)?.body).filter((m) => m.role === 'assistant');
+    expect(sent.map((m) => m.reasoning_content)).toEqual(['', 'Let me think: step one, step two.']);
+    expect(reasoningRefusals).toEqual([]);
+  });
+
+  it('with reasoningHistory: keep the same follow-up is refused, as DeepSeek refuses it', async () => {
+    const client = gw.client();
+    const messages: Message[] = [{ role: 'user', content: 'Weather in Lyon?' }];
+    const first = await client.chat.completions.create({ model: 'thinkgate-direct', messages, tools });
+    messages.push(first.choices[0]?.message as Message, { role: 'tool', tool_call_id: 'call_1', content: 'Rain' });
+    const err = await client.chat.completions.create({ model: 'thinkgate-direct', messages, tools }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400 });
+    expect(directRefusals).toEqual(['The `reasoning_content` in the thinking mode must be passed back to the API.']);
+  });
+});

@@ -1,0 +1,45 @@
+import type { FakeUpstream, Scenario } from './fake-upstream.js';
+
+/**
+ * Request rules real providers enforce and the lenient fake upstreams do not, each with the provider's own error
+ * text (and where it was reported), so a test can make a fake upstream refuse what the provider would refuse. A rule
+ * returns the error message for a body it refuses, or null.
+ */
+
+type Json = Record<string, unknown>;
+export type StrictRule = (body: Json) => string | null;
+
+const messagesOf = (body: Json): Json[] => (Array.isArray(body.messages) ? (body.messages as Json[]) : []);
+
+/**
+ * DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*): once the model has called a tool, every assistant turn
+ * must carry `reasoning_content` (an empty one is accepted).
+ * Source: https://api-docs.deepseek.com/guides/thinking_mode (tool calls); the refusal as reported in
+ * https://github.com/earendil-works/pi/issues/3636 and https://github.com/nocobase/nocobase/issues/8326.
+ */
+export const deepseekThinkingReasoningContent: StrictRule = (body) => {
+  const messages = messagesOf(body);
+  const calledTools = messages.some((m) => m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0);
+  if (!calledTools) return null;
+  const missing = messages.findIndex((m) => m.role === 'assistant' && typeof m.reasoning_content !== 'string');
+  return missing === -1 ? null : 'The `reasoning_content` in the thinking mode must be passed back to the API.';
+};
+
+/**
+ * Makes `fake` answer 400, in OpenAI's error shape, to a body one of `rules` refuses, and otherwise as `answer` (or as
+ * it answered before). Returns the messages of the refusals it sent.
+ */
+export function refuseWith(fake: FakeUpstream, rules: readonly StrictRule[], answer: FakeUpstream['scenario'] = fake.scenario): string[] {
+  const refused: string[] = [];
+  fake.scenario = (body, index): Scenario => {
+    for (const rule of rules) {
+      const message = rule(body);
+      if (message !== null) {
+        refused.push(message);
+        return { kind: 'status', status: 400, body: { error: { message, type: 'invalid_request_error', param: null, code: 'invalid_request_error' } } };
+      }
+    }
+    return answer(body, index);
+  };
+  return refused;
+}
