@@ -2,7 +2,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { deepseekThinkingReasoningContent, refuseWith } from './support/strict-rules.js';
+import { deepseekStringContent, deepseekThinkingReasoningContent, refuseWith } from './support/strict-rules.js';
 
 /**
  * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
@@ -78,5 +78,36 @@ describe('DeepSeek thinking mode: reasoning_content on every assistant turn', ()
     const err = await client.chat.completions.create({ model: 'thinkgate-direct', messages, tools }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400 });
     expect(directRefusals).toEqual(['The `reasoning_content` in the thinking mode must be passed back to the API.']);
+  });
+});
+
+describe('content as arrays of text parts (LangChain, the Agents SDK chat model and others send them)', () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway();
+    refusals = refuseWith(gw.direct, [deepseekStringContent]);
+  });
+  afterAll(() => gw.close());
+
+  it('reach the upstream as strings, which DeepSeek requires; parts that are not plain text stay parts', async () => {
+    const text = (t: string): { type: 'text'; text: string } => ({ type: 'text', text: t });
+    const messages = [
+      { role: 'system', content: [text('Be brief.'), text('Use metric units.')] },
+      { role: 'user', content: [text('Weather in Paris?')] },
+      { role: 'assistant', content: [text('Checking.')], tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: [text('Sunny'), text('21 C')] },
+    ] as Message[];
+    const res = await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages, tools });
+    expect(refusals).toEqual([]);
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    const sent = sentMessages(gw.direct.chatRequests().at(-1)?.body);
+    expect(sent.map((m) => m.content)).toEqual(['Be brief.\nUse metric units.', 'Weather in Paris?', 'Checking.', 'Sunny\n21 C']);
+
+    // An image (or a text part with fields of its own, such as a cache_control mark) is left as the client sent it.
+    const image = [text('What is this?'), { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }];
+    const marked = [{ type: 'text', text: 'Long context', cache_control: { type: 'ephemeral' } }];
+    await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'system', content: marked }, { role: 'user', content: image }] as Message[] }).catch(() => undefined);
+    expect(sentMessages(gw.direct.chatRequests().at(-1)?.body).map((m) => m.content)).toEqual([marked, image]);
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatMessage, CanonicalRequest, ReasoningEffort } from '../core/conversation.js';
+import type { ChatMessage, CanonicalRequest, ContentPart, ReasoningEffort } from '../core/conversation.js';
 import { isRecord } from '../core/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
 import { DEFAULT_THINK_TAGS, removeThinkBlocks, type ThinkTagPair } from './think-tags.js';
@@ -56,6 +56,22 @@ function asSystemMessages(messages: ChatMessage[]): ChatMessage[] {
   return messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
 }
 
+/** A part that is text and nothing else (no `cache_control` mark or other field of its own). */
+const isPlainText = (part: ContentPart): boolean =>
+  part.type === 'text' && typeof part.text === 'string' && Object.keys(part).length === 2;
+
+/**
+ * Content that is an array of plain text parts as one string (the parts joined by a newline, as vLLM joins them for
+ * its templates): every chat server takes a string, while DeepSeek refuses any array ("invalid type: sequence,
+ * expected a string") and some chat templates read only strings. Arrays holding anything else (images, files,
+ * marked parts) are left as they are. The array is copied only when a message changes.
+ */
+function textPartsAsStrings(messages: ChatMessage[]): ChatMessage[] {
+  const flat = (m: ChatMessage): boolean => Array.isArray(m.content) && m.content.length > 0 && m.content.every(isPlainText);
+  if (!messages.some(flat)) return messages;
+  return messages.map((m) => (flat(m) ? ({ ...m, content: (m.content as ContentPart[]).map((p) => p.text).join('\n') } as ChatMessage) : m));
+}
+
 function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(patch)) {
     const existing = target[key];
@@ -78,7 +94,7 @@ export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig
       : opts.history === 'always'
         ? request.messages.map(withReasoningContent)
         : request.messages;
-  body.messages = upstream.developerRole === 'system' ? asSystemMessages(messages) : messages;
+  body.messages = textPartsAsStrings(upstream.developerRole === 'system' ? asSystemMessages(messages) : messages);
 
   delete body.reasoning_effort;
   if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;

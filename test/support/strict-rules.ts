@@ -26,6 +26,16 @@ export const deepseekThinkingReasoningContent: StrictRule = (body) => {
 };
 
 /**
+ * DeepSeek (every model): message `content` is a string; an array of parts, even all text, fails to deserialise.
+ * Sources: https://github.com/BerriAI/litellm/issues/6642 (a system message),
+ * https://github.com/QwenLM/qwen-code/pull/2320 and https://github.com/Gitlawb/openclaude/issues/774 (tool messages).
+ */
+export const deepseekStringContent: StrictRule = (body) => {
+  const index = messagesOf(body).findIndex((m) => Array.isArray(m.content));
+  return index === -1 ? null : `Failed to deserialize the JSON body into the target type: messages[${index}]: invalid type: sequence, expected a string at line 1 column 42`;
+};
+
+/**
  * Makes `fake` answer 400, in OpenAI's error shape, to a body one of `rules` refuses, and otherwise as `answer` (or as
  * it answered before). Returns the messages of the refusals it sent.
  */

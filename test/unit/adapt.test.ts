@@ -21,7 +21,8 @@ describe('adaptRequest', () => {
     const body = adaptRequest(request, upstream(), { history: 'strip', stream: false, effort: 'high' });
     expect(body.model).toBe('up-model');
     expect(body.reasoning_effort).toBeUndefined();
-    expect((body.messages as unknown[])[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'a' }] });
+    // The one text part also becomes a string (DeepSeek takes no arrays).
+    expect((body.messages as unknown[])[1]).toEqual({ role: 'assistant', content: 'a' });
   });
 
   it('strips the shape an answer that started inside the thinking block comes back in, and the upstream\'s own tag pairs', () => {
@@ -35,7 +36,34 @@ describe('adaptRequest', () => {
 
   it('keeps history reasoning when the upstream needs it back', () => {
     const body = adaptRequest(request, upstream(), { history: 'keep', stream: false });
-    expect((body.messages as unknown[])[1]).toEqual(request.messages[1]);
+    expect((body.messages as unknown[])[1]).toEqual({ ...request.messages[1], content: '<think>x</think>a' });
+  });
+
+  it('always: every assistant turn carries reasoning_content, the client\'s reasoning or an empty one', () => {
+    const turns: CanonicalRequest = {
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'out' },
+        { role: 'assistant', content: 'a', reasoning: 'r' },
+        { role: 'assistant', content: 'b', reasoning_content: 'rc', reasoning: 'ignored' },
+      ],
+    };
+    const body = adaptRequest(turns, upstream(), { history: 'always', stream: false });
+    const assistants = (body.messages as Record<string, unknown>[]).filter((m) => m.role === 'assistant');
+    expect(assistants.map((m) => m.reasoning_content)).toEqual(['', 'r', 'rc']);
+    expect(assistants.some((m) => 'reasoning' in m)).toBe(false);
+  });
+
+  it('sends content made only of plain text parts as a string; other arrays as they are', () => {
+    const image = [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }];
+    const marked = [{ type: 'text', text: 'ctx', cache_control: { type: 'ephemeral' } }];
+    const body = adaptRequest(
+      { messages: [{ role: 'system', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, { role: 'system', content: marked }, { role: 'user', content: image }] },
+      upstream(),
+      { history: 'strip', stream: false },
+    );
+    expect((body.messages as { content: unknown }[]).map((m) => m.content)).toEqual(['a\nb', marked, image]);
   });
 
   it('renames, drops and sets fields per upstream; passes effort where accepted', () => {
