@@ -2,7 +2,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { deepseekStringContent, deepseekThinkingReasoningContent, refuseWith } from './support/strict-rules.js';
+import { deepseekStringContent, deepseekThinkingReasoningContent, openaiMetadataNeedsStore, refuseWith } from './support/strict-rules.js';
 
 /**
  * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
@@ -109,5 +109,33 @@ describe('content as arrays of text parts (LangChain, the Agents SDK chat model 
     const marked = [{ type: 'text', text: 'Long context', cache_control: { type: 'ephemeral' } }];
     await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'system', content: marked }, { role: 'user', content: image }] as Message[] }).catch(() => undefined);
     expect(sentMessages(gw.direct.chatRequests().at(-1)?.body).map((m) => m.content)).toEqual([marked, image]);
+  });
+});
+
+describe('a Responses request with metadata, bridged to a chat upstream', () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway();
+    refusals = refuseWith(gw.direct, [openaiMetadataNeedsStore]);
+  });
+  afterAll(() => gw.close());
+
+  it('is accepted by OpenAI Chat Completions (metadata there needs store: true) and still echoes its metadata', async () => {
+    const metadata = { run: 'nightly', team: 'search' };
+    const request = { model: 'thinkgate-direct', input: 'Say hello.', metadata };
+    const res = await gw.client().responses.create(request);
+    expect(refusals).toEqual([]);
+    expect(res.status).toBe('completed');
+    expect(res.metadata).toEqual(metadata);
+    const sent = gw.direct.chatRequests().at(-1)?.body as Json;
+    expect(sent).not.toHaveProperty('metadata');
+    expect(sent).not.toHaveProperty('store');
+
+    const stream = await gw.client().responses.create({ ...request, input: 'Say hello again.', stream: true });
+    let completed: { metadata?: unknown } | undefined;
+    for await (const event of stream) if (event.type === 'response.completed') completed = event.response;
+    expect(refusals).toEqual([]);
+    expect(completed?.metadata).toEqual(metadata);
   });
 });

@@ -36,6 +36,13 @@ export const deepseekStringContent: StrictRule = (body) => {
 };
 
 /**
+ * OpenAI Chat Completions: `metadata` tags a stored completion, so it needs `store: true`.
+ * Sources: https://github.com/tmc/langchaingo/issues/1484, https://github.com/QwenLM/qwen-code/issues/243.
+ */
+export const openaiMetadataNeedsStore: StrictRule = (body) =>
+  body.metadata !== undefined && body.metadata !== null && body.store !== true ? "The 'metadata' parameter is only allowed when 'store' is enabled." : null;
+
+/**
  * Makes `fake` answer 400, in OpenAI's error shape, to a body one of `rules` refuses, and otherwise as `answer` (or as
  * it answered before). Returns the messages of the refusals it sent.
  */
