@@ -2,7 +2,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { deepseekStringContent, deepseekThinkingReasoningContent, openaiMetadataNeedsStore, refuseWith } from './support/strict-rules.js';
+import { deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, refuseWith } from './support/strict-rules.js';
 
 /**
  * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
@@ -137,5 +137,42 @@ describe('a Responses request with metadata, bridged to a chat upstream', () => 
     for await (const event of stream) if (event.type === 'response.completed') completed = event.response;
     expect(refusals).toEqual([]);
     expect(completed?.metadata).toEqual(metadata);
+  });
+});
+
+describe('an assistant turn that only thought (no text, no tool call)', () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway();
+    refusals = refuseWith(gw.direct, [openaiAssistantContent]);
+  });
+  afterAll(() => gw.close());
+
+  it('reaches the upstream with empty content once its reasoning is stripped: OpenAI refuses null content without tool calls', async () => {
+    // A chat client sends back DeepSeek's shape for an answer cut off while thinking.
+    const messages = [
+      { role: 'user', content: 'Prove it.' },
+      { role: 'assistant', content: null, reasoning_content: 'Let me think about the proof' },
+      { role: 'user', content: 'Just the answer, please.' },
+    ] as Message[];
+    await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages });
+    expect(refusals).toEqual([]);
+    expect(sentMessages(gw.direct.chatRequests().at(-1)?.body)[1]).toEqual({ role: 'assistant', content: '' });
+
+    // A Responses client (Codex, the Agents SDK) sends back a reasoning item that no message followed.
+    const input = [
+      { role: 'user' as const, content: 'Prove it.' },
+      { type: 'reasoning' as const, id: 'rs_1', summary: [{ type: 'summary_text' as const, text: 'Let me think about the proof' }] },
+      { role: 'user' as const, content: 'Just the answer, please.' },
+    ];
+    const res = await gw.client().responses.create({ model: 'thinkgate-direct', input });
+    expect(refusals).toEqual([]);
+    expect(res.status).toBe('completed');
+    expect(sentMessages(gw.direct.chatRequests().at(-1)?.body).map((m) => [m.role, m.content])).toEqual([
+      ['user', 'Prove it.'],
+      ['assistant', ''],
+      ['user', 'Just the answer, please.'],
+    ]);
   });
 });

@@ -72,6 +72,23 @@ function textPartsAsStrings(messages: ChatMessage[]): ChatMessage[] {
   return messages.map((m) => (flat(m) ? ({ ...m, content: (m.content as ContentPart[]).map((p) => p.text).join('\n') } as ChatMessage) : m));
 }
 
+/** An assistant turn with no content and no call: one that only thought (cut off, or its text never came). */
+const saysNothing = (m: ChatMessage): boolean =>
+  m.role === 'assistant' &&
+  (m.content === null || m.content === undefined) &&
+  !(Array.isArray(m.tool_calls) && m.tool_calls.length > 0) &&
+  m.function_call === undefined;
+
+/**
+ * Such turns with empty content: OpenAI allows null content only beside tool calls ("Invalid value for 'content':
+ * expected a string, got null."), and a turn that only thought is what a Responses reasoning item with no message
+ * after it, or an answer cut off while thinking, becomes once its reasoning is stripped.
+ */
+function emptyContentForSilentTurns(messages: ChatMessage[]): ChatMessage[] {
+  if (!messages.some(saysNothing)) return messages;
+  return messages.map((m) => (saysNothing(m) ? { ...m, content: '' } : m));
+}
+
 function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(patch)) {
     const existing = target[key];
@@ -94,7 +111,7 @@ export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig
       : opts.history === 'always'
         ? request.messages.map(withReasoningContent)
         : request.messages;
-  body.messages = textPartsAsStrings(upstream.developerRole === 'system' ? asSystemMessages(messages) : messages);
+  body.messages = emptyContentForSilentTurns(textPartsAsStrings(upstream.developerRole === 'system' ? asSystemMessages(messages) : messages));
 
   delete body.reasoning_effort;
   if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;

@@ -43,6 +43,17 @@ export const openaiMetadataNeedsStore: StrictRule = (body) =>
   body.metadata !== undefined && body.metadata !== null && body.store !== true ? "The 'metadata' parameter is only allowed when 'store' is enabled." : null;
 
 /**
+ * OpenAI Chat Completions: an assistant message's `content` may be null only beside `tool_calls`.
+ * Sources: https://github.com/run-llama/llama_index/pull/17921, https://github.com/docker/docker-agent/issues/63.
+ */
+export const openaiAssistantContent: StrictRule = (body) => {
+  const bad = messagesOf(body).some(
+    (m) => m.role === 'assistant' && (m.content === null || m.content === undefined) && !(Array.isArray(m.tool_calls) && m.tool_calls.length > 0),
+  );
+  return bad ? "Invalid value for 'content': expected a string, got null." : null;
+};
+
+/**
  * Makes `fake` answer 400, in OpenAI's error shape, to a body one of `rules` refuses, and otherwise as `answer` (or as
  * it answered before). Returns the messages of the refusals it sent.
  */
