@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Scenario } from './support/fake-upstream.js';
+import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, refuseWith } from './support/strict-rules.js';
+import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, refuseWith } from './support/strict-rules.js';
 
 /**
  * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
@@ -174,5 +175,88 @@ describe('an assistant turn that only thought (no text, no tool call)', () => {
       ['assistant', ''],
       ['user', 'Just the answer, please.'],
     ]);
+  });
+});
+
+describe('one conversation across tiers: DeepSeek thinking mode (reasoning) and OpenAI (direct)', () => {
+  let gw: TestGateway;
+  const refusals: Record<string, string[]> = {};
+  beforeAll(async () => {
+    gw = await startGateway((fakes) => ({
+      upstreams: {
+        reasoning: { baseUrl: fakes.reasoning.url, model: 'deepseek-reasoner', apiKey: REASONING_KEY, reasoningHistory: 'always' },
+        direct: { baseUrl: fakes.direct.url, model: 'gpt-4o-mini', apiKey: DIRECT_KEY },
+      },
+    }));
+    // Both call the tool when the user has just spoken and answer after its output; DeepSeek thinks first.
+    const model = (reasoning?: string): FakeUpstream['scenario'] => (body) =>
+      (body.messages as Json[]).at(-1)?.role === 'user'
+        ? { kind: 'answer', answer: { content: '', toolCalls: [{ id: `call_${(body.messages as Json[]).length}`, name: 'get_weather', arguments: '{"city":"Paris"}' }], ...(reasoning ? { reasoning } : {}) } }
+        : { kind: 'answer', answer: { content: 'It is sunny.', ...(reasoning ? { reasoning } : {}) } };
+    refusals.reasoning = refuseWith(gw.reasoning, DEEPSEEK_THINKING, model('Check the tool.'));
+    refusals.direct = refuseWith(gw.direct, OPENAI_CHAT, model());
+  });
+  afterAll(() => gw.close());
+
+  it('tool call and reasoning from DeepSeek, the follow-ups on OpenAI, then back to DeepSeek: every request accepted', async () => {
+    const client = gw.client();
+    const messages: Message[] = [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: 'Weather in Paris?' }];
+    const ask = async (model: string): Promise<OpenAI.ChatCompletionMessage> => {
+      const res = await client.chat.completions.create({ model, messages, tools });
+      const message = res.choices[0]?.message as OpenAI.ChatCompletionMessage;
+      messages.push(message as Message);
+      return message;
+    };
+    const call = await ask('thinkgate-reasoning');
+    expect(call).toMatchObject({ reasoning_content: 'Check the tool.' });
+    messages.push({ role: 'tool', tool_call_id: call.tool_calls?.[0]?.id ?? '', content: 'Sunny' });
+    expect((await ask('thinkgate-direct')).content).toBe('It is sunny.');
+    messages.push({ role: 'user', content: 'And tomorrow?' });
+    const call2 = await ask('thinkgate-direct');
+    messages.push({ role: 'tool', tool_call_id: call2.tool_calls?.[0]?.id ?? '', content: 'Rain' });
+    expect((await ask('thinkgate-reasoning')).content).toBe('It is sunny.');
+
+    expect(refusals).toEqual({ reasoning: [], direct: [] });
+    // OpenAI saw no reasoning and no developer role; DeepSeek saw reasoning_content on every assistant turn.
+    const toOpenAI = sentMessages(gw.direct.chatRequests().at(-1)?.body);
+    expect(toOpenAI.some((m) => 'reasoning_content' in m)).toBe(false);
+    const toDeepSeek = sentMessages(gw.reasoning.chatRequests().at(-1)?.body);
+    expect(toDeepSeek.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'user', 'assistant', 'tool']);
+    expect(toDeepSeek.filter((m) => m.role === 'assistant').map((m) => m.reasoning_content)).toEqual(['Check the tool.', '', '']);
+  });
+});
+
+describe("Codex CLI's captured second turn (developer messages, part arrays, reasoning, a call and its output), bridged", () => {
+  let gw: TestGateway;
+  const refusals: Record<string, string[]> = {};
+  beforeAll(async () => {
+    gw = await startGateway((fakes) => ({
+      upstreams: {
+        reasoning: { baseUrl: fakes.reasoning.url, model: 'deepseek-reasoner', apiKey: REASONING_KEY, reasoningHistory: 'always' },
+        direct: { baseUrl: fakes.direct.url, model: 'gpt-4o-mini', apiKey: DIRECT_KEY },
+      },
+    }));
+    refusals.reasoning = refuseWith(gw.reasoning, DEEPSEEK_THINKING);
+    refusals.direct = refuseWith(gw.direct, OPENAI_CHAT);
+  });
+  afterAll(() => gw.close());
+
+  const captured = (JSON.parse(readFileSync(new URL('./support/responses-codex-request-turn2.json', import.meta.url), 'utf8')) as { body: Json }).body;
+
+  it.each([
+    { tier: 'reasoning' as const, model: 'thinkgate-reasoning' },
+    { tier: 'direct' as const, model: 'thinkgate-direct' },
+  ])('is accepted on the $tier tier, streamed as Codex streams it', async ({ tier, model }) => {
+    const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-codex' }, body: JSON.stringify({ ...captured, model }) });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).toContain('response.completed');
+    expect(refusals[tier]).toEqual([]);
+    const sent = sentMessages(gw[tier].chatRequests().at(-1)?.body);
+    expect(sent.map((m) => m.role)).toEqual(['system', 'system', 'user', 'user', 'assistant', 'tool']);
+    expect(sent.every((m) => typeof m.content === 'string' || (m.role === 'assistant' && m.content === null))).toBe(true);
+    expect(sent[4]).toMatchObject({ tool_calls: [{ id: 'call_1', type: 'function' }] });
+    if (tier === 'reasoning') expect(sent[4]?.reasoning_content).toBe('thinking about it');
+    else expect(sent[4]).not.toHaveProperty('reasoning_content');
   });
 });

@@ -54,6 +54,48 @@ export const openaiAssistantContent: StrictRule = (body) => {
 };
 
 /**
+ * DeepSeek: the roles it knows. Source: https://github.com/decolua/9router/issues/773.
+ */
+export const deepseekRoles: StrictRule = (body) => {
+  const roles = ['system', 'user', 'assistant', 'tool'];
+  const index = messagesOf(body).findIndex((m) => !roles.includes(m.role as string));
+  if (index === -1) return null;
+  const role = String(messagesOf(body)[index]?.role);
+  return `Failed to deserialize the JSON body into the target type: messages[${index}].role: unknown variant \`${role}\`, expected one of \`system\`, \`user\`, \`assistant\`, \`tool\`, \`latest_reminder\``;
+};
+
+/**
+ * OpenAI and DeepSeek: each assistant turn's tool calls are answered by the tool messages right after it, and every
+ * tool message answers one of them. Sources: https://github.com/jeremychone/rust-genai/issues/112 and
+ * https://github.com/FoundationAgents/OpenManus/issues/744 (OpenAI's texts; DeepSeek uses the second as well).
+ */
+export const toolCallsAnswered: StrictRule = (body) => {
+  const messages = messagesOf(body);
+  let open: string[] = [];
+  for (const m of messages) {
+    if (m.role === 'tool') {
+      const at = open.indexOf(String(m.tool_call_id));
+      if (at === -1) return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
+      open.splice(at, 1);
+      continue;
+    }
+    if (open.length > 0) {
+      return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${open.join(', ')}`;
+    }
+    const calls = m.role === 'assistant' && Array.isArray(m.tool_calls) ? (m.tool_calls as Json[]) : [];
+    open = calls.map((c) => String(c.id));
+  }
+  return open.length > 0
+    ? `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${open.join(', ')}`
+    : null;
+};
+
+/** What DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*) refuses, as far as these rules know it. */
+export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered];
+/** What OpenAI's Chat Completions refuses, as far as these rules know it. */
+export const OPENAI_CHAT: readonly StrictRule[] = [openaiAssistantContent, openaiMetadataNeedsStore, toolCallsAnswered];
+
+/**
  * Makes `fake` answer 400, in OpenAI's error shape, to a body one of `rules` refuses, and otherwise as `answer` (or as
  * it answered before). Returns the messages of the refusals it sent.
  */

@@ -1,0 +1,101 @@
+import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, tool, type AgentInputItem, type RunStreamEvent } from '@openai/agents';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
+import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
+import { DEEPSEEK_THINKING, OPENAI_CHAT, refuseWith } from './support/strict-rules.js';
+
+/**
+ * The OpenAI Agents SDK (Responses API) runs a three-turn conversation with a function tool through the gateway,
+ * bridged to chat upstreams as strict as the providers a user would put behind it: DeepSeek's thinking mode on the
+ * reasoning tier (with `reasoningHistory: always`) and OpenAI's Chat Completions on the direct tier. Every request
+ * the gateway makes at every turn must pass the provider's rules (test/support/strict-rules.ts).
+ */
+
+type Json = Record<string, unknown>;
+const REASONING = 'Look the weather up first.';
+
+/** Calls get_weather when the user just asked about a city, answers from the tool's output after it. */
+function weatherModel(reasoning: boolean): FakeUpstream['scenario'] {
+  return (body): Scenario => {
+    const messages = body.messages as Json[];
+    const last = messages.at(-1);
+    const thought = reasoning ? { reasoning: REASONING } : {};
+    if (last?.role === 'tool') return { kind: 'answer', answer: { content: `Final: ${String(last.content)}.`, ...thought } };
+    const city = /in (\w+)\?/.exec(String(last?.content))?.[1];
+    if (city === undefined) return { kind: 'answer', answer: { content: 'You are welcome.', ...thought } };
+    const id = `call_${city.toLowerCase()}_${messages.length}`;
+    return { kind: 'answer', answer: { content: '', toolCalls: [{ id, name: 'get_weather', arguments: JSON.stringify({ city }) }], ...thought } };
+  };
+}
+
+describe('an Agents SDK conversation with a function tool, over strict chat upstreams', () => {
+  let gw: TestGateway;
+  const refusals: Record<string, string[]> = {};
+  const cities: string[] = [];
+  const weather = tool({
+    name: 'get_weather',
+    description: 'The current weather in a city.',
+    parameters: z.object({ city: z.string() }),
+    execute: ({ city }) => {
+      cities.push(city);
+      return `Sunny in ${city}`;
+    },
+  });
+
+  beforeAll(async () => {
+    gw = await startGateway((fakes) => ({
+      upstreams: {
+        reasoning: { baseUrl: fakes.reasoning.url, model: 'deepseek-reasoner', apiKey: REASONING_KEY, reasoningHistory: 'always' },
+        direct: { baseUrl: fakes.direct.url, model: 'gpt-4o-mini', apiKey: DIRECT_KEY },
+      },
+    }));
+    refusals.reasoning = refuseWith(gw.reasoning, DEEPSEEK_THINKING, weatherModel(true));
+    refusals.direct = refuseWith(gw.direct, OPENAI_CHAT, weatherModel(false));
+    setTracingDisabled(true);
+    setOpenAIAPI('responses');
+    setDefaultOpenAIClient(gw.client('sk-agents'));
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => {
+    cities.length = 0;
+  });
+
+  describe.each([
+    { tier: 'reasoning' as const, model: 'thinkgate-reasoning', provider: "DeepSeek's thinking mode" },
+    { tier: 'direct' as const, model: 'thinkgate-direct', provider: "OpenAI's Chat Completions" },
+  ])('on the $tier tier ($provider)', ({ tier, model }) => {
+    it('three turns (plain, streamed, plain): every request is accepted', async () => {
+      const agent = new Agent({ name: 'Weather agent', instructions: 'Answer weather questions with the tool.', model, tools: [weather] });
+      const fake = gw[tier];
+      const before = fake.chatRequests().length;
+
+      const first = await run(agent, 'What is the weather in Paris?');
+      expect(first.finalOutput).toBe('Final: Sunny in Paris.');
+
+      const second = await run(agent, [...first.history, { role: 'user', content: 'And in Lyon?' } as AgentInputItem], { stream: true });
+      for await (const ev of second as AsyncIterable<RunStreamEvent>) void ev;
+      await second.completed;
+      expect(second.error).toBeNull();
+      expect(second.finalOutput).toBe('Final: Sunny in Lyon.');
+
+      const third = await run(agent, [...second.history, { role: 'user', content: 'Thanks!' } as AgentInputItem]);
+      expect(third.finalOutput).toBe('You are welcome.');
+
+      expect(refusals[tier]).toEqual([]);
+      expect(cities).toEqual(['Paris', 'Lyon']);
+      // Two requests per tool turn, one for the last.
+      const sent = fake.chatRequests().slice(before).map((r) => r.body as Json);
+      expect(sent).toHaveLength(5);
+      const last = sent.at(-1)?.messages as Json[];
+      expect(last.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'user', 'assistant', 'tool', 'assistant', 'user']);
+      const assistants = last.filter((m) => m.role === 'assistant');
+      if (tier === 'reasoning') {
+        // DeepSeek gets every turn's reasoning back, as the SDK returned it in reasoning items.
+        expect(assistants.map((m) => m.reasoning_content)).toEqual([REASONING, REASONING, REASONING, REASONING]);
+      } else {
+        expect(assistants.some((m) => 'reasoning_content' in m || 'reasoning' in m)).toBe(false);
+      }
+    });
+  });
+});
