@@ -3,7 +3,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, refuseWith } from './support/strict-rules.js';
+import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, refuseWith, vllmToolArgumentsJson } from './support/strict-rules.js';
 
 /**
  * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
@@ -258,5 +258,31 @@ describe("Codex CLI's captured second turn (developer messages, part arrays, rea
     expect(sent[4]).toMatchObject({ tool_calls: [{ id: 'call_1', type: 'function' }] });
     if (tier === 'reasoning') expect(sent[4]?.reasoning_content).toBe('thinking about it');
     else expect(sent[4]).not.toHaveProperty('reasoning_content');
+  });
+});
+
+describe('a tool call without arguments in the history', () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway();
+    // The reasoning tier's model calls a tool that takes nothing with empty arguments (some servers stream none).
+    gw.reasoning.scenario = () => ({ kind: 'answer', answer: { content: '', toolCalls: [{ id: 'call_time', name: 'get_time', arguments: '' }] } });
+    refusals = refuseWith(gw.direct, [vllmToolArgumentsJson]);
+  });
+  afterAll(() => gw.close());
+
+  it('reaches a vLLM upstream with {} as its arguments: vLLM parses them as JSON for the template', async () => {
+    const client = gw.client();
+    const timeTool: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } }];
+    const messages: Message[] = [{ role: 'user', content: 'What time is it?' }];
+    const first = await client.chat.completions.create({ model: 'thinkgate-reasoning', messages, tools: timeTool });
+    const call = first.choices[0]?.message as OpenAI.ChatCompletionMessage;
+    expect(call.tool_calls?.[0]).toMatchObject({ id: 'call_time', function: { name: 'get_time', arguments: '' } });
+    messages.push(call as Message, { role: 'tool', tool_call_id: 'call_time', content: '12:00' });
+    await client.chat.completions.create({ model: 'thinkgate-direct', messages, tools: timeTool });
+    expect(refusals).toEqual([]);
+    const sent = sentMessages(gw.direct.chatRequests().at(-1)?.body);
+    expect(sent[1]).toMatchObject({ tool_calls: [{ id: 'call_time', function: { name: 'get_time', arguments: '{}' } }] });
   });
 });

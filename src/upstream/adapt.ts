@@ -1,4 +1,4 @@
-import type { ChatMessage, CanonicalRequest, ContentPart, ReasoningEffort } from '../core/conversation.js';
+import type { CanonicalRequest, CanonicalToolCall, ChatMessage, ContentPart, ReasoningEffort } from '../core/conversation.js';
 import { isRecord } from '../core/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
 import { DEFAULT_THINK_TAGS, removeThinkBlocks, type ThinkTagPair } from './think-tags.js';
@@ -89,6 +89,23 @@ function emptyContentForSilentTurns(messages: ChatMessage[]): ChatMessage[] {
   return messages.map((m) => (saysNothing(m) ? { ...m, content: '' } : m));
 }
 
+const emptyArguments = (call: CanonicalToolCall): boolean => typeof call.function?.arguments === 'string' && call.function.arguments.trim() === '';
+const hasEmptyArguments = (m: ChatMessage): boolean => m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.some(emptyArguments);
+
+/**
+ * Earlier tool calls with empty `arguments` (a call to a tool that takes nothing, from a server that streamed no
+ * argument text) sent with `{}`: vLLM, SGLang, llama.cpp and Ollama parse each call's arguments as JSON to render
+ * the history, and an empty string fails the whole request (vLLM: "Expecting value: line 1 column 1 (char 0)").
+ */
+function emptyArgumentsAsObjects(messages: ChatMessage[]): ChatMessage[] {
+  if (!messages.some(hasEmptyArguments)) return messages;
+  return messages.map((m) => {
+    if (m.role !== 'assistant' || !hasEmptyArguments(m)) return m;
+    const calls = (m.tool_calls ?? []).map((c) => (emptyArguments(c) && c.function !== undefined ? { ...c, function: { ...c.function, arguments: '{}' } } : c));
+    return { ...m, tool_calls: calls };
+  });
+}
+
 function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(patch)) {
     const existing = target[key];
@@ -111,7 +128,8 @@ export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig
       : opts.history === 'always'
         ? request.messages.map(withReasoningContent)
         : request.messages;
-  body.messages = emptyContentForSilentTurns(textPartsAsStrings(upstream.developerRole === 'system' ? asSystemMessages(messages) : messages));
+  const roles = upstream.developerRole === 'system' ? asSystemMessages(messages) : messages;
+  body.messages = emptyArgumentsAsObjects(emptyContentForSilentTurns(textPartsAsStrings(roles)));
 
   delete body.reasoning_effort;
   if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;

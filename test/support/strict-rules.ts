@@ -90,6 +90,25 @@ export const toolCallsAnswered: StrictRule = (body) => {
     : null;
 };
 
+/**
+ * vLLM (and SGLang, llama.cpp, Ollama's /v1 likewise) parses each earlier tool call's `arguments` as JSON for the chat
+ * template, so an empty string fails the request. Sources: https://github.com/vllm-project/vllm/issues/19419,
+ * https://github.com/567-labs/instructor/issues/1336 (the 400 and its text).
+ */
+export const vllmToolArgumentsJson: StrictRule = (body) => {
+  for (const m of messagesOf(body)) {
+    for (const call of Array.isArray(m.tool_calls) ? (m.tool_calls as Json[]) : []) {
+      const args = (call.function as Json | undefined)?.arguments;
+      try {
+        JSON.parse(String(args));
+      } catch {
+        return 'Expecting value: line 1 column 1 (char 0)';
+      }
+    }
+  }
+  return null;
+};
+
 /** What DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*) refuses, as far as these rules know it. */
 export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered];
 /** What OpenAI's Chat Completions refuses, as far as these rules know it. */
