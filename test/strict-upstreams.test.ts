@@ -286,3 +286,43 @@ describe('a tool call without arguments in the history', () => {
     expect(sent[1]).toMatchObject({ tool_calls: [{ id: 'call_time', function: { name: 'get_time', arguments: '{}' } }] });
   });
 });
+
+describe('a namespace tool whose flattened name is longer than 64 characters (an MCP server with a long name)', () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  const namespace = 'mcp__plugin_chrome-devtools-mcp_chrome-devtools';
+  const name = 'get_console_message';
+  beforeAll(async () => {
+    gw = await startGateway();
+    // The model calls the tool by the name it was given, then answers once the output is there.
+    refusals = refuseWith(gw.direct, OPENAI_CHAT, (body) => {
+      const given = ((body.tools as Json[])[0]?.function as Json).name as string;
+      return (body.messages as Json[]).at(-1)?.role === 'tool'
+        ? { kind: 'answer', answer: { content: 'No errors.' } }
+        : { kind: 'answer', answer: { content: '', toolCalls: [{ id: 'call_dev', name: given, arguments: '{}' }] } };
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('goes upstream under a name OpenAI and DeepSeek accept; the call comes back with its own name and namespace, and the next turn matches', async () => {
+    const tools = [{ type: 'namespace', name: namespace, description: 'DevTools', tools: [{ type: 'function', name, parameters: { type: 'object', properties: {} } }] }];
+    const post = async (input: unknown[]): Promise<Json> => {
+      const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'thinkgate-direct', input, tools }) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Json;
+    };
+    const first = await post([{ role: 'user', content: 'Any console errors?' }]);
+    expect(refusals).toEqual([]);
+    const call = (first.output as Json[]).find((i) => i.type === 'function_call');
+    expect(call).toMatchObject({ name, namespace, call_id: 'call_dev' });
+    const flat = (((gw.direct.chatRequests().at(-1)?.body as Json).tools as Json[])[0]?.function as Json).name as string;
+    expect(flat.length).toBeLessThanOrEqual(64);
+    expect(flat).toMatch(/^[a-zA-Z0-9_-]+$/);
+
+    const second = await post([{ role: 'user', content: 'Any console errors?' }, call, { type: 'function_call_output', call_id: 'call_dev', output: '[]' }]);
+    expect(refusals).toEqual([]);
+    expect((second.output as Json[]).at(-1)).toMatchObject({ type: 'message' });
+    const history = sentMessages(gw.direct.chatRequests().at(-1)?.body);
+    expect(history[1]).toMatchObject({ tool_calls: [{ id: 'call_dev', function: { name: flat } }] });
+  });
+});

@@ -109,10 +109,23 @@ export const vllmToolArgumentsJson: StrictRule = (body) => {
   return null;
 };
 
+/**
+ * OpenAI and DeepSeek: a function's name is at most 64 characters (`^[a-zA-Z0-9_-]{1,64}$`). Sources:
+ * https://github.com/danny-avila/LibreChat/issues/7435 (OpenAI), https://github.com/mrexodia/ida-pro-mcp/issues/129
+ * (DeepSeek, same text).
+ */
+export const toolNameLength: StrictRule = (body) => {
+  const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
+  const index = tools.findIndex((t) => String((t.function as Json | undefined)?.name).length > 64);
+  if (index === -1) return null;
+  const length = String((tools[index]?.function as Json).name).length;
+  return `Invalid 'tools[${index}].function.name': string too long. Expected a string with maximum length 64, but got a string with length ${length} instead.`;
+};
+
 /** What DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*) refuses, as far as these rules know it. */
-export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered];
+export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered, toolNameLength];
 /** What OpenAI's Chat Completions refuses, as far as these rules know it. */
-export const OPENAI_CHAT: readonly StrictRule[] = [openaiAssistantContent, openaiMetadataNeedsStore, toolCallsAnswered];
+export const OPENAI_CHAT: readonly StrictRule[] = [openaiAssistantContent, openaiMetadataNeedsStore, toolCallsAnswered, toolNameLength];
 
 /**
  * Makes `fake` answer 400, in OpenAI's error shape, to a body one of `rules` refuses, and otherwise as `answer` (or as
