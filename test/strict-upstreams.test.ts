@@ -3,7 +3,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, refuseWith, vllmToolArgumentsJson } from './support/strict-rules.js';
+import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, qwenSystemFirst, refuseWith, vllmToolArgumentsJson } from './support/strict-rules.js';
 
 /**
  * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
@@ -253,11 +253,11 @@ describe("Codex CLI's captured second turn (developer messages, part arrays, rea
     expect(text).toContain('response.completed');
     expect(refusals[tier]).toEqual([]);
     const sent = sentMessages(gw[tier].chatRequests().at(-1)?.body);
-    expect(sent.map((m) => m.role)).toEqual(['system', 'system', 'user', 'user', 'assistant', 'tool']);
+    expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'user', 'assistant', 'tool']);
     expect(sent.every((m) => typeof m.content === 'string' || (m.role === 'assistant' && m.content === null))).toBe(true);
-    expect(sent[4]).toMatchObject({ tool_calls: [{ id: 'call_1', type: 'function' }] });
-    if (tier === 'reasoning') expect(sent[4]?.reasoning_content).toBe('thinking about it');
-    else expect(sent[4]).not.toHaveProperty('reasoning_content');
+    expect(sent[3]).toMatchObject({ tool_calls: [{ id: 'call_1', type: 'function' }] });
+    if (tier === 'reasoning') expect(sent[3]?.reasoning_content).toBe('thinking about it');
+    else expect(sent[3]).not.toHaveProperty('reasoning_content');
   });
 });
 
@@ -324,5 +324,29 @@ describe('a namespace tool whose flattened name is longer than 64 characters (an
     expect((second.output as Json[]).at(-1)).toMatchObject({ type: 'message' });
     const history = sentMessages(gw.direct.chatRequests().at(-1)?.body);
     expect(history[1]).toMatchObject({ tool_calls: [{ id: 'call_dev', function: { name: flat } }] });
+  });
+});
+
+describe("Codex's instructions and developer messages, bridged to a Qwen3.6 model on vLLM", () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway((fakes) => ({ upstreams: { direct: { baseUrl: fakes.direct.url, model: 'Qwen/Qwen3.6-27B', apiKey: DIRECT_KEY } } }));
+    refusals = refuseWith(gw.direct, [qwenSystemFirst, vllmToolArgumentsJson]);
+  });
+  afterAll(() => gw.close());
+
+  const captured = (JSON.parse(readFileSync(new URL('./support/responses-codex-request-turn1.json', import.meta.url), 'utf8')) as { body: Json }).body;
+
+  it('reach it as one leading system message, in order: its template refuses a second one', async () => {
+    const body = { ...captured, model: 'thinkgate-direct', instructions: 'You are Codex.' };
+    const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('response.completed');
+    expect(refusals).toEqual([]);
+    const sent = sentMessages(gw.direct.chatRequests().at(-1)?.body);
+    expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'user']);
+    const developer = (captured.input as { content: { text: string }[] }[]).slice(0, 2).map((m) => m.content.map((p) => p.text).join('\n'));
+    expect(sent[0]?.content).toBe(['You are Codex.', ...developer].join('\n\n'));
   });
 });

@@ -72,6 +72,22 @@ function textPartsAsStrings(messages: ChatMessage[]): ChatMessage[] {
   return messages.map((m) => (flat(m) ? ({ ...m, content: (m.content as ContentPart[]).map((p) => p.text).join('\n') } as ChatMessage) : m));
 }
 
+/**
+ * The system messages a conversation opens with as one (contents joined by a blank line, in order, as DeepSeek's own
+ * template joins them). Codex sends its instructions and one or more developer messages, which reach a chat
+ * upstream as a run of system messages, and Qwen3.5/3.6 chat templates (on vLLM, SGLang, llama.cpp) refuse any
+ * system message but the first ("System message must be at the beginning."), as Mistral's do. A run holding
+ * anything but text is left as it is; system messages later in the conversation are too.
+ */
+function oneLeadingSystemMessage(messages: ChatMessage[]): ChatMessage[] {
+  let run = 0;
+  while (messages[run]?.role === 'system') run++;
+  const leading = messages.slice(0, run);
+  if (run < 2 || !leading.every((m) => typeof m.content === 'string')) return messages;
+  const first = leading[0] as ChatMessage;
+  return [{ ...first, content: leading.map((m) => m.content as string).join('\n\n') } as ChatMessage, ...messages.slice(run)];
+}
+
 /** An assistant turn with no content and no call: one that only thought (cut off, or its text never came). */
 const saysNothing = (m: ChatMessage): boolean =>
   m.role === 'assistant' &&
@@ -129,7 +145,7 @@ export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig
         ? request.messages.map(withReasoningContent)
         : request.messages;
   const roles = upstream.developerRole === 'system' ? asSystemMessages(messages) : messages;
-  body.messages = emptyArgumentsAsObjects(emptyContentForSilentTurns(textPartsAsStrings(roles)));
+  body.messages = emptyArgumentsAsObjects(emptyContentForSilentTurns(oneLeadingSystemMessage(textPartsAsStrings(roles))));
 
   delete body.reasoning_effort;
   if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;

@@ -122,6 +122,14 @@ export const toolNameLength: StrictRule = (body) => {
   return `Invalid 'tools[${index}].function.name': string too long. Expected a string with maximum length 64, but got a string with length ${length} instead.`;
 };
 
+/**
+ * Qwen3.5/3.6 chat templates (on vLLM, SGLang, llama.cpp, Fireworks; Mistral-7B-Instruct-v0.3's likewise) allow one
+ * system message, the first. Sources: https://github.com/vllm-project/vllm/issues/41114,
+ * https://github.com/ai-dynamo/dynamo/issues/10206 (Codex's first turn), https://github.com/BerriAI/litellm/pull/39282.
+ */
+export const qwenSystemFirst: StrictRule = (body) =>
+  messagesOf(body).some((m, i) => i > 0 && m.role === 'system') ? 'System message must be at the beginning.' : null;
+
 /** What DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*) refuses, as far as these rules know it. */
 export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered, toolNameLength];
 /** What OpenAI's Chat Completions refuses, as far as these rules know it. */

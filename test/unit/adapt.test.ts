@@ -55,6 +55,23 @@ describe('adaptRequest', () => {
     expect(assistants.some((m) => 'reasoning' in m)).toBe(false);
   });
 
+  it('joins the system messages a conversation opens with; later ones and non-text ones are left', () => {
+    const messages: CanonicalRequest['messages'] = [
+      { role: 'system', content: 'A' },
+      { role: 'developer', content: [{ type: 'text', text: 'B' }] },
+      { role: 'user', content: 'q' },
+      { role: 'system', content: 'C' },
+    ];
+    const sent = adaptRequest({ messages }, upstream(), { history: 'strip', stream: false }).messages as { role: string; content: unknown }[];
+    expect(sent).toEqual([{ role: 'system', content: 'A\n\nB' }, { role: 'user', content: 'q' }, { role: 'system', content: 'C' }]);
+    // Passed on as developer (an OpenAI upstream): nothing to join.
+    const kept = adaptRequest({ messages }, upstream({ developerRole: 'developer' }), { history: 'strip', stream: false }).messages as { role: string }[];
+    expect(kept.map((m) => m.role)).toEqual(['system', 'developer', 'user', 'system']);
+    const image = [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }];
+    const withImage = adaptRequest({ messages: [{ role: 'system', content: 'A' }, { role: 'system', content: image }, { role: 'user', content: 'q' }] }, upstream(), { history: 'strip', stream: false });
+    expect((withImage.messages as unknown[]).length).toBe(3);
+  });
+
   it('sends content made only of plain text parts as a string; other arrays as they are', () => {
     const image = [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }];
     const marked = [{ type: 'text', text: 'ctx', cache_control: { type: 'ephemeral' } }];
