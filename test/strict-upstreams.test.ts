@@ -350,3 +350,45 @@ describe("Codex's instructions and developer messages, bridged to a Qwen3.6 mode
     expect(sent[0]?.content).toBe(['You are Codex.', ...developer].join('\n\n'));
   });
 });
+
+describe('a function_call_output holding an image (Codex view_image, a screenshot tool), bridged to OpenAI Chat Completions', () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway();
+    refusals = refuseWith(gw.direct, OPENAI_CHAT);
+  });
+  afterAll(() => gw.close());
+
+  const image = 'data:image/png;base64,iVBORw0KGgo=';
+  const call = (id: string, name: string): Json => ({ type: 'function_call', call_id: id, name, arguments: '{}' });
+  const tools = ['view_image', 'list_files'].map((name) => ({ type: 'function', name, parameters: { type: 'object', properties: {} } }));
+  const post = async (input: unknown[]): Promise<Json[]> => {
+    const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'thinkgate-direct', input, tools }) });
+    expect(res.status).toBe(200);
+    return sentMessages(gw.direct.chatRequests().at(-1)?.body);
+  };
+
+  it('reaches it as the tool text, then a user message with the image after the calls are all answered', async () => {
+    const sent = await post([
+      { role: 'user', content: 'What is in the screenshot, and which files are there?' },
+      call('call_img', 'view_image'),
+      call('call_ls', 'list_files'),
+      { type: 'function_call_output', call_id: 'call_img', output: [{ type: 'input_text', text: 'Screenshot of the login page' }, { type: 'input_image', image_url: image }] },
+      { type: 'function_call_output', call_id: 'call_ls', output: 'a.txt b.txt' },
+    ]);
+    expect(refusals).toEqual([]);
+    expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'tool', 'user']);
+    expect(sent[2]).toEqual({ role: 'tool', tool_call_id: 'call_img', content: 'Screenshot of the login page' });
+    expect(sent[4]?.content).toEqual([{ type: 'image_url', image_url: { url: image } }]);
+  });
+
+  it('an output that is only an image leaves the tool message a note saying where it is', async () => {
+    const sent = await post([{ role: 'user', content: 'Look.' }, call('call_img', 'view_image'), { type: 'function_call_output', call_id: 'call_img', output: [{ type: 'input_image', image_url: image, detail: 'low' }] }]);
+    expect(refusals).toEqual([]);
+    expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'user']);
+    expect(typeof sent[2]?.content).toBe('string');
+    expect(sent[2]?.content).not.toBe('');
+    expect(sent[3]?.content).toEqual([{ type: 'image_url', image_url: { url: image, detail: 'low' } }]);
+  });
+});

@@ -130,10 +130,21 @@ export const toolNameLength: StrictRule = (body) => {
 export const qwenSystemFirst: StrictRule = (body) =>
   messagesOf(body).some((m, i) => i > 0 && m.role === 'system') ? 'System message must be at the beginning.' : null;
 
+/**
+ * OpenAI Chat Completions (models before GPT-5.2) and vLLM: a tool message's parts may only be text. Sources:
+ * https://github.com/dreadnode/rigging/issues/41 (OpenAI's text), https://github.com/vllm-project/vllm/issues/43203.
+ */
+export const toolMessageTextOnly: StrictRule = (body) => {
+  const index = messagesOf(body).findIndex((m) => m.role === 'tool' && Array.isArray(m.content) && (m.content as Json[]).some((p) => p.type !== 'text'));
+  return index === -1
+    ? null
+    : `Invalid 'messages[${index}]'. Image URLs are only allowed for messages with role 'user', but this message with role 'tool' contains an image URL.`;
+};
+
 /** What DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*) refuses, as far as these rules know it. */
 export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered, toolNameLength];
 /** What OpenAI's Chat Completions refuses, as far as these rules know it. */
-export const OPENAI_CHAT: readonly StrictRule[] = [openaiAssistantContent, openaiMetadataNeedsStore, toolCallsAnswered, toolNameLength];
+export const OPENAI_CHAT: readonly StrictRule[] = [openaiAssistantContent, openaiMetadataNeedsStore, toolCallsAnswered, toolNameLength, toolMessageTextOnly];
 
 /**
  * Makes `fake` answer 400, in OpenAI's error shape, to a body one of `rules` refuses, and otherwise as `answer` (or as
