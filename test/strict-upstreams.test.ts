@@ -3,7 +3,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, openaiMetadataNeedsStore, qwenSystemFirst, refuseWith, vllmToolArgumentsJson } from './support/strict-rules.js';
+import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, ollamaReasoningEffort, openaiMetadataNeedsStore, qwenSystemFirst, refuseWith, vllmToolArgumentsJson } from './support/strict-rules.js';
 
 /**
  * Multi-turn conversations through the gateway to fake upstreams made as strict as the real providers (each rule in
@@ -390,5 +390,37 @@ describe('a function_call_output holding an image (Codex view_image, a screensho
     expect(typeof sent[2]?.content).toBe('string');
     expect(sent[2]?.content).not.toBe('');
     expect(sent[3]?.content).toEqual([{ type: 'image_url', image_url: { url: image, detail: 'low' } }]);
+  });
+});
+
+describe('a reasoning effort the upstream does not know (Codex profiles set xhigh; Ollama takes none, low, medium, high, max)', () => {
+  let gw: TestGateway;
+  let refusals: string[];
+  beforeAll(async () => {
+    gw = await startGateway((fakes) => ({
+      upstreams: {
+        reasoning: {
+          baseUrl: fakes.reasoning.url,
+          model: 'gpt-oss:120b',
+          apiKey: REASONING_KEY,
+          acceptsReasoningEffort: true,
+          reasoningEfforts: ['none', 'low', 'medium', 'high', 'max'],
+        },
+      },
+    }));
+    refusals = refuseWith(gw.reasoning, [ollamaReasoningEffort]);
+  });
+  afterAll(() => gw.close());
+
+  it('is sent as the nearest one it lists (the higher on a tie), from chat and from Responses', async () => {
+    const client = gw.client();
+    const efforts = async (): Promise<unknown> => (gw.reasoning.chatRequests().at(-1)?.body as Json).reasoning_effort;
+    await client.chat.completions.create({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'Think hard.' }], reasoning_effort: 'xhigh' });
+    expect(await efforts()).toBe('max');
+    await client.responses.create({ model: 'thinkgate-reasoning', input: 'Think harder.', reasoning: { effort: 'xhigh' } });
+    expect(await efforts()).toBe('max');
+    await client.chat.completions.create({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: 'medium' });
+    expect(await efforts()).toBe('medium');
+    expect(refusals).toEqual([]);
   });
 });

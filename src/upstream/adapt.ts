@@ -1,4 +1,4 @@
-import type { CanonicalRequest, CanonicalToolCall, ChatMessage, ContentPart, ReasoningEffort } from '../core/conversation.js';
+import { REASONING_EFFORTS, type CanonicalRequest, type CanonicalToolCall, type ChatMessage, type ContentPart, type ReasoningEffort } from '../core/conversation.js';
 import { isRecord } from '../core/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
 import { DEFAULT_THINK_TAGS, removeThinkBlocks, type ThinkTagPair } from './think-tags.js';
@@ -135,6 +135,20 @@ function deepMerge(target: Record<string, unknown>, patch: Record<string, unknow
   }
 }
 
+/**
+ * The effort `upstream` receives for a decided `effort`: none when it does not accept the field; else the effort, or
+ * with `reasoningEfforts` set the nearest value it lists on OpenAI's scale (REASONING_EFFORTS, the higher on a tie:
+ * Ollama's /v1 refuses "xhigh" and "minimal", so they go as "max" and "low").
+ */
+export function effortFor(upstream: UpstreamConfig, effort: ReasoningEffort | undefined): ReasoningEffort | undefined {
+  if (effort === undefined || !upstream.acceptsReasoningEffort) return undefined;
+  const accepted = upstream.reasoningEfforts;
+  if (accepted === undefined || accepted.includes(effort)) return effort;
+  const rank = (e: ReasoningEffort): number => REASONING_EFFORTS.indexOf(e);
+  const distance = (e: ReasoningEffort): number => Math.abs(rank(e) - rank(effort));
+  return accepted.reduce((best, e) => (distance(e) < distance(best) || (distance(e) === distance(best) && rank(e) > rank(best)) ? e : best));
+}
+
 export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig, opts: AdaptOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { ...request, model: upstream.model };
   const tags = upstream.thinkTags ?? DEFAULT_THINK_TAGS;
@@ -148,7 +162,8 @@ export function adaptRequest(request: CanonicalRequest, upstream: UpstreamConfig
   body.messages = emptyArgumentsAsObjects(emptyContentForSilentTurns(oneLeadingSystemMessage(textPartsAsStrings(roles))));
 
   delete body.reasoning_effort;
-  if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning_effort = opts.effort;
+  const effort = effortFor(upstream, opts.effort);
+  if (effort !== undefined) body.reasoning_effort = effort;
 
   if (opts.stream) {
     body.stream = true;

@@ -1,7 +1,7 @@
 import type { CanonicalRequest, ChatMessage, ContentPart, ReasoningEffort } from '../core/conversation.js';
 import { isRecord } from '../core/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
-import { applyParams } from './adapt.js';
+import { applyParams, effortFor } from './adapt.js';
 
 /**
  * A canonical (chat) request → the body an upstream with `api: responses` receives, for clients that spoke Chat
@@ -113,7 +113,8 @@ export function canonicalToResponsesBody(request: CanonicalRequest, upstream: Up
   if (format !== undefined) body.text = { format };
   const max = request.max_completion_tokens ?? request.max_tokens;
   if (typeof max === 'number') body.max_output_tokens = max;
-  if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning = { effort: opts.effort };
+  const effort = effortFor(upstream, opts.effort);
+  if (effort !== undefined) body.reasoning = { effort };
   for (const key of ['temperature', 'top_p', 'user', 'metadata', 'safety_identifier', 'prompt_cache_key'] as const) {
     const v = request[key];
     if (v !== undefined && v !== null) body[key] = v;

@@ -141,6 +141,17 @@ export const toolMessageTextOnly: StrictRule = (body) => {
     : `Invalid 'messages[${index}]'. Image URLs are only allowed for messages with role 'user', but this message with role 'tool' contains an image URL.`;
 };
 
+/**
+ * Ollama's /v1 (also for Codex, whose profiles often set `xhigh`): `reasoning_effort` is one of its five values.
+ * Source: https://github.com/ollama/ollama/pull/17252. SGLang and Kimi take only low, medium and high
+ * (https://github.com/router-for-me/CLIProxyAPI/issues/1572).
+ */
+export const ollamaReasoningEffort: StrictRule = (body) => {
+  const effort = body.reasoning_effort;
+  if (effort === undefined || ['high', 'medium', 'low', 'max', 'none'].includes(effort as string)) return null;
+  return `invalid reasoning value: "${String(effort)}" (must be "high", "medium", "low", "max", or "none")`;
+};
+
 /** What DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*) refuses, as far as these rules know it. */
 export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered, toolNameLength];
 /** What OpenAI's Chat Completions refuses, as far as these rules know it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptRequest } from '../../src/upstream/adapt.js';
+import { adaptRequest, effortFor } from '../../src/upstream/adapt.js';
 import { upstreamSchema } from '../../src/config/schema.js';
 import type { CanonicalRequest } from '../../src/core/conversation.js';
 
@@ -92,6 +92,16 @@ describe('adaptRequest', () => {
     expect(body).toMatchObject({ max_completion_tokens: 100, reasoning_effort: 'low', stream: true, stream_options: { include_usage: true }, chat_template_kwargs: { enable_thinking: true } });
     expect('max_tokens' in body).toBe(false);
     expect('temperature' in body).toBe(false);
+  });
+
+  it('sends an effort the upstream does not list as the nearest listed one, the higher on a tie', () => {
+    const ollama = upstream({ acceptsReasoningEffort: true, reasoningEfforts: ['none', 'low', 'medium', 'high', 'max'] });
+    expect(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'].map((e) => effortFor(ollama, e as 'low'))).toEqual(['none', 'low', 'low', 'medium', 'high', 'max', 'max']);
+    const sglang = upstream({ acceptsReasoningEffort: true, reasoningEfforts: ['low', 'medium', 'high'] });
+    expect(effortFor(sglang, 'max')).toBe('high');
+    expect(effortFor(sglang, 'none')).toBe('low');
+    expect(effortFor(upstream({ acceptsReasoningEffort: true }), 'xhigh')).toBe('xhigh');
+    expect(effortFor(upstream({ reasoningEfforts: ['low'] }), 'low')).toBeUndefined();
   });
 
   it('does not mutate the client request', () => {

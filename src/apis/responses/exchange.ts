@@ -2,7 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk } from '../../core/types.js';
 import type { GatewayError } from '../../errors.js';
 import type { AnswerMeta, Exchange, StreamEncoder } from '../../pipeline/adapter.js';
 import type { CanonicalRequest, ReasoningEffort } from '../../core/conversation.js';
-import { applyParams } from '../../upstream/adapt.js';
+import { applyParams, effortFor } from '../../upstream/adapt.js';
 import type { UpstreamClient } from '../../upstream/client.js';
 import type { ReasoningOutput } from '../../upstream/normalise.js';
 import { ResponseEncoder } from './events.js';
@@ -142,7 +142,8 @@ class ResponsesExchange implements Exchange {
     body.store = false;
     if (stream) body.stream = true;
     const { effort: _clientEffort, ...reasoning } = request.reasoning ?? {};
-    if (effort !== undefined && client.config.acceptsReasoningEffort) body.reasoning = { ...reasoning, effort };
+    const sent = effortFor(client.config, effort);
+    if (sent !== undefined) body.reasoning = { ...reasoning, effort: sent };
     else if (Object.keys(reasoning).length > 0) body.reasoning = reasoning;
     else delete body.reasoning;
     return applyParams(body, client.config.params);
