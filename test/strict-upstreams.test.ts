@@ -3,6 +3,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
 import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
+import { clientTestConfig, startFakeResponsesUpstream, type FakeResponsesUpstream } from './support/responses-upstream.js';
 import { DEEPSEEK_THINKING, OPENAI_CHAT, deepseekStringContent, deepseekThinkingReasoningContent, openaiAssistantContent, ollamaReasoningEffort, openaiMetadataNeedsStore, qwenSystemFirst, refuseWith, vllmToolArgumentsJson } from './support/strict-rules.js';
 
 /**
@@ -422,5 +423,52 @@ describe('a reasoning effort the upstream does not know (Codex profiles set xhig
     await client.chat.completions.create({ model: 'thinkgate-reasoning', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: 'medium' });
     expect(await efforts()).toBe('medium');
     expect(refusals).toEqual([]);
+  });
+});
+
+describe('items the chat tier answered, sent back to a native Responses upstream (which the gateway asks to store nothing)', () => {
+  let gw: TestGateway;
+  let native: FakeResponsesUpstream;
+  const refusals: string[] = [];
+  beforeAll(async () => {
+    native = await startFakeResponsesUpstream();
+    gw = await startGateway(() => clientTestConfig(native, 'direct'));
+    gw.reasoning.scenario = () => ({ kind: 'answer', answer: { content: 'Let me look.', toolCalls: [{ id: 'call_ls', name: 'list_files', arguments: '{}' }] } });
+    // OpenAI with store: false keeps no items and has been reported to answer 404 to an input item carrying an id
+    // it never stored (https://github.com/jrkropp/open-webui-developer-toolkit/pull/714); Codex never sends ids.
+    const answer = native.scenario;
+    native.scenario = (body, n) => {
+      const stale = (body.input as Json[]).find((i) => typeof i.id === 'string');
+      if (body.store !== false || stale === undefined) return answer(body, n);
+      const message = `Item with id '${String(stale.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`;
+      refusals.push(message);
+      return { kind: 'status', status: 404, body: { error: { message, type: 'invalid_request_error', param: 'input', code: null } } };
+    };
+  });
+  afterAll(async () => {
+    await gw.close();
+    await native.close();
+  });
+
+  it('reach it without their ids, and are accepted', async () => {
+    const tools = [{ type: 'function', name: 'list_files', parameters: { type: 'object', properties: {} } }];
+    const post = async (model: string, input: unknown[]): Promise<Json> => {
+      const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, input, tools }) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Json;
+    };
+    const input: unknown[] = [{ role: 'user', content: 'Which files are there?' }];
+    const first = await post('thinkgate-reasoning', input);
+    const output = first.output as Json[];
+    expect(output.map((i) => i.type)).toEqual(['message', 'function_call']);
+    expect(output.every((i) => typeof i.id === 'string')).toBe(true);
+    // The Agents SDK sends the output items back as it got them, ids included.
+    const second = await post('thinkgate-direct', [...input, ...output, { type: 'function_call_output', call_id: 'call_ls', output: 'a.txt' }]);
+    expect(refusals).toEqual([]);
+    expect(second.status).toBe('completed');
+    const sent = native.responsesRequests().at(-1)?.body as Json;
+    expect(sent.store).toBe(false);
+    expect((sent.input as Json[]).map((i) => i.type ?? i.role)).toEqual(['message', 'message', 'function_call', 'function_call_output']);
+    expect((sent.input as Json[]).some((i) => 'id' in i)).toBe(false);
   });
 });

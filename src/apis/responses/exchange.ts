@@ -44,10 +44,19 @@ const carriesExtras = (answer: ChatCompletion): boolean => {
 /**
  * The conversation as a native upstream receives it with `store: false`: a reasoning item can only be used there
  * through its `encrypted_content` (one sent by id alone is a 404: nothing was persisted), so those without it are
- * left out, as history hygiene leaves raw reasoning out of a chat conversation.
+ * left out, as history hygiene leaves raw reasoning out of a chat conversation. No item keeps its `id` either: an
+ * id is a reference to a stored item, and with nothing stored OpenAI has been reported to answer ids it does not
+ * hold with that 404 for other items too (ids the gateway gave items the chat tier answered, ids of the upstream's
+ * own unstored output); Codex never sends ids, and `call_id` still pairs calls and outputs.
  */
 function nativeInput(items: readonly AnyInputItem[]): AnyInputItem[] {
-  return items.filter((item) => item.type !== 'reasoning' || typeof item.encrypted_content === 'string');
+  return items
+    .filter((item) => item.type !== 'reasoning' || typeof item.encrypted_content === 'string')
+    .map((item) => {
+      if (!('id' in item)) return item;
+      const { id: _id, ...rest } = item as AnyInputItem & { id?: unknown };
+      return rest as AnyInputItem;
+    });
 }
 
 class ResponsesStreamEncoder implements StreamEncoder {
