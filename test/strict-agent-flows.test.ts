@@ -1,9 +1,8 @@
 import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, tool, type AgentInputItem, type RunStreamEvent } from '@openai/agents';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
-import { DIRECT_KEY, REASONING_KEY, startGateway, type TestGateway } from './support/gateway.js';
-import { DEEPSEEK_THINKING, OPENAI_CHAT, refuseWith } from './support/strict-rules.js';
+import { strictTiers } from './support/strict-gateway.js';
 
 /**
  * The OpenAI Agents SDK (Responses API) runs a three-turn conversation with a function tool through the gateway,
@@ -30,8 +29,7 @@ function weatherModel(reasoning: boolean): FakeUpstream['scenario'] {
 }
 
 describe('an Agents SDK conversation with a function tool, over strict chat upstreams', () => {
-  let gw: TestGateway;
-  const refusals: Record<string, string[]> = {};
+  const s = strictTiers({ reasoning: weatherModel(true), direct: weatherModel(false) });
   const cities: string[] = [];
   const weather = tool({
     name: 'get_weather',
@@ -43,20 +41,12 @@ describe('an Agents SDK conversation with a function tool, over strict chat upst
     },
   });
 
-  beforeAll(async () => {
-    gw = await startGateway((fakes) => ({
-      upstreams: {
-        reasoning: { baseUrl: fakes.reasoning.url, model: 'deepseek-reasoner', apiKey: REASONING_KEY, reasoningHistory: 'always' },
-        direct: { baseUrl: fakes.direct.url, model: 'gpt-4o-mini', apiKey: DIRECT_KEY },
-      },
-    }));
-    refusals.reasoning = refuseWith(gw.reasoning, DEEPSEEK_THINKING, weatherModel(true));
-    refusals.direct = refuseWith(gw.direct, OPENAI_CHAT, weatherModel(false));
+  // Runs after strictTiers' own beforeAll, which started the gateway.
+  beforeAll(() => {
     setTracingDisabled(true);
     setOpenAIAPI('responses');
-    setDefaultOpenAIClient(gw.client('sk-agents'));
+    setDefaultOpenAIClient(s.gw.client('sk-agents'));
   });
-  afterAll(() => gw.close());
   beforeEach(() => {
     cities.length = 0;
   });
@@ -67,7 +57,7 @@ describe('an Agents SDK conversation with a function tool, over strict chat upst
   ])('on the $tier tier ($provider)', ({ tier, model }) => {
     it('three turns (plain, streamed, plain): every request is accepted', async () => {
       const agent = new Agent({ name: 'Weather agent', instructions: 'Answer weather questions with the tool.', model, tools: [weather] });
-      const fake = gw[tier];
+      const fake = s.gw[tier];
       const before = fake.chatRequests().length;
 
       const first = await run(agent, 'What is the weather in Paris?');
@@ -82,7 +72,7 @@ describe('an Agents SDK conversation with a function tool, over strict chat upst
       const third = await run(agent, [...second.history, { role: 'user', content: 'Thanks!' } as AgentInputItem]);
       expect(third.finalOutput).toBe('You are welcome.');
 
-      expect(refusals[tier]).toEqual([]);
+      expect(s.refusals[tier]).toEqual([]);
       expect(cities).toEqual(['Paris', 'Lyon']);
       // Two requests per tool turn, one for the last.
       const sent = fake.chatRequests().slice(before).map((r) => r.body as Json);
