@@ -190,3 +190,35 @@ describe('items the chat tier answered, sent back to a native Responses upstream
     expect((sent.input as Json[]).some((i) => 'id' in i)).toBe(false);
   });
 });
+
+describe('a chat request with a small max_tokens, to a native Responses upstream', () => {
+  let gw: TestGateway;
+  let native: FakeResponsesUpstream;
+  const refusals: string[] = [];
+  beforeAll(async () => {
+    native = await startFakeResponsesUpstream();
+    gw = await startGateway(() => clientTestConfig(native, 'direct'));
+    // OpenAI's Responses API takes max_output_tokens from 16 (Chat Completions from 1): https://github.com/vectorize-io/hindsight/issues/58.
+    const answer = native.scenario;
+    native.scenario = (body, n) => {
+      const max = body.max_output_tokens;
+      if (typeof max !== 'number' || max >= 16) return answer(body, n);
+      const message = `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${max} instead.`;
+      refusals.push(message);
+      return { kind: 'status', status: 400, body: { error: { message, type: 'invalid_request_error', param: 'max_output_tokens', code: 'integer_below_min_value' } } };
+    };
+  });
+  afterAll(async () => {
+    await gw.close();
+    await native.close();
+  });
+
+  it('asks it for the 16 tokens it allows at the least (a title generator asks for 10)', async () => {
+    const res = await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'Title for this chat?' }], max_tokens: 10 });
+    expect(refusals).toEqual([]);
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    expect((native.responsesRequests().at(-1)?.body as Json).max_output_tokens).toBe(16);
+    await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'A longer answer?' }], max_completion_tokens: 200 });
+    expect((native.responsesRequests().at(-1)?.body as Json).max_output_tokens).toBe(200);
+  });
+});
