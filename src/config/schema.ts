@@ -94,7 +94,7 @@ export const upstreamSchema = z.strictObject({
   /**
    * Reasoning from earlier assistant turns: `strip` removes it, `keep` sends it as the client sent it, `always` sends
    * it on every assistant turn as `reasoning_content` (an empty one where a turn has none). DeepSeek's thinking mode
-   * (deepseek-reasoner, deepseek-v4-*) needs `always`: it refuses a tool-call conversation whose assistant turns
+   * (deepseek-flash, deepseek-v4-*, formerly deepseek-reasoner) needs `always`: it refuses a tool-call conversation whose assistant turns
    * lack the field, including turns the direct tier answered. Unset: `reasoning.history`.
    */
   reasoningHistory: z.enum(['strip', 'keep', 'always']).optional(),

@@ -33,7 +33,7 @@ function stripMessageReasoning(message: ChatMessage, tags: readonly ThinkTagPair
 
 /**
  * An assistant turn with its reasoning as `reasoning_content`, an empty one when it has none. DeepSeek's thinking
- * mode (deepseek-reasoner, deepseek-v4-*) refuses a conversation whose assistant turns lack the field once the
+ * mode (deepseek-flash, deepseek-v4-*, formerly deepseek-reasoner) refuses a conversation whose assistant turns lack the field once the
  * model has called a tool ("The `reasoning_content` in the thinking mode must be passed back to the API.",
  * "Missing `reasoning_content` field in the assistant message at message index 2"; Moonshot's Kimi likewise), and a
  * turn answered by the direct tier, or a Responses reasoning item carrying only encrypted text, has none to send.

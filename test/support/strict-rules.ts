@@ -12,7 +12,7 @@ export type StrictRule = (body: Json) => string | null;
 const messagesOf = (body: Json): Json[] => (Array.isArray(body.messages) ? (body.messages as Json[]) : []);
 
 /**
- * DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*): once the model has called a tool, every assistant turn
+ * DeepSeek's thinking mode (deepseek-flash, deepseek-v4-*, formerly deepseek-reasoner): once the model has called a tool, every assistant turn
  * must carry `reasoning_content` (an empty one is accepted).
  * Source: https://api-docs.deepseek.com/guides/thinking_mode (tool calls); the refusal as reported in
  * https://github.com/earendil-works/pi/issues/3636 and https://github.com/nocobase/nocobase/issues/8326.
@@ -152,7 +152,7 @@ export const ollamaReasoningEffort: StrictRule = (body) => {
   return `invalid reasoning value: "${String(effort)}" (must be "high", "medium", "low", "max", or "none")`;
 };
 
-/** What DeepSeek's thinking mode (deepseek-reasoner, deepseek-v4-*) refuses, as far as these rules know it. */
+/** What DeepSeek's thinking mode (deepseek-flash, deepseek-v4-*, formerly deepseek-reasoner) refuses, as far as these rules know it. */
 export const DEEPSEEK_THINKING: readonly StrictRule[] = [deepseekRoles, deepseekStringContent, deepseekThinkingReasoningContent, toolCallsAnswered, toolNameLength];
 /** What OpenAI's Chat Completions refuses, as far as these rules know it. */
 export const OPENAI_CHAT: readonly StrictRule[] = [openaiAssistantContent, openaiMetadataNeedsStore, toolCallsAnswered, toolNameLength, toolMessageTextOnly];
