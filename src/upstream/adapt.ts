@@ -56,9 +56,12 @@ function asSystemMessages(messages: ChatMessage[]): ChatMessage[] {
   return messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
 }
 
-/** A part that is text and nothing else (no `cache_control` mark or other field of its own). */
-const isPlainText = (part: ContentPart): boolean =>
-  part.type === 'text' && typeof part.text === 'string' && Object.keys(part).length === 2;
+/**
+ * A text part without a `cache_control` mark (Anthropic models behind OpenRouter and LiteLLM read it per part).
+ * Other fields on a text part are carried-over noise (the Agents SDK's chat model copies a message's extra fields,
+ * such as `role` and `reasoning_content`, into its parts) and are not kept.
+ */
+const isPlainText = (part: ContentPart): boolean => part.type === 'text' && typeof part.text === 'string' && part.cache_control === undefined;
 
 /**
  * Content that is an array of plain text parts as one string (the parts joined by a newline, as vLLM joins them for

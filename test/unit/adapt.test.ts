@@ -75,12 +75,21 @@ describe('adaptRequest', () => {
   it('sends content made only of plain text parts as a string; other arrays as they are', () => {
     const image = [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }];
     const marked = [{ type: 'text', text: 'ctx', cache_control: { type: 'ephemeral' } }];
+    // The Agents SDK's chat model copies a message's extra fields into its text parts: noise, not a mark.
+    const copied = [{ type: 'text', text: 'Final.', role: 'assistant', reasoning_content: 'r' }];
     const body = adaptRequest(
-      { messages: [{ role: 'system', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, { role: 'system', content: marked }, { role: 'user', content: image }] },
+      {
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+          { role: 'system', content: marked },
+          { role: 'user', content: image },
+          { role: 'assistant', content: copied },
+        ],
+      },
       upstream(),
       { history: 'strip', stream: false },
     );
-    expect((body.messages as { content: unknown }[]).map((m) => m.content)).toEqual(['a\nb', marked, image]);
+    expect((body.messages as { content: unknown }[]).map((m) => m.content)).toEqual(['a\nb', marked, image, 'Final.']);
   });
 
   it('renames, drops and sets fields per upstream; passes effort where accepted', () => {
