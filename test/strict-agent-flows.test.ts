@@ -1,3 +1,5 @@
+import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
 import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, tool, type AgentInputItem, type RunStreamEvent } from '@openai/agents';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -5,7 +7,8 @@ import type { FakeUpstream, Scenario } from './support/fake-upstream.js';
 import { strictTiers } from './support/strict-gateway.js';
 
 /**
- * The OpenAI Agents SDK (Responses API) runs a three-turn conversation with a function tool through the gateway,
+ * The OpenAI Agents SDK (on its Responses and its chat API) runs a three-turn conversation with a function tool, and
+ * LangChain ChatOpenAI (chat and Responses) two tool turns, through the gateway,
  * bridged to chat upstreams as strict as the providers a user would put behind it: DeepSeek's thinking mode on the
  * reasoning tier (with `reasoningHistory: always`) and OpenAI's Chat Completions on the direct tier. Every request
  * the gateway makes at every turn must pass the provider's rules (test/support/strict-rules.ts).
@@ -95,5 +98,32 @@ describe('an Agents SDK conversation with a function tool, over strict chat upst
         expect(assistants.some((m) => 'reasoning_content' in m || 'reasoning' in m)).toBe(false);
       }
     });
+  });
+});
+
+describe('a LangChain ChatOpenAI conversation with a bound tool, over strict chat upstreams', () => {
+  const s = strictTiers({ reasoning: weatherModel(true), direct: weatherModel(false) });
+  const weatherTool = { type: 'function' as const, function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
+
+  it.each([
+    { tier: 'reasoning' as const, model: 'thinkgate-reasoning', useResponsesApi: false },
+    { tier: 'direct' as const, model: 'thinkgate-direct', useResponsesApi: false },
+    { tier: 'reasoning' as const, model: 'thinkgate-reasoning', useResponsesApi: true },
+    { tier: 'direct' as const, model: 'thinkgate-direct', useResponsesApi: true },
+  ])('two tool turns on the $tier tier (useResponsesApi: $useResponsesApi): every request is accepted', async ({ tier, model, useResponsesApi }) => {
+    const llm = new ChatOpenAI({ model, apiKey: 'sk-langchain', configuration: { baseURL: `${s.gw.url}/v1` }, maxRetries: 0, useResponsesApi }).bindTools([weatherTool]);
+    const history: BaseMessage[] = [];
+    for (const city of ['Paris', 'Lyon']) {
+      history.push(new HumanMessage(`What is the weather in ${city}?`));
+      const call = (await llm.invoke(history)) as AIMessage;
+      expect(call.tool_calls?.[0]?.args).toEqual({ city });
+      history.push(call, new ToolMessage({ content: `Sunny in ${city}`, tool_call_id: call.tool_calls?.[0]?.id ?? '' }));
+      const answer = (await llm.invoke(history)) as AIMessage;
+      expect(answer.text).toBe(`Final: Sunny in ${city}.`);
+      history.push(answer);
+    }
+    expect(s.refusals[tier]).toEqual([]);
+    const last = (s.gw[tier].chatRequests().at(-1)?.body as Json).messages as Json[];
+    expect(last.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant', 'user', 'assistant', 'tool']);
   });
 });
