@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASONING_EFFORTS } from '../core/conversation.js';
 
 /**
  * The one configuration schema. Every type the rest of the code uses for configuration is inferred from it.
@@ -83,8 +84,20 @@ export const upstreamSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   /** Whether the upstream accepts `reasoning_effort`; when false the field is dropped. */
   acceptsReasoningEffort: z.boolean().default(false),
-  /** Whether reasoning from earlier assistant turns is sent back (DeepSeek thinking mode on tool-call turns needs it). */
-  reasoningHistory: z.enum(['strip', 'keep']).optional(),
+  /**
+   * The `reasoning_effort` values this upstream accepts, when not all of OpenAI's: another value is sent as the
+   * nearest listed one on the scale none < minimal < low < medium < high < xhigh < max (the higher on a tie). Ollama
+   * takes none, low, medium, high and max ("invalid reasoning value: \"xhigh\""); SGLang only low, medium and high.
+   * Unset: sent as decided.
+   */
+  reasoningEfforts: z.array(z.enum(REASONING_EFFORTS)).min(1).optional(),
+  /**
+   * Reasoning from earlier assistant turns: `strip` removes it, `keep` sends it as the client sent it, `always` sends
+   * it on every assistant turn as `reasoning_content` (an empty one where a turn has none). DeepSeek's thinking mode
+   * (deepseek-flash, deepseek-v4-*, formerly deepseek-reasoner) needs `always`: it refuses a tool-call conversation whose assistant turns
+   * lack the field, including turns the direct tier answered. Unset: `reasoning.history`.
+   */
+  reasoningHistory: z.enum(['strip', 'keep', 'always']).optional(),
   /** Reasoning tag pairs this upstream's model writes in content; replaces `reasoning.thinkTags` for it. */
   thinkTags: thinkTagsSchema.optional(),
   /**

@@ -7,7 +7,10 @@ import type { Usage } from '../core/types.js';
  * match any model name with that prefix; an exact name always wins over a prefix, a longer prefix over a shorter.
  */
 export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = {
-  // DeepSeek V3.2 (both modes bill alike; `cachedInput` is their context-cache hit price).
+  // DeepSeek V4 Flash (both thinking modes bill alike; `cachedInput` is the context-cache hit price); its names
+  // since DeepSeek retired deepseek-chat and deepseek-reasoner on 2026-07-24, which are kept for old ledgers.
+  'deepseek-flash': { input: 0.14, cachedInput: 0.0028, output: 0.28 },
+  'deepseek-v4-flash': { input: 0.14, cachedInput: 0.0028, output: 0.28 },
   'deepseek-chat': { input: 0.28, cachedInput: 0.028, output: 0.42 },
   'deepseek-reasoner': { input: 0.28, cachedInput: 0.028, output: 0.42 },
   'gpt-4o': { input: 2.5, cachedInput: 1.25, output: 10 },

@@ -1,7 +1,7 @@
 import type { CanonicalRequest, ChatMessage, ContentPart, ReasoningEffort } from '../core/conversation.js';
 import { isRecord } from '../core/types.js';
 import type { UpstreamConfig } from '../config/schema.js';
-import { applyParams } from './adapt.js';
+import { applyParams, effortFor } from './adapt.js';
 
 /**
  * A canonical (chat) request → the body an upstream with `api: responses` receives, for clients that spoke Chat
@@ -16,12 +16,15 @@ import { applyParams } from './adapt.js';
  * | tools (function)                   | `function` tools                                   |
  * | tool_choice `{function: {name}}`   | `{type: function, name}`                           |
  * | response_format                    | `text.format`                                      |
- * | max_tokens / max_completion_tokens | `max_output_tokens`                                |
+ * | max_tokens / max_completion_tokens | `max_output_tokens`, at least 16 (the Responses API's minimum) |
  * | reasoning_effort (decided)         | `reasoning.effort` (where the upstream accepts it) |
  * | temperature, top_p, user, metadata, parallel_tool_calls, safety_identifier, prompt_cache_key | the same |
  */
 
 type Json = Record<string, unknown>;
+
+/** The smallest `max_output_tokens` the Responses API accepts. */
+const MIN_MAX_OUTPUT_TOKENS = 16;
 
 function inputPart(part: ContentPart, assistant: boolean): Json | null {
   if (part.type === 'text') return assistant ? { type: 'output_text', text: part.text ?? '', annotations: [] } : { type: 'input_text', text: part.text ?? '' };
@@ -112,8 +115,11 @@ export function canonicalToResponsesBody(request: CanonicalRequest, upstream: Up
   const format = textFormat(request.response_format);
   if (format !== undefined) body.text = { format };
   const max = request.max_completion_tokens ?? request.max_tokens;
-  if (typeof max === 'number') body.max_output_tokens = max;
-  if (opts.effort !== undefined && upstream.acceptsReasoningEffort) body.reasoning = { effort: opts.effort };
+  // Chat Completions takes a cap from 1, the Responses API from 16 ("Invalid 'max_output_tokens': integer below
+  // minimum value. Expected a value >= 16"): a smaller cap is raised to 16 rather than refused.
+  if (typeof max === 'number') body.max_output_tokens = Math.max(max, MIN_MAX_OUTPUT_TOKENS);
+  const effort = effortFor(upstream, opts.effort);
+  if (effort !== undefined) body.reasoning = { effort };
   for (const key of ['temperature', 'top_p', 'user', 'metadata', 'safety_identifier', 'prompt_cache_key'] as const) {
     const v = request[key];
     if (v !== undefined && v !== null) body[key] = v;

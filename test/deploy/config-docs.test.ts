@@ -40,8 +40,8 @@ describe('config/thinkgate.example.yaml', () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const path = new URL('../../config/thinkgate.example.yaml', import.meta.url).pathname;
     const { config } = loadConfig({ path, env: { DEEPSEEK_API_KEY: 'sk-example' } });
-    expect(config.upstreams.reasoning).toMatchObject({ model: 'deepseek-reasoner', apiKey: 'sk-example', reasoningHistory: 'keep' });
-    expect(config.upstreams.direct?.model).toBe('deepseek-chat');
+    expect(config.upstreams.reasoning).toMatchObject({ model: 'deepseek-flash', apiKey: 'sk-example', reasoningHistory: 'always', params: { set: { thinking: { type: 'enabled' } } } });
+    expect(config.upstreams.direct).toMatchObject({ model: 'deepseek-flash', params: { set: { thinking: { type: 'disabled' } } } });
   });
 
   it('is not the default config path (it would be loaded by every npm start)', async () => {

@@ -101,7 +101,7 @@ describe('deploy/k8s manifests', () => {
   it('mounts a ConfigMap that is a valid thinkgate configuration, as the single file /app/config/thinkgate.yaml', () => {
     const configMap = find<IConfigMap>('ConfigMap', 'thinkgate-config');
     const config = loadConfigMapConfig(configMap);
-    expect(config.upstreams.reasoning?.model).toBe('deepseek-reasoner');
+    expect(config.upstreams.reasoning?.model).toBe('deepseek-flash');
     const mount = container.volumeMounts?.find((v) => v.mountPath === '/app/config/thinkgate.yaml');
     expect(mount?.subPath, 'mount the file, not the directory: config/ holds the gate weights').toBe('thinkgate.yaml');
     const volume = pod.volumes?.find((v) => v.name === mount?.name);

@@ -127,13 +127,15 @@ describe('input items → messages', () => {
 describe('parameters and tools', () => {
   it('maps text.format, max_output_tokens, effort, sampling and ids; parallel_tool_calls only with tools', () => {
     // Fields with the same name and meaning in both APIs: carried over as they are.
-    const sameInBoth = { temperature: 0.2, top_p: 0.9, metadata: { k: 'v' }, user: 'u1', safety_identifier: 's1', prompt_cache_key: 'p1' };
+    const sameInBoth = { temperature: 0.2, top_p: 0.9, user: 'u1', safety_identifier: 's1', prompt_cache_key: 'p1' };
     const { canonical } = map({
       input: 'x',
       text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true } },
       max_output_tokens: 100,
       reasoning: { effort: 'max' },
       ...sameInBoth,
+      // Not carried: the response echoes it; on Chat Completions it needs store: true, which OpenAI refuses otherwise.
+      metadata: { k: 'v' },
       parallel_tool_calls: false,
       stream: true,
     });

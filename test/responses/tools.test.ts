@@ -149,8 +149,8 @@ describe('Responses tool calls over a chat upstream', () => {
     expect(events.at(-1)?.type).toBe('response.completed');
     const sent = gw.direct.chatRequests()[0]?.body as Json;
     const messages = sent.messages as Json[];
-    // Codex's developer messages reach a chat upstream as system ones (the default `developerRole`).
-    expect(messages.map((m) => m.role)).toEqual(['system', 'system', 'user', 'user', 'assistant', 'tool']);
+    // Codex's developer messages reach a chat upstream as one leading system message (the default `developerRole`).
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'user', 'assistant', 'tool']);
     expect((sent.tools as Json[]).some((t) => ((t.function as Json).name as string).startsWith('multi_agent_v1__'))).toBe(true);
     expect(sent).not.toHaveProperty('client_metadata');
   });

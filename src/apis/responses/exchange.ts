@@ -2,7 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk } from '../../core/types.js';
 import type { GatewayError } from '../../errors.js';
 import type { AnswerMeta, Exchange, StreamEncoder } from '../../pipeline/adapter.js';
 import type { CanonicalRequest, ReasoningEffort } from '../../core/conversation.js';
-import { applyParams } from '../../upstream/adapt.js';
+import { applyParams, effortFor } from '../../upstream/adapt.js';
 import type { UpstreamClient } from '../../upstream/client.js';
 import type { ReasoningOutput } from '../../upstream/normalise.js';
 import { ResponseEncoder } from './events.js';
@@ -44,10 +44,19 @@ const carriesExtras = (answer: ChatCompletion): boolean => {
 /**
  * The conversation as a native upstream receives it with `store: false`: a reasoning item can only be used there
  * through its `encrypted_content` (one sent by id alone is a 404: nothing was persisted), so those without it are
- * left out, as history hygiene leaves raw reasoning out of a chat conversation.
+ * left out, as history hygiene leaves raw reasoning out of a chat conversation. No item keeps its `id` either: an
+ * id is a reference to a stored item, and with nothing stored OpenAI has been reported to answer ids it does not
+ * hold with that 404 for other items too (ids the gateway gave items the chat tier answered, ids of the upstream's
+ * own unstored output); Codex never sends ids, and `call_id` still pairs calls and outputs.
  */
 function nativeInput(items: readonly AnyInputItem[]): AnyInputItem[] {
-  return items.filter((item) => item.type !== 'reasoning' || typeof item.encrypted_content === 'string');
+  return items
+    .filter((item) => item.type !== 'reasoning' || typeof item.encrypted_content === 'string')
+    .map((item) => {
+      if (!('id' in item)) return item;
+      const { id: _id, ...rest } = item as AnyInputItem & { id?: unknown };
+      return rest as AnyInputItem;
+    });
 }
 
 class ResponsesStreamEncoder implements StreamEncoder {
@@ -142,7 +151,8 @@ class ResponsesExchange implements Exchange {
     body.store = false;
     if (stream) body.stream = true;
     const { effort: _clientEffort, ...reasoning } = request.reasoning ?? {};
-    if (effort !== undefined && client.config.acceptsReasoningEffort) body.reasoning = { ...reasoning, effort };
+    const sent = effortFor(client.config, effort);
+    if (sent !== undefined) body.reasoning = { ...reasoning, effort: sent };
     else if (Object.keys(reasoning).length > 0) body.reasoning = reasoning;
     else delete body.reasoning;
     return applyParams(body, client.config.params);

@@ -11,8 +11,14 @@ import { chatToolName } from './tools.js';
  * consecutive assistant-side items (reasoning, an assistant message, function and custom tool calls) make one
  * assistant turn, with the reasoning text in `reasoning_content` (history hygiene strips it or keeps it as for chat)
  * and each call a tool call whose id is the item's `call_id`; `function_call_output` and `custom_tool_call_output`
- * are `tool` messages. Items a chat conversation cannot hold (hosted-tool calls) are left out and counted.
+ * are `tool` messages. A tool message holds text only (OpenAI's Chat Completions: "Image URLs are only allowed for
+ * messages with role 'user'"; vLLM likewise), so an output's images and files follow, once every call of the turn
+ * is answered, in a user message, and the tool message keeps the output's text (or says where the output went).
+ * Items a chat conversation cannot hold (hosted-tool calls) are left out and counted.
  */
+
+/** The tool message's text when an output was only images or files, all moved to the user message after it. */
+export const OUTPUT_MOVED_NOTE = '(The output is attached in the next message.)';
 
 export interface MappedConversation {
   messages: ChatMessage[];
@@ -72,6 +78,12 @@ export function itemsToMessages(instructions: string | null | undefined, items: 
     if (turn !== null) messages.push(turn);
     turn = null;
   };
+  /** Images and files from tool outputs, sent as a user message once the run of tool messages ends. */
+  let media: ContentPart[] = [];
+  const flushMedia = (): void => {
+    if (media.length > 0) messages.push({ role: 'user', content: media });
+    media = [];
+  };
 
   for (const item of items) {
     if (CARRIED_ITEM_TYPES.has(item.type)) {
@@ -79,6 +91,7 @@ export function itemsToMessages(instructions: string | null | undefined, items: 
       continue;
     }
     const typed = item as InputItem;
+    if (typed.type !== 'function_call_output' && typed.type !== 'custom_tool_call_output') flushMedia();
     switch (typed.type) {
       case 'message': {
         const m = typed;
@@ -124,11 +137,19 @@ export function itemsToMessages(instructions: string | null | undefined, items: 
       case 'custom_tool_call_output': {
         const o = typed;
         flush();
-        messages.push({ role: 'tool', tool_call_id: o.call_id, content: mapContent(o.output, true) });
+        const content = mapContent(o.output, true);
+        if (typeof content === 'string') {
+          messages.push({ role: 'tool', tool_call_id: o.call_id, content });
+          break;
+        }
+        const text = content.filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n');
+        media.push(...content.filter((p) => p.type !== 'text'));
+        messages.push({ role: 'tool', tool_call_id: o.call_id, content: text === '' ? OUTPUT_MOVED_NOTE : text });
         break;
       }
     }
   }
   flush();
+  flushMedia();
   return { messages, skipped };
 }

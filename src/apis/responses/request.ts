@@ -17,7 +17,8 @@ import { mapTools, type ToolMapping } from './tools.js';
  * | text.format json_schema/object | response_format                               |
  * | max_output_tokens              | max_tokens                                    |
  * | reasoning.effort               | reasoning_effort                              |
- * | temperature, top_p, metadata, user, safety_identifier, prompt_cache_key, stream | the same |
+ * | temperature, top_p, user, safety_identifier, prompt_cache_key, stream | the same |
+ * | metadata                       | not sent: the response carries it; on Chat Completions it tags a stored completion and OpenAI refuses it without `store: true` |
  */
 
 export interface MappedRequest {
@@ -55,7 +56,6 @@ export function toCanonical(request: ResponsesRequest, history: readonly AnyInpu
   if (typeof request.max_output_tokens === 'number') canonical.max_tokens = request.max_output_tokens;
   if (typeof request.temperature === 'number') canonical.temperature = request.temperature;
   if (typeof request.top_p === 'number') canonical.top_p = request.top_p;
-  if (isRecord(request.metadata)) canonical.metadata = request.metadata;
   if (typeof request.user === 'string') canonical.user = request.user;
   if (typeof request.safety_identifier === 'string') canonical.safety_identifier = request.safety_identifier;
   if (typeof request.prompt_cache_key === 'string') canonical.prompt_cache_key = request.prompt_cache_key;

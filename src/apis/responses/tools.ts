@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isRecord } from '../../core/types.js';
 import type { CustomToolInput, FunctionToolInput, ToolInput } from './schema.js';
 
@@ -41,9 +42,21 @@ export interface ToolMapping {
 /** Chat function names allow `[a-zA-Z0-9_-]`, up to 64 characters: `__` joins a namespace and a tool's name. */
 export const NAMESPACE_SEPARATOR = '__';
 
-/** The chat function name of a (possibly namespaced) Responses tool. */
-export const chatToolName = (name: string, namespace?: string | null): string =>
-  namespace === undefined || namespace === null || namespace === '' ? name : `${namespace}${NAMESPACE_SEPARATOR}${name}`;
+/** The longest function name OpenAI and DeepSeek accept ("string too long. Expected a string with maximum length 64"). */
+export const MAX_CHAT_TOOL_NAME = 64;
+
+/**
+ * The chat function name of a (possibly namespaced) Responses tool. A namespace and a name may each be up to 64
+ * characters, so the joined name can be longer than chat servers accept: it is then cut and ended with 8 hex digits
+ * of its SHA-256, the same for the same tool on every turn (tool lists and earlier calls in the history agree), and
+ * calls under it map back through the request's bindings.
+ */
+export function chatToolName(name: string, namespace?: string | null): string {
+  const flat = namespace === undefined || namespace === null || namespace === '' ? name : `${namespace}${NAMESPACE_SEPARATOR}${name}`;
+  if (flat.length <= MAX_CHAT_TOOL_NAME) return flat;
+  const digest = createHash('sha256').update(flat).digest('hex').slice(0, 8);
+  return `${flat.slice(0, MAX_CHAT_TOOL_NAME - digest.length - 1)}_${digest}`;
+}
 
 function functionTool(tool: FunctionToolInput | (FunctionToolInput & { parameters?: unknown }), name: string): ChatTool {
   const fn: ChatTool['function'] = { name };
