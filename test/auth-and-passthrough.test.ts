@@ -89,3 +89,43 @@ describe('pass-through of other /v1 endpoints', () => {
     expect((await readJson(del))?.echoed?.method).toBe('DELETE');
   });
 });
+
+describe('routing.passthroughPaths: which other /v1 paths are forwarded', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway(() => ({ auth: { apiKeys: ['sk-tenant-a'] }, routing: { passthroughPaths: ['/embeddings', '/audio/'] } }));
+  });
+  afterAll(() => gw.close());
+
+  const client = (): OpenAI => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-tenant-a', maxRetries: 0 });
+
+  it('forwards the listed paths and the paths below them', async () => {
+    const embedding = await client().embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
+    expect(embedding).toBeDefined();
+    const before = gw.direct.requests.length;
+    const speech = await fetch(`${gw.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-tenant-a' }, body: '{"input":"hi"}' });
+    await speech.arrayBuffer();
+    expect(speech.headers.get('x-thinkgate-passthrough')).toBe('direct');
+    expect(gw.direct.requests.length).toBe(before + 1);
+  });
+
+  it("refuses the account-wide ones a tenant must not share (files, batches) with OpenAI's unknown-URL 404, upstream untouched", async () => {
+    const before = gw.direct.requests.length + gw.reasoning.requests.length;
+    const err = await client().files.list().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    for (const [method, path] of [['GET', '/v1/batches?limit=1'], ['DELETE', '/v1/files/file-abc'], ['POST', '/v1/audiobooks']] as const) {
+      const res = await fetch(`${gw.url}${path}`, { method, headers: { authorization: 'Bearer sk-tenant-a' } });
+      expect(res.status, path).toBe(404);
+      const body = (await readJson(res)) as { error: { code: string; type: string; message: string } };
+      expect(body.error).toMatchObject({ code: 'unknown_url', type: 'invalid_request_error' });
+      expect(body.error.message).toContain('routing.passthroughPaths');
+      expect(body.error.message).not.toContain('?');
+    }
+    expect(gw.direct.requests.length + gw.reasoning.requests.length).toBe(before);
+  });
+
+  it('still serves the routed endpoints, which are not pass-through', async () => {
+    const res = await client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.choices[0]?.message.content).toBeTruthy();
+  });
+});

@@ -146,6 +146,8 @@ describe('thinkgate serve: demo mode and graceful shutdown', () => {
       body: JSON.stringify({ model: 'thinkgate-direct', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(s.stderr()).not.toContain('the one tenant');
+    // Client keys with every path forwarded: the banner says the upstream account's endpoints are shared.
+    expect(s.stderr()).toMatch(/account-wide endpoints such as \/v1\/files, \/v1\/batches and \/v1\/fine_tuning are shared by every\s+tenant/);
     const closed = once(s.child, 'close');
     s.child.kill('SIGTERM');
     const text = await res.text();

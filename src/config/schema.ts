@@ -205,6 +205,15 @@ export const configSchema = z.strictObject({
       /** Upstream that serves every other `/v1/*` path (embeddings, audio, files…). */
       passthroughTier: tierSchema.default('direct'),
       /**
+       * Which of those paths are forwarded, as paths under `/v1` (`/embeddings`; `/audio` covers `/audio/speech`…);
+       * `*` forwards every one. Others get a 404 `unknown_url`. Forwarded requests use the upstream's key, so with
+       * client keys configured, account-wide endpoints (`/files`, `/batches`, `/fine_tuning`, `/vector_stores`…)
+       * would be shared by every tenant: list only what clients need.
+       */
+      passthroughPaths: z
+        .array(z.string().regex(/^(\*|\/[^?#*]*)$/, 'expected "*" or a path under /v1 starting with "/", such as "/embeddings"'))
+        .default(['*']),
+      /**
        * A client's reasoning effort (`reasoning_effort`, `reasoning.effort`): `obey` routes by it (`none`/`minimal` →
        * direct, any other → reasoning); `hint` lets the gate decide and sends the effort only when the request goes to
        * reasoning (agents send an effort on every request).

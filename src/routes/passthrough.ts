@@ -22,6 +22,21 @@ const DROP_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'set-cookie',
 ]);
 
+/**
+ * Whether `suffix` (the path under `/v1`, query included) is one of `paths` (routing.passthroughPaths): `*`, the
+ * path itself, or a path below it (`/audio` covers `/audio/speech`, not `/audiobooks`). Pure.
+ */
+export function passthroughAllowed(paths: readonly string[], suffix: string): boolean {
+  const end = suffix.search(/[?#]/);
+  const path = end === -1 ? suffix : suffix.slice(0, end);
+  for (const allowed of paths) {
+    if (allowed === '*') return true;
+    const base = allowed.endsWith('/') ? allowed.slice(0, -1) : allowed;
+    if (path === base || path.startsWith(`${base}/`)) return true;
+  }
+  return false;
+}
+
 /** Response header naming the tier that answered a forwarded request. */
 export const PASSTHROUGH_HEADER = 'x-thinkgate-passthrough';
 
@@ -68,7 +83,13 @@ export const passthroughRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = asy
 
   const client = ctx.upstreams[ctx.config.routing.passthroughTier];
 
+  const paths = ctx.config.routing.passthroughPaths;
   app.all('/v1/*', async (request, reply) => {
+    const suffix = request.url.slice('/v1'.length);
+    if (!passthroughAllowed(paths, suffix)) {
+      // As OpenAI answers a path it does not serve; the message says where the list is.
+      throw new GatewayError(404, `Unknown request URL: ${request.method} ${request.url.split('?')[0] ?? ''}. This gateway does not forward it (routing.passthroughPaths).`, { type: 'invalid_request_error', code: 'unknown_url' });
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || DROP_REQUEST_HEADERS.has(name)) continue;
@@ -78,7 +99,6 @@ export const passthroughRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = asy
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    const suffix = request.url.slice('/v1'.length);
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
     const body = hasBody ? (request.body as Readable | undefined) ?? null : null;
     let res;

@@ -36,6 +36,16 @@ export const OPEN_GATEWAY_NOTICE = [
   '  client key its own tenant.',
 ].join('\n');
 
+/**
+ * Printed when client keys are configured and every other `/v1/*` path is forwarded with the upstream's key: the
+ * upstream account's files, batches and fine-tuning jobs are then one store that every tenant reads and changes.
+ */
+export const SHARED_ACCOUNT_NOTICE = [
+  'thinkgate: every /v1 path is forwarded to the upstream with its key (routing.passthroughPaths: ["*"]): with client',
+  '  keys configured, account-wide endpoints such as /v1/files, /v1/batches and /v1/fine_tuning are shared by every',
+  '  tenant. List what clients need, e.g. routing.passthroughPaths: ["/embeddings", "/moderations", "/audio"].',
+].join('\n');
+
 /** `thinkgate serve [--config PATH]`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(args: string[], io: CommandIO): Promise<number> {
   let loaded;
@@ -76,6 +86,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   if (app.thinkgate.mode === 'demo') io.stderr.write(`${demoBanner(port)}\n`);
   if (config.auth.apiKeys.length === 0) io.stderr.write(`${OPEN_GATEWAY_NOTICE}\n`);
+  else if (config.routing.passthroughPaths.includes('*')) io.stderr.write(`${SHARED_ACCOUNT_NOTICE}\n`);
   app.log.info({ mode: app.thinkgate.mode, port, config: loaded.source ?? '(environment only)', gate: app.thinkgate.gate.name }, 'thinkgate listening');
 
   return new Promise<number>((resolve) => {
