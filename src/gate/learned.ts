@@ -4,7 +4,7 @@ import { cjkShareAtLeast, cueCounts, isDirectTaskFrame, isPassageLookup } from '
 import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { z } from 'zod';
 import { DEFAULT_FIRST_STAGE, decide, type FirstStage, type ThresholdSource, type TurnScore } from './decide.js';
-import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
+import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, type NgramTable, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, ngramTable, structuralFeatures } from './features.js';
 import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
 
@@ -65,14 +65,11 @@ export interface GateModel {
   chineseShift?: { minCjkShare: number; logit: number } | undefined;
   bias: number;
   structuralWeights: Float64Array;
-  ngramWeights: Float32Array;
+  /** One quantised weight per bucket (2^bucketBits), see NgramTable. */
+  ngramTable: NgramTable;
 }
 
 export function modelFromFile(file: GateModelFile): GateModel {
-  const ngramWeights = new Float32Array(2 ** file.bucketBits);
-  file.ngrams.indices.forEach((bucket, k) => {
-    ngramWeights[bucket] = file.ngrams.weights[k] ?? 0;
-  });
   return {
     bucketBits: file.bucketBits,
     ngramOrders: file.ngramOrders,
@@ -80,7 +77,10 @@ export function modelFromFile(file: GateModelFile): GateModel {
     ngramBias: file.ngramBias,
     blend: file.blend,
     chineseShift: file.chineseShift,
-    bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
+    bias: file.bias,
+    structuralWeights: Float64Array.from(file.structural.weights),
+    ngramTable: ngramTable(2 ** file.bucketBits, file.ngrams.indices, file.ngrams.weights),
+  };
 }
 
 /** Reads and validates a weights file; every failure names the file. */
@@ -123,7 +123,7 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
     logit += contribution;
   }
   const framed = features[INTENT_FRAME_INDEX] === 1;
-  const raw = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+  const raw = ngramScore(text, model.ngramTable, model.bucketBits, model.ngramOrders);
   const ngram = raw * (framed ? model.framedNgramFactor : 1);
   return { logit: logit + ngram, structural, ngram };
 }
@@ -161,7 +161,7 @@ function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number 
     // frame says direct; the frame decides (the heuristic discounts the material, the n-grams cannot).
     logit = heuristic;
   } else {
-    const ngram = blend.ngram * (ngramOf === undefined ? ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders) : ngramOf(text));
+    const ngram = blend.ngram * (ngramOf === undefined ? ngramScore(text, model.ngramTable, model.bucketBits, model.ngramOrders) : ngramOf(text));
     const shift = model.chineseShift;
     const bias = shift !== undefined && readsAsChinese(text, shift.minCjkShare) ? model.bias + shift.logit : model.bias;
     logit = bias + blend.heuristic * heuristic + ngram;
