@@ -131,6 +131,8 @@ try {
     // Event order is named in the profile's `events:` line (Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw with --cache-sim).
     const event = (name: string): number => events[eventNames.indexOf(name)] ?? 0;
     const split = biggest === '' ? null : splitInstructions(biggest);
+    // Misses split the same way: JIT compilation's are V8's schedule, not the request path's footprint.
+    const missSplit = (names: readonly string[]): { total: number; compile: number; gc: number; rest: number } | null => (biggest === '' ? null : splitInstructions(biggest, names));
     const per = (n: number): number => Math.round(n / measured.total);
     process.stdout.write(
       `${JSON.stringify({
@@ -142,7 +144,12 @@ try {
         // JIT compilation and GC run on V8's schedule; `rest` (the request path itself) is the figure to compare.
         split: split === null ? null : { compile: per(split.compile), gc: per(split.gc), rest: per(split.rest) },
         ...(values['cache-sim']
-          ? { missesPerRequest: { i1: per(event('I1mr')), d1: per(event('D1mr') + event('D1mw')), l2: per(event('ILmr') + event('DLmr') + event('DLmw')) } }
+          ? {
+              missesPerRequest: { i1: per(event('I1mr')), d1: per(event('D1mr') + event('D1mw')), l2: per(event('ILmr') + event('DLmr') + event('DLmw')) },
+              restMissesPerRequest: Object.fromEntries(
+                ([['i1', ['I1mr']], ['d1', ['D1mr', 'D1mw']], ['l2', ['ILmr', 'DLmr', 'DLmw']]] as const).map(([name, names]) => [name, per(missSplit(names)?.rest ?? 0)]),
+              ),
+            }
           : {}),
         files: files.map((f) => join(dir, f)),
       })}\n`,

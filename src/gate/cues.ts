@@ -18,7 +18,7 @@ interface CueDefinition {
    * CJK prefix scanner counts are in `cjkScannedUnits`, the rest here as regex scans. */
   readonly cjkPatterns: readonly RegExp[];
   readonly cjkScannedUnits: readonly number[];
-  /** Units of `patterns` counted by the shared prefix scanner of the text (scope `all` only; see prefix-scan.ts). */
+  /** Units of `patterns` counted by the shared prefix scanner (see prefix-scan.ts and ScannerGroup). */
   readonly scannedUnits: readonly number[];
   /** The rest of `patterns`, each run as a global regex scan. */
   readonly regexPatterns: readonly RegExp[];
@@ -45,12 +45,35 @@ function caseFolded(pattern: RegExp): RegExp {
   return new RegExp(pattern.source.toLowerCase(), pattern.flags.replace('i', ''));
 }
 
-/** Shared single-pass scanners for the `all`-scope patterns: one over the lower-cased text, one over the text as is. */
-const LOWER_SCANNER = new PrefixScanner();
-const TEXT_SCANNER = new PrefixScanner();
+/**
+ * A shared single-pass scanner and the units it counts over the whole text and over the edges only (a bit per unit).
+ * Both scopes share one scanner, so a short text, which is its own edge region, is scanned once for both and one set
+ * of tables is touched per request.
+ */
+interface ScannerGroup {
+  readonly scanner: PrefixScanner;
+  wholeUnits: number;
+  edgeUnits: number;
+}
+
+function scannerGroup(): ScannerGroup {
+  return { scanner: new PrefixScanner(), wholeUnits: 0, edgeUnits: 0 };
+}
+
+/** Adds a pattern to a group's scanner under its scope; -1 when the scanner cannot take it (it stays a regex scan). */
+function addToGroup(group: ScannerGroup, pattern: RegExp, scope: CueScope): number {
+  const unit = group.scanner.add(pattern);
+  if (unit >= 0 && scope === 'edges') group.edgeUnits |= 1 << unit;
+  else if (unit >= 0) group.wholeUnits |= 1 << unit;
+  return unit;
+}
+
+/** One group over the lower-cased text (case-folded patterns), one over the text as is. */
+const LOWER_GROUP = scannerGroup();
+const TEXT_GROUP = scannerGroup();
 /** The same for the branches that need a CJK ideograph: run only over text that has one. */
-const CJK_LOWER_SCANNER = new PrefixScanner();
-const CJK_TEXT_SCANNER = new PrefixScanner();
+const CJK_LOWER_GROUP = scannerGroup();
+const CJK_TEXT_GROUP = scannerGroup();
 
 /**
  * `prechecks[i]`, when given, is a non-global pattern that matches every text in which `pattern[i]` has a match (a
@@ -70,14 +93,14 @@ function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all', 
   const cjkScannedUnits: number[] = [];
   for (const s of split) {
     if (s.cjk === null) continue;
-    const unit = scope === 'all' ? (folded ? CJK_LOWER_SCANNER : CJK_TEXT_SCANNER).add(s.cjk) : -1;
+    const unit = addToGroup(folded ? CJK_LOWER_GROUP : CJK_TEXT_GROUP, s.cjk, scope);
     if (unit >= 0) cjkScannedUnits.push(unit);
     else cjkPatterns.push(s.cjk);
   }
   split.forEach((s, i) => {
     if (s.any === null) return;
     patterns.push(s.any);
-    const unit = scope === 'all' ? (folded ? LOWER_SCANNER : TEXT_SCANNER).add(s.any) : -1;
+    const unit = addToGroup(folded ? LOWER_GROUP : TEXT_GROUP, s.any, scope);
     if (unit >= 0) scannedUnits.push(unit);
     else {
       regexPatterns.push(s.any);
@@ -223,10 +246,20 @@ export function isPassageLookup(text: string): boolean {
   return DEMAND_INDICES.every((i) => (counts[i] ?? 0) === 0);
 }
 
-const LOWER_COUNTS = new Int32Array(LOWER_SCANNER.size);
-const TEXT_COUNTS = new Int32Array(TEXT_SCANNER.size);
-const CJK_LOWER_COUNTS = new Int32Array(CJK_LOWER_SCANNER.size);
-const CJK_TEXT_COUNTS = new Int32Array(CJK_TEXT_SCANNER.size);
+const LOWER_COUNTS = new Int32Array(LOWER_GROUP.scanner.size);
+const TEXT_COUNTS = new Int32Array(TEXT_GROUP.scanner.size);
+const CJK_LOWER_COUNTS = new Int32Array(CJK_LOWER_GROUP.scanner.size);
+const CJK_TEXT_COUNTS = new Int32Array(CJK_TEXT_GROUP.scanner.size);
+
+/** Counts a group's units: the whole-text ones over `whole`, the edge ones over `edges` (one pass when they are one text). */
+function scanGroup(group: ScannerGroup, whole: string, edges: string, out: Int32Array): void {
+  if (whole === edges) {
+    if ((group.wholeUnits | group.edgeUnits) !== 0) group.scanner.count(whole, out, MAX_COUNT, group.wholeUnits | group.edgeUnits);
+    return;
+  }
+  if (group.wholeUnits !== 0) group.scanner.count(whole, out, MAX_COUNT, group.wholeUnits);
+  if (group.edgeUnits !== 0) group.scanner.count(edges, out, MAX_COUNT, group.edgeUnits);
+}
 
 /** Raw match counts of every cue, in CUES order. */
 export function cueCounts(text: string): Float64Array {
@@ -236,11 +269,11 @@ export function cueCounts(text: string): Float64Array {
   // A short text is its own edge region (edgeText returns it as is): fold its case once, not twice.
   const lowerEdges = edges === text ? lower : edges.toLowerCase();
   const cjk = HAS_CJK.test(text);
-  LOWER_SCANNER.count(lower, LOWER_COUNTS, MAX_COUNT);
-  TEXT_SCANNER.count(text, TEXT_COUNTS, MAX_COUNT);
+  scanGroup(LOWER_GROUP, lower, lowerEdges, LOWER_COUNTS);
+  scanGroup(TEXT_GROUP, text, edges, TEXT_COUNTS);
   if (cjk) {
-    CJK_LOWER_SCANNER.count(lower, CJK_LOWER_COUNTS, MAX_COUNT);
-    CJK_TEXT_SCANNER.count(text, CJK_TEXT_COUNTS, MAX_COUNT);
+    scanGroup(CJK_LOWER_GROUP, lower, lowerEdges, CJK_LOWER_COUNTS);
+    scanGroup(CJK_TEXT_GROUP, text, edges, CJK_TEXT_COUNTS);
   }
   for (let i = 0; i < CUES.length; i++) {
     const definition = CUES[i];
