@@ -1,4 +1,5 @@
 import { DIFFICULTY_WEIGHTS } from './difficulty-weights.js';
+import { PrefixScanner } from './prefix-scan.js';
 
 /**
  * Difficulty within a domain: of two maths word problems (or two coding tasks), which one is harder — the one a
@@ -41,12 +42,27 @@ const MAX_MAGNITUDE_DIGITS = 8;
 /** Characters of a long turn read for the counted features; counts are scaled up to the whole turn. */
 const COUNTED_CHARS = 6144;
 
-function count(pattern: RegExp, text: string): number {
-  pattern.lastIndex = 0;
-  let n = 0;
-  while (pattern.exec(text) !== null) n++;
-  return n;
-}
+/**
+ * The counted patterns, by feature index, in one prefix scanner (prefix-scan.ts): one pass over the text counts every
+ * one the weights use, where a global regex scan each ran its own compiled code over the whole text (the code and the
+ * match objects were most of difficulty's cost inside a busy server).
+ */
+const COUNTED: ReadonlyArray<readonly [feature: number, pattern: RegExp]> = [
+  [4, FORMULA],
+  [5, CONDITION],
+  [6, QUESTION],
+  [9, EXAMPLES_CONSTRAINTS],
+];
+const SCANNER = new PrefixScanner();
+/** Scanner unit of each COUNTED pattern, by feature index. */
+const UNIT_OF = new Map(
+  COUNTED.map(([feature, pattern]) => {
+    const unit = SCANNER.add(pattern);
+    if (unit < 0) throw new Error(`difficulty pattern ${pattern.source.slice(0, 40)}… has no bounded match prefixes; the prefix scanner cannot count it`);
+    return [feature, unit];
+  }),
+);
+const UNCAPPED = Number.POSITIVE_INFINITY;
 
 /** Quantities (digit runs, "3.5" counted once), their distinct values, the longest integer part, sentence ends,
  * single-letter variables and CJK characters, in one pass over the char codes (no per-char calls: hot path). */
@@ -121,19 +137,23 @@ export function difficultyFeatures(text: string, chars = text.length, weights?: 
   // Counts stand for the whole turn: scaled up when only a part of it (a window, a bounded head) was read.
   const whole = Math.max(chars, text.length);
   const scale = read.length > 0 && whole > read.length ? whole / read.length : 1;
-  const lower = read.toLowerCase();
+  let units = 0;
+  for (const [feature, unit] of UNIT_OF) if (used(feature)) units |= 1 << unit;
+  const counts = new Int32Array(SCANNER.size);
+  if (units !== 0) SCANNER.count(read.toLowerCase(), counts, UNCAPPED, units);
+  const count = (feature: number): number => counts[UNIT_OF.get(feature) ?? -1] ?? 0;
   const s = scan(read);
   const values = [
     Math.log1p(Math.max(chars, text.length)) / 4,
     Math.log1p(s.quantities * scale) / 2,
     Math.log1p(s.distinct) / 2,
     Math.min(s.maxDigits, MAX_MAGNITUDE_DIGITS) / MAX_MAGNITUDE_DIGITS,
-    used(4) ? Math.log1p(count(FORMULA, lower) * scale) / 3 : 0,
-    used(5) ? Math.log1p(count(CONDITION, lower) * scale) / 2 : 0,
-    used(6) ? Math.log1p(count(QUESTION, lower) * scale) / 2 : 0,
+    used(4) ? Math.log1p(count(4) * scale) / 3 : 0,
+    used(5) ? Math.log1p(count(5) * scale) / 2 : 0,
+    used(6) ? Math.log1p(count(6) * scale) / 2 : 0,
     Math.log1p(s.sentences * scale) / 2,
     Math.log1p(s.variables * scale) / 3,
-    used(9) ? Math.log1p(count(EXAMPLES_CONSTRAINTS, lower) * scale) / 2 : 0,
+    used(9) ? Math.log1p(count(9) * scale) / 2 : 0,
     read.length === 0 ? 0 : s.cjk / read.length,
   ];
   values.forEach((v, i) => (features[i] = v));
