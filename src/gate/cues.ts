@@ -217,7 +217,7 @@ const CODE_REQUEST_INDEX = CUE_INDEX['code_request'] ?? -1;
  * "Rewrite" around code (two or more code marks, more than LaTeX ones) is refactoring and "write" about code ("写个SQL",
  * "write a script") is programming: neither counts as a direct frame.
  */
-export function isDirectTaskFrame(counts: Float64Array): boolean {
+export function isDirectTaskFrame(counts: CueCounts): boolean {
   // One stray code-like mark (a line ending in ";" in an exam paper, LaTeX braces) is not code to refactor.
   const code = counts[CODE_SYNTAX_INDEX] ?? 0;
   const refactoring = code >= 2 && code > (counts[LATEX_INDEX] ?? 0);
@@ -261,9 +261,15 @@ function scanGroup(group: ScannerGroup, whole: string, edges: string, out: Int32
   if (group.edgeUnits !== 0) group.scanner.count(edges, out, MAX_COUNT, group.edgeUnits);
 }
 
-/** Raw match counts of every cue, in CUES order. */
-export function cueCounts(text: string): Float64Array {
-  const counts = new Float64Array(CUES.length);
+/**
+ * Match counts of every cue, in CUES order. A count stops at MAX_COUNT (20), so a byte holds it: the 26 bytes stay on
+ * V8's heap, where a typed array over 64 bytes (26 float64s were 208) gets a malloc'd store the collector must free.
+ */
+export type CueCounts = Uint8Array;
+
+/** Raw match counts of every cue, in CUES order (see CueCounts). */
+export function cueCounts(text: string): CueCounts {
+  const counts = new Uint8Array(CUES.length);
   const edges = edgeText(text);
   const lower = text.toLowerCase();
   // A short text is its own edge region (edgeText returns it as is): fold its case once, not twice.

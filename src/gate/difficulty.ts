@@ -39,6 +39,7 @@ const FORMULA = /\\[a-z]+|[=+*/^<>≤≥≠×÷√∑∫]/g;
 /** Worked examples and constraint lines of a programming task (lower-cased text). */
 const EXAMPLES_CONSTRAINTS = /\b(?:example|constraints?|input|output)\b|示例|提示|输入|输出|10\^\d|10<sup>/g;
 const MAX_MAGNITUDE_DIGITS = 8;
+const DISTINCT_MAX = 64;
 /** Characters of a long turn read for the counted features; counts are scaled up to the whole turn. */
 const COUNTED_CHARS = 6144;
 
@@ -54,15 +55,27 @@ const COUNTED: ReadonlyArray<readonly [feature: number, pattern: RegExp]> = [
   [9, EXAMPLES_CONSTRAINTS],
 ];
 const SCANNER = new PrefixScanner();
-/** Scanner unit of each COUNTED pattern, by feature index. */
-const UNIT_OF = new Map(
-  COUNTED.map(([feature, pattern]) => {
-    const unit = SCANNER.add(pattern);
-    if (unit < 0) throw new Error(`difficulty pattern ${pattern.source.slice(0, 40)}… has no bounded match prefixes; the prefix scanner cannot count it`);
-    return [feature, unit];
-  }),
-);
+/** Scanner unit of each feature, -1 for a feature that is not a pattern count. */
+const UNIT_OF = new Int32Array(DIFFICULTY_SIZE).fill(-1);
+for (const [feature, pattern] of COUNTED) {
+  const unit = SCANNER.add(pattern);
+  if (unit < 0) throw new Error(`difficulty pattern ${pattern.source.slice(0, 40)}… has no bounded match prefixes; the prefix scanner cannot count it`);
+  UNIT_OF[feature] = unit;
+}
 const UNCAPPED = Number.POSITIVE_INFINITY;
+/** The scanner's counts of the call in progress (difficulty is scored synchronously; one buffer, not one per call). */
+const COUNTS = new Int32Array(SCANNER.size);
+
+/** A feature the model gives no weight is not computed (its pattern count is the cost); no weights: every one is. */
+function isUsed(weights: readonly number[] | undefined, feature: number): boolean {
+  return weights === undefined || (weights[feature] ?? 0) !== 0;
+}
+
+/** The count of a counted feature's pattern from the last scan (0 when it was not scanned). */
+function patternCount(feature: number, units: number): number {
+  const unit = UNIT_OF[feature] ?? -1;
+  return unit >= 0 && (units & (1 << unit)) !== 0 ? (COUNTS[unit] ?? 0) : 0;
+}
 
 /** Quantities (digit runs, "3.5" counted once), their distinct values, the longest integer part, sentence ends,
  * single-letter variables and CJK characters, in one pass over the char codes (no per-char calls: hot path). */
@@ -72,7 +85,8 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
   let sentences = 0;
   let variables = 0;
   let cjk = 0;
-  const distinct = new Set<number>();
+  // Distinct values, at most DISTINCT_MAX of them: a short list searched in place (a Set per call cost more).
+  const distinct: number[] = [];
   let run = 0;
   let value = 0;
   let afterPoint = false;
@@ -109,7 +123,7 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
         previous = code;
         continue;
       }
-      if (distinct.size < 64) distinct.add(value);
+      if (distinct.length < DISTINCT_MAX && !distinct.includes(value)) distinct.push(value);
     }
     run = 0;
     value = 0;
@@ -120,8 +134,8 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
     previous = code;
   }
   if (letters === 1 && beforeLetters !== 92) variables++;
-  if (run > 0 && distinct.size < 64) distinct.add(value);
-  return { quantities, distinct: distinct.size, maxDigits, sentences, variables, cjk };
+  if (run > 0 && distinct.length < DISTINCT_MAX && !distinct.includes(value)) distinct.push(value);
+  return { quantities, distinct: distinct.length, maxDigits, sentences, variables, cjk };
 }
 
 /**
@@ -131,32 +145,25 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
  */
 export function difficultyFeatures(text: string, chars = text.length, weights?: readonly number[]): Float64Array {
   const features = new Float64Array(DIFFICULTY_SIZE);
-  // A feature the model gives no weight is not computed (its regex is the cost).
-  const used = (i: number): boolean => weights === undefined || (weights[i] ?? 0) !== 0;
   const read = text.length > COUNTED_CHARS ? text.slice(0, COUNTED_CHARS) : text;
   // Counts stand for the whole turn: scaled up when only a part of it (a window, a bounded head) was read.
   const whole = Math.max(chars, text.length);
   const scale = read.length > 0 && whole > read.length ? whole / read.length : 1;
   let units = 0;
-  for (const [feature, unit] of UNIT_OF) if (used(feature)) units |= 1 << unit;
-  const counts = new Int32Array(SCANNER.size);
-  if (units !== 0) SCANNER.count(read.toLowerCase(), counts, UNCAPPED, units);
-  const count = (feature: number): number => counts[UNIT_OF.get(feature) ?? -1] ?? 0;
+  for (const [feature] of COUNTED) if (isUsed(weights, feature)) units |= 1 << (UNIT_OF[feature] ?? 0);
+  if (units !== 0) SCANNER.count(read.toLowerCase(), COUNTS, UNCAPPED, units);
   const s = scan(read);
-  const values = [
-    Math.log1p(Math.max(chars, text.length)) / 4,
-    Math.log1p(s.quantities * scale) / 2,
-    Math.log1p(s.distinct) / 2,
-    Math.min(s.maxDigits, MAX_MAGNITUDE_DIGITS) / MAX_MAGNITUDE_DIGITS,
-    used(4) ? Math.log1p(count(4) * scale) / 3 : 0,
-    used(5) ? Math.log1p(count(5) * scale) / 2 : 0,
-    used(6) ? Math.log1p(count(6) * scale) / 2 : 0,
-    Math.log1p(s.sentences * scale) / 2,
-    Math.log1p(s.variables * scale) / 3,
-    used(9) ? Math.log1p(count(9) * scale) / 2 : 0,
-    read.length === 0 ? 0 : s.cjk / read.length,
-  ];
-  values.forEach((v, i) => (features[i] = v));
+  features[0] = Math.log1p(Math.max(chars, text.length)) / 4;
+  features[1] = Math.log1p(s.quantities * scale) / 2;
+  features[2] = Math.log1p(s.distinct) / 2;
+  features[3] = Math.min(s.maxDigits, MAX_MAGNITUDE_DIGITS) / MAX_MAGNITUDE_DIGITS;
+  features[4] = isUsed(weights, 4) ? Math.log1p(patternCount(4, units) * scale) / 3 : 0;
+  features[5] = isUsed(weights, 5) ? Math.log1p(patternCount(5, units) * scale) / 2 : 0;
+  features[6] = isUsed(weights, 6) ? Math.log1p(patternCount(6, units) * scale) / 2 : 0;
+  features[7] = Math.log1p(s.sentences * scale) / 2;
+  features[8] = Math.log1p(s.variables * scale) / 3;
+  features[9] = isUsed(weights, 9) ? Math.log1p(patternCount(9, units) * scale) / 2 : 0;
+  features[10] = read.length === 0 ? 0 : s.cjk / read.length;
   return features;
 }
 

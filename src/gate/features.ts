@@ -116,9 +116,9 @@ function normaliseCode(code: number): number {
   return code;
 }
 
-/** Normalised char codes with whitespace runs collapsed. */
-function normalisedCodes(text: string): { codes: Uint16Array; length: number } {
-  const codes = new Uint16Array(text.length);
+/** Normalised char codes with whitespace runs collapsed, written to `into` when it is long enough. */
+function normalisedCodes(text: string, into?: Uint16Array): { codes: Uint16Array; length: number } {
+  const codes = into !== undefined && into.length >= text.length ? into : new Uint16Array(text.length);
   let length = 0;
   let previous = 32;
   for (let i = 0; i < text.length; i++) {
@@ -168,7 +168,15 @@ export interface NgramTable {
   codes: Int16Array;
   /** Weight of one code unit. */
   scale: number;
+  /**
+   * The normalised text being scored, reused by every call (scoring is synchronous): a fresh array per call was a
+   * malloc'd store past 32 characters and fresh memory to the caches each time.
+   */
+  scratch: Uint16Array;
 }
+
+/** Longest text ngramScore reads: NGRAM_BOUNDS's head and tail and the elision between them (boundText). */
+const NGRAM_MAX_CHARS = NGRAM_BOUNDS.headChars + NGRAM_BOUNDS.tailChars + 8;
 
 const CODE_MAX = 32767;
 
@@ -181,7 +189,7 @@ export function ngramTable(size: number, indices: readonly number[], weights: re
   indices.forEach((bucket, k) => {
     codes[bucket] = Math.round((weights[k] ?? 0) / scale);
   });
-  return { codes, scale };
+  return { codes, scale, scratch: new Uint16Array(NGRAM_MAX_CHARS) };
 }
 
 /**
@@ -192,7 +200,7 @@ export function ngramTable(size: number, indices: readonly number[], weights: re
 export function ngramScore(text: string, table: NgramTable, bucketBits: number, orders: NgramOrders = DEFAULT_NGRAM_ORDERS): number {
   const mask = (1 << bucketBits) - 1;
   const weights = table.codes;
-  const { codes, length } = normalisedCodes(boundText(text, NGRAM_BOUNDS));
+  const { codes, length } = normalisedCodes(boundText(text, NGRAM_BOUNDS), table.scratch);
   const { min, max } = orders;
   let sum = 0;
   let count = 0;
