@@ -63,6 +63,8 @@ for (const [feature, pattern] of COUNTED) {
   UNIT_OF[feature] = unit;
 }
 const UNCAPPED = Number.POSITIVE_INFINITY;
+/** Features of the scoreDifficulty call in progress: 11 float64s are past what V8 keeps on its heap (a malloc per call). */
+const FEATURES = new Float64Array(DIFFICULTY_SIZE);
 /** The scanner's counts of the call in progress (difficulty is scored synchronously; one buffer, not one per call). */
 const COUNTS = new Int32Array(SCANNER.size);
 
@@ -141,10 +143,11 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
 /**
  * Dense features, each roughly within 0..3. `chars` is the turn's length before bounding (UTF-16 units); `text` may
  * be the bounded text. Counts are read from the first COUNTED_CHARS characters and scaled to the whole text, so the
- * cost is bounded (~10 µs for 2 KB).
+ * cost is bounded (~10 µs for 2 KB). `into` (DIFFICULTY_SIZE long), when given, is filled and returned instead of a new
+ * array.
  */
-export function difficultyFeatures(text: string, chars = text.length, weights?: readonly number[]): Float64Array {
-  const features = new Float64Array(DIFFICULTY_SIZE);
+export function difficultyFeatures(text: string, chars = text.length, weights?: readonly number[], into?: Float64Array): Float64Array {
+  const features = into ?? new Float64Array(DIFFICULTY_SIZE);
   const read = text.length > COUNTED_CHARS ? text.slice(0, COUNTED_CHARS) : text;
   // Counts stand for the whole turn: scaled up when only a part of it (a window, a bounded head) was read.
   const whole = Math.max(chars, text.length);
@@ -189,5 +192,5 @@ export function difficultyLogit(features: Float64Array, model: DifficultyWeights
 /** Difficulty of one turn, 0..1 (1 = hardest). Empty text → 0. */
 export function scoreDifficulty(text: string, chars = text.length, model: DifficultyWeights = DIFFICULTY_WEIGHTS): number {
   if (text.trim().length === 0) return 0;
-  return sigmoid(difficultyLogit(difficultyFeatures(text, chars, model.weights), model));
+  return sigmoid(difficultyLogit(difficultyFeatures(text, chars, model.weights, FEATURES), model));
 }
