@@ -5,16 +5,13 @@
  * 40-branch word pattern probes every branch at every position (~4–12 µs per pattern on 2 KB of English). Here each
  * eligible pattern's possible match prefixes (first two characters, or the whole match when it is shorter) are derived
  * from its source at load time, and a single character loop looks up the text's character pairs in a table of pattern
- * bit-masks. Only at those candidate positions is the pattern run, as a sticky copy anchored there — and only the
- * branches of it that can start with the character there (byFirstChar).
+ * bit-masks. Only at those candidate positions is the pattern run, as a sticky copy anchored there.
  *
  * Exact: a global scan from lastIndex L finds the least position p ≥ L where an anchored attempt succeeds. Every
  * match starts with one of the derived prefixes (lookarounds and \b are skipped during derivation, which only widens
  * the set), so visiting candidate positions in order, skipping those before the previous match's end (or start + 1 for
  * an empty match), and trying the sticky copy there gives the same matches as `String.prototype.match`.
  */
-
-import { topLevelBranches } from './cjk-split.js';
 
 type Token =
   | { kind: 'chars'; chars: string[]; optional: boolean }
@@ -210,77 +207,6 @@ export function matchPrefixes(pattern: RegExp): Set<string> | null {
   }
 }
 
-/**
- * The characters a match of a regex source can start with, or null when that is not bounded (see matchPrefixes; single
- * letters are fine here: this only picks which branches to try at a position).
- */
-function firstChars(source: string): Set<number> | null {
-  try {
-    const { alternatives } = parseSequence(source, 0, false);
-    const prefixes = new Set<string>();
-    for (const alternative of alternatives) collectPrefixes(alternative, 0, '', prefixes);
-    const out = new Set<number>();
-    for (const prefix of prefixes) {
-      if (prefix.length === 0) return null;
-      out.add(prefix.charCodeAt(0));
-    }
-    return out;
-  } catch (error) {
-    if (error instanceof Unsupported) return null;
-    throw error;
-  }
-}
-
-const WORD_GROUP = '\\b(?:';
-
-/** `\b(?:a|b)` → [`\ba`, `\bb`] (the same matches, tried in the same order); other branches stay as they are. */
-function unfactor(branch: string): string[] {
-  if (!branch.startsWith(WORD_GROUP)) return [branch];
-  const inner = branch.slice(WORD_GROUP.length, -1);
-  // Only when the group closes at the branch's end: its inner branches must then balance on their own.
-  if (!branch.endsWith(')') || topLevelBranches(inner).some((b) => !balanced(b))) return [branch];
-  return topLevelBranches(inner).map((b) => `\\b${b}`);
-}
-
-/** Whether a source's groups and classes close within it (parentheses outside classes and escapes). */
-function balanced(source: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i];
-    if (ch === '\\') i++;
-    else if (inClass) inClass = ch !== ']';
-    else if (ch === '[') inClass = true;
-    else if (ch === '(') depth++;
-    else if (ch === ')' && --depth < 0) return false;
-  }
-  return depth === 0 && !inClass;
-}
-
-/**
- * Per first character, an anchored pattern of only the branches that can start with it, in their order; null when a
- * branch's first characters are not bounded or the source numbers its groups (backreferences, named groups).
- *
- * An anchored attempt of an alternation at p succeeds with its first branch (in order) that matches at p; a branch that
- * cannot start with the character at p cannot match there, so the branches that can, in the same order, give the same
- * match and the same end. A 200-branch cue pattern then costs a few branches' code at a candidate position instead of
- * a walk through all of its compiled code (tens of KB, most of the gate's instruction-cache misses in a busy server).
- */
-function byFirstChar(pattern: RegExp, flags: string): Map<number, RegExp> | null {
-  if (/\\[1-9]|\(\?<[^=!]|\\k</.test(pattern.source)) return null;
-  const branches = topLevelBranches(pattern.source).flatMap(unfactor);
-  const starts = branches.map(firstChars);
-  if (starts.some((set) => set === null)) return null;
-  const chars = new Set<number>();
-  for (const set of starts) for (const c of set ?? []) chars.add(c);
-  const out = new Map<number, RegExp>();
-  for (const c of chars) {
-    const chosen = branches.filter((_, i) => starts[i]?.has(c) === true);
-    out.set(c, new RegExp(chosen.join('|'), flags));
-  }
-  return out;
-}
-
 const MAX_UNITS = 31;
 /** Bit 31 of a table entry: some longer prefix starts with these characters (units use bits 0–30). */
 const LONGER = 1 << 31;
@@ -301,8 +227,6 @@ function mix(hash: number, code: number): number {
  */
 export class PrefixScanner {
   private readonly sticky: RegExp[] = [];
-  /** Per unit, its anchored pattern by the first character (byFirstChar), or null: `sticky` is tried. */
-  private readonly byFirst: Array<Map<number, RegExp> | null> = [];
   /** starts[c]: the units with the one-character prefix c, and LONGER when a longer prefix starts with c (0: none). */
   private readonly starts = new Int32Array(65536);
   /**
@@ -321,9 +245,7 @@ export class PrefixScanner {
     if (prefixes === null) return -1;
     const unit = this.sticky.length;
     const bit = 1 << unit;
-    const flags = pattern.flags.replace('g', '') + 'y';
-    this.sticky.push(new RegExp(pattern.source, flags));
-    this.byFirst.push(byFirstChar(pattern, flags));
+    this.sticky.push(new RegExp(pattern.source, pattern.flags.replace('g', '') + 'y'));
     this.lastEnd.push(0);
     for (const prefix of prefixes) {
       const c1 = prefix.charCodeAt(0);
@@ -378,10 +300,7 @@ export class PrefixScanner {
         candidates ^= bit;
         const u = 31 - Math.clz32(bit);
         if (p < (lastEnd[u] as number)) continue;
-        const first = this.byFirst[u];
-        const re = first == null ? (this.sticky[u] as RegExp) : first.get(c1);
-        // No branch starts with this character: the candidate came from a hash collision and cannot match.
-        if (re === undefined) continue;
+        const re = this.sticky[u] as RegExp;
         re.lastIndex = p;
         if (re.test(text)) {
           const c = (out[u] as number) + 1;
