@@ -70,6 +70,12 @@ function addToGroup(group: ScannerGroup, pattern: RegExp, scope: CueScope): numb
 
 /** One group over the lower-cased text (case-folded patterns), one over the text as is. */
 const LOWER_GROUP = scannerGroup();
+/**
+ * The lower-case scanner, shared with difficulty.ts: it counts its own units over the same lower-cased text right
+ * after the cues, so its table reads hit the lines the cue scan has just brought into the cache instead of a second
+ * table's (units are counted per call mask: the two sets never mix).
+ */
+export const LOWER_CASE_SCANNER = LOWER_GROUP.scanner;
 const TEXT_GROUP = scannerGroup();
 /** The same for the branches that need a CJK ideograph: run only over text that has one. */
 const CJK_LOWER_GROUP = scannerGroup();

@@ -1,5 +1,5 @@
 import { DIFFICULTY_WEIGHTS } from './difficulty-weights.js';
-import { PrefixScanner } from './prefix-scan.js';
+import { LOWER_CASE_SCANNER } from './cues.js';
 
 /**
  * Difficulty within a domain: of two maths word problems (or two coding tasks), which one is harder — the one a
@@ -44,8 +44,8 @@ const DISTINCT_MAX = 64;
 const COUNTED_CHARS = 6144;
 
 /**
- * The counted patterns, by feature index, in one prefix scanner (prefix-scan.ts): one pass over the text counts every
- * one the weights use, where a global regex scan each ran its own compiled code over the whole text (the code and the
+ * The counted patterns, by feature index, in the cues' lower-case prefix scanner (prefix-scan.ts, cues.ts): one pass
+ * over the text counts every one the weights use, where a global regex scan each ran its own compiled code over the whole text (the code and the
  * match objects were most of difficulty's cost inside a busy server).
  */
 const COUNTED: ReadonlyArray<readonly [feature: number, pattern: RegExp]> = [
@@ -54,7 +54,7 @@ const COUNTED: ReadonlyArray<readonly [feature: number, pattern: RegExp]> = [
   [6, QUESTION],
   [9, EXAMPLES_CONSTRAINTS],
 ];
-const SCANNER = new PrefixScanner();
+const SCANNER = LOWER_CASE_SCANNER;
 /** Scanner unit of each feature, -1 for a feature that is not a pattern count. */
 const UNIT_OF = new Int32Array(DIFFICULTY_SIZE).fill(-1);
 for (const [feature, pattern] of COUNTED) {
