@@ -235,6 +235,7 @@ export function isDirectTaskFrame(counts: CueCounts): boolean {
 const LOOKUP_MIN_TOKENS = 75;
 const LOOKUP_MAX_QUESTION_CHARS = 80;
 const QUESTION_END = /[?？吗呢]\s*$/;
+const NEWLINE = 10;
 
 /**
  * Reading comprehension: a long passage, then a short final line that asks a question with no demand cue of its own
@@ -242,8 +243,10 @@ const QUESTION_END = /[?？吗呢]\s*$/;
  */
 export function isPassageLookup(text: string): boolean {
   const trimmed = text.trimEnd();
-  // The cheap tests first: most prompts do not end in a short question line after a break.
-  const lastBreak = trimmed.lastIndexOf('\n');
+  // The cheap tests first: most prompts do not end in a short question line after a break. A loop, not lastIndexOf:
+  // V8 runs that in C++ (a runtime call, and its code to fetch) for one character.
+  let lastBreak = trimmed.length - 1;
+  while (lastBreak >= 0 && trimmed.charCodeAt(lastBreak) !== NEWLINE) lastBreak--;
   if (lastBreak < 0) return false;
   const question = trimmed.slice(lastBreak + 1).trim();
   if (question.length === 0 || question.length > LOOKUP_MAX_QUESTION_CHARS || !QUESTION_END.test(question)) return false;

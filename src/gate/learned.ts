@@ -112,6 +112,23 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/**
+ * The names of the MAX_REASONS entries of largest magnitude, largest first, equal magnitudes in their order (what the
+ * stable Array.prototype.sort gave); ['no_strong_cue'] when there are none. Sorts `ranked` in place by insertion: a
+ * handful of entries, and no comparator closure, sort, slice or map per request.
+ */
+function strongest(ranked: Array<[string, number]>): string[] {
+  for (let i = 1; i < ranked.length; i++) {
+    const entry = ranked[i] as [string, number];
+    let j = i - 1;
+    for (; j >= 0 && Math.abs((ranked[j] as [string, number])[1]) < Math.abs(entry[1]); j--) ranked[j + 1] = ranked[j] as [string, number];
+    ranked[j + 1] = entry;
+  }
+  const reasons: string[] = [];
+  for (let i = 0; i < ranked.length && i < MAX_REASONS; i++) reasons.push((ranked[i] as [string, number])[0]);
+  return reasons.length > 0 ? reasons : ['no_strong_cue'];
+}
+
 /** Raw logit parts of a jointly trained model, exposed for training diagnostics and explanations. */
 export function modelLogit(model: GateModel, text: string, context: StructuralContext): { logit: number; structural: Float64Array; ngram: number } {
   const features = structuralFeatures(text, context);
@@ -154,7 +171,8 @@ function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number 
   const passageLookup = isPassageLookup(text);
   const contributions = heuristicContributions(counts, Math.max(context.chars, text.trim().length), passageLookup);
   const heuristic = heuristicLogit(contributions);
-  const ranked = contributions.filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION).map(([name, c]): [string, number] => [name, c * blend.heuristic]);
+  const ranked: Array<[string, number]> = [];
+  for (const [name, c] of contributions) if (Math.abs(c) >= REASON_MIN_CONTRIBUTION) ranked.push([name, c * blend.heuristic]);
   let logit: number;
   if (isDirectTaskFrame(counts) || passageLookup) {
     // "Translate this problem…" or a passage followed by a lookup question: the material's wording says maths, the
@@ -167,9 +185,7 @@ function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number 
     logit = bias + blend.heuristic * heuristic + ngram;
     if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
   }
-  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-  const reasons = ranked.slice(0, MAX_REASONS).map(([name]) => name);
-  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+  return { score: sigmoid(logit), reasons: strongest(ranked) };
 }
 
 /** `ngramOf` replaces the model's own n-gram score of a blend (held-out evaluation); absent, the model scores. */
@@ -181,9 +197,7 @@ export function scoreTurnWithModel(model: GateModel, text: string, context: Stru
     if (Math.abs(c) >= REASON_MIN_CONTRIBUTION) ranked.push([(STRUCTURAL_FEATURE_NAMES[i] ?? 'feature').replace(/^cue_/, ''), c]);
   });
   if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
-  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-  const reasons = ranked.slice(0, MAX_REASONS).map(([name]) => name);
-  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+  return { score: sigmoid(logit), reasons: strongest(ranked) };
 }
 
 export interface LearnedGateOptions {
