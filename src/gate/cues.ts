@@ -246,7 +246,8 @@ export function isDirectTaskFrame(counts: CueCounts): boolean {
   const code = counts[CODE_SYNTAX_INDEX] ?? 0;
   const refactoring = code >= 2 && code > (counts[LATEX_INDEX] ?? 0);
   const programming = refactoring || (counts[CODE_REQUEST_INDEX] ?? 0) > 0;
-  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming));
+  for (const i of FRAME_INDICES) if ((counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming)) return true;
+  return false;
 }
 
 /** In estimated tokens, not characters: a Chinese passage says as much in ~⅓ of the characters of an English one. */

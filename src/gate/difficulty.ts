@@ -153,7 +153,7 @@ export function difficultyFeatures(text: string, chars = text.length, weights?: 
   const whole = Math.max(chars, text.length);
   const scale = read.length > 0 && whole > read.length ? whole / read.length : 1;
   let units = 0;
-  for (const [feature] of COUNTED) if (isUsed(weights, feature)) units |= 1 << (UNIT_OF[feature] ?? 0);
+  for (let feature = 0; feature < DIFFICULTY_SIZE; feature++) if ((UNIT_OF[feature] ?? -1) >= 0 && isUsed(weights, feature)) units |= 1 << (UNIT_OF[feature] ?? 0);
   if (units !== 0) SCANNER.count(read.toLowerCase(), COUNTS, UNCAPPED, units);
   const s = scan(read);
   features[0] = Math.log1p(Math.max(chars, text.length)) / 4;
