@@ -10,8 +10,11 @@
  * Exact: a global scan from lastIndex L finds the least position p ≥ L where an anchored attempt succeeds. Every
  * match starts with one of the derived prefixes (lookarounds and \b are skipped during derivation, which only widens
  * the set), so visiting candidate positions in order, skipping those before the previous match's end (or start + 1 for
- * an empty match), and trying the sticky copy there gives the same matches as `String.prototype.match`.
+ * an empty match), and trying the sticky copy there gives the same matches as `String.prototype.match`. A branch
+ * anchored at the start (`^`, not multiline) can only match at position 0, where every such unit is tried.
  */
+
+import { topLevelBranches } from './cjk-split.js';
 
 type Token =
   | { kind: 'chars'; chars: string[]; optional: boolean }
@@ -207,6 +210,20 @@ export function matchPrefixes(pattern: RegExp): Set<string> | null {
   }
 }
 
+/**
+ * A pattern's top-level branches anchored at the text's start (`^…`; without the `m` flag they can only match at
+ * position 0, where the scanner always tries the pattern) and the rest as one pattern whose prefixes are derived (null
+ * when every branch is anchored). "Hi…"/"What is…" openings (`chitchat`, `factual_question`) are scanned this way
+ * instead of a global regex scan each.
+ */
+function splitAnchored(pattern: RegExp): { anchored: boolean; rest: RegExp | null } {
+  if (pattern.flags.includes('m')) return { anchored: false, rest: pattern };
+  const branches = topLevelBranches(pattern.source);
+  const others = branches.filter((b) => !b.startsWith('^'));
+  if (others.length === branches.length) return { anchored: false, rest: pattern };
+  return { anchored: true, rest: others.length === 0 ? null : new RegExp(others.join('|'), pattern.flags) };
+}
+
 const MAX_UNITS = 31;
 /** Bit 31 of a table entry: some longer prefix starts with these characters (units use bits 0–30). */
 const LONGER = 1 << 31;
@@ -237,14 +254,18 @@ export class PrefixScanner {
    */
   private readonly next = new Int32Array(1 << NEXT_BITS);
   private readonly lastEnd: number[] = [];
+  /** Units with a branch anchored at the text's start (`^…`, not multiline): always tried at position 0. */
+  private atStart = 0;
 
   /** Adds a pattern if its prefixes can be derived; returns its unit index, or -1 (the caller keeps scanning it). */
   add(pattern: RegExp): number {
     if (!pattern.global || this.sticky.length >= MAX_UNITS) return -1;
-    const prefixes = matchPrefixes(pattern);
+    const { anchored, rest } = splitAnchored(pattern);
+    const prefixes = rest === null ? new Set<string>() : matchPrefixes(rest);
     if (prefixes === null) return -1;
     const unit = this.sticky.length;
     const bit = 1 << unit;
+    if (anchored) this.atStart |= bit;
     this.sticky.push(new RegExp(pattern.source, pattern.flags.replace('g', '') + 'y'));
     this.lastEnd.push(0);
     for (const prefix of prefixes) {
@@ -284,11 +305,12 @@ export class PrefixScanner {
     const n = text.length;
     const starts = this.starts;
     const next = this.next;
+    const atStart = this.atStart & wanted;
     for (let p = 0; p < n; p++) {
       const c1 = text.charCodeAt(p);
       let entry = starts[c1] as number;
-      if (entry === 0) continue;
-      let candidates = entry & wanted;
+      if (entry === 0 && (p !== 0 || atStart === 0)) continue;
+      let candidates = (entry & wanted) | (p === 0 ? atStart : 0);
       let hash = c1;
       for (let k = 1; entry < 0 && k < PREFIX_LENGTH && p + k < n; k++) {
         hash = mix(hash, text.charCodeAt(p + k));

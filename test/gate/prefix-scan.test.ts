@@ -46,8 +46,23 @@ describe('PrefixScanner', () => {
   it('refuses a pattern whose match prefixes it cannot bound, so the caller scans it as a regex', () => {
     const scanner = new PrefixScanner();
     expect(scanner.add(/\d+/g)).toBe(-1);
-    expect(scanner.add(/^\s*hi/g)).toBe(-1);
+    expect(scanner.add(/\s*hi/g)).toBe(-1);
+    expect(scanner.add(/^\s*hi|\d+/g)).toBe(-1);
     expect(scanner.add(/proof/)).toBe(-1);
     expect(scanner.size).toBe(0);
+  });
+});
+
+describe('PrefixScanner, branches anchored at the start', () => {
+  it('tries them at position 0 only, as String.prototype.match does', () => {
+    const patterns = [/^\s*(?:hi|hello|ok)\b/g, /\bwho (?:is|was)\b|^\s*(?:who|what) (?:is|are)\b|tell me about/g, /^what|hat/g];
+    const scanner = new PrefixScanner();
+    expect(patterns.map((p) => scanner.add(p))).toEqual([0, 1, 2]);
+    const out = new Int32Array(scanner.size);
+    const texts = ['hi there', '  hello, who is it?', 'oh hi', 'ok', 'what is this? tell me about it, who was he', 'who are you? who is he?', ' what', 'that hat', 'x\nhi', ''];
+    for (const text of texts) {
+      scanner.count(text, out, 20);
+      expect(Array.from(out), text).toEqual(patterns.map((p) => text.match(p)?.length ?? 0));
+    }
   });
 });
