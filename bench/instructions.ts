@@ -21,6 +21,10 @@ import { RESPONSES_BODY } from './scenarios/responses.js';
  * pools open) counting is switched on for `--measure` requests at `--connections`, then dumped. Prints
  * instructions per request per build (user space of every thread of the process: JIT code, V8, node, libuv), split
  * into JIT compilation, GC and the rest (bench/lib/callgrind-split.ts): the rest is the request path's own work.
+ *
+ * `--cache-sim` also runs callgrind's cache simulation (first-level instruction and data caches and the core's private
+ * second level, see CACHE_SIM_ARGS) and prints misses per request: a footprint figure (code and data the request path evicts and
+ * fetches again) that, unlike perf counters, does not move with what else runs on the machine.
  */
 
 const { values } = parseArgs({
@@ -39,8 +43,16 @@ const { values } = parseArgs({
     bare: { type: 'boolean', default: false },
     /** Count the minimal proxy (bench/minimal-proxy.ts: fastify + undici) instead: the floor of the proxy ratio. */
     minimal: { type: 'boolean', default: false },
+    /** Simulate the caches too and print misses per request (callgrind's I1mr, D1mr + D1mw, and its last level, set to the L2: ILmr + DLmr + DLmw). */
+    'cache-sim': { type: 'boolean', default: false },
   },
 });
+/**
+ * Caches as one core of the benchmark machine has them (AMD EPYC: 32 KB 8-way L1i and L1d, 1 MB 8-way private L2, 64-byte
+ * lines). Callgrind simulates two levels; its last level is set to the private L2, because a request's working set
+ * overflows that one (the shared 32 MB L3 holds it), and valgrind's own reading of this VM's L3 is nonsense.
+ */
+const CACHE_SIM_ARGS = ['--cache-sim=yes', '--I1=32768,8,64', '--D1=32768,8,64', '--LL=1048576,8,64'];
 const dists = values.dist ?? [join(ROOT, 'dist')];
 const body = values.mode === 'stream' ? STREAM_BODY : values.mode === 'hit' ? CACHEABLE_BODY : values.mode === 'responses' ? RESPONSES_BODY : CHAT_BODY;
 const headers: Record<string, string> = values.mode === 'hit' ? {} : { 'cache-control': 'no-store' };
@@ -77,7 +89,7 @@ try {
     const outPrefix = join(dir, `cg-${port}`);
     const child = spawn(
       'valgrind',
-      ['--tool=callgrind', '--instr-atstart=no', `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${outPrefix}.%p`, process.execPath, ...(values['node-arg'] ?? GATEWAY_V8_FLAGS), ...server],
+      ['--tool=callgrind', '--instr-atstart=no', ...(values['cache-sim'] ? CACHE_SIM_ARGS : []), `--vgdb-prefix=${join(dir, 'vgdb')}`, `--callgrind-out-file=${outPrefix}.%p`, process.execPath, ...(values['node-arg'] ?? GATEWAY_V8_FLAGS), ...server],
       { stdio: ['ignore', openSync(join(dir, `gateway-${port}.log`), 'w'), 'inherit'], env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...extraEnv } },
     );
     // vgdb names its pipes after $HOST (here the gateway's listen address): callgrind_control must see the same.
@@ -104,12 +116,23 @@ try {
     const files = readdirSync(dir).filter((f) => f.startsWith(`cg-${port}.`));
     let ir = 0;
     let biggest = '';
+    let events: number[] = [];
+    let eventNames: string[] = [];
     for (const f of files) {
-      for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^(?:summary|totals):\s+(\d+)/gm)) {
-        if (Number(m[1]) > ir) [ir, biggest] = [Number(m[1]), join(dir, f)];
+      const profile = readFileSync(join(dir, f), 'utf8');
+      for (const m of profile.matchAll(/^(?:summary|totals):\s+(\d+.*)$/gm)) {
+        const counts = (m[1] as string).trim().split(/\s+/).map(Number);
+        if ((counts[0] ?? 0) > ir) {
+          [ir, biggest, events] = [counts[0] ?? 0, join(dir, f), counts];
+          eventNames = /^events:\s+(.*)$/m.exec(profile)?.[1]?.trim().split(/\s+/) ?? [];
+        }
       }
     }
+    // Event order is named in the profile's `events:` line (Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw with --cache-sim).
+    const event = (name: string): number => events[eventNames.indexOf(name)] ?? 0;
     const split = biggest === '' ? null : splitInstructions(biggest);
+    // Misses split the same way: JIT compilation's are V8's schedule, not the request path's footprint.
+    const missSplit = (names: readonly string[]): { total: number; compile: number; gc: number; rest: number } | null => (biggest === '' ? null : splitInstructions(biggest, names));
     const per = (n: number): number => Math.round(n / measured.total);
     process.stdout.write(
       `${JSON.stringify({
@@ -120,6 +143,14 @@ try {
         instructionsPerRequest: per(ir),
         // JIT compilation and GC run on V8's schedule; `rest` (the request path itself) is the figure to compare.
         split: split === null ? null : { compile: per(split.compile), gc: per(split.gc), rest: per(split.rest) },
+        ...(values['cache-sim']
+          ? {
+              missesPerRequest: { i1: per(event('I1mr')), d1: per(event('D1mr') + event('D1mw')), l2: per(event('ILmr') + event('DLmr') + event('DLmw')) },
+              restMissesPerRequest: Object.fromEntries(
+                ([['i1', ['I1mr']], ['d1', ['D1mr', 'D1mw']], ['l2', ['ILmr', 'DLmr', 'DLmw']]] as const).map(([name, names]) => [name, per(missSplit(names)?.rest ?? 0)]),
+              ),
+            }
+          : {}),
         files: files.map((f) => join(dir, f)),
       })}\n`,
     );

@@ -73,7 +73,7 @@ function ngramLogits(model: GateModel, prompts: readonly string[], into: Record<
   for (const prompt of prompts) {
     const text = turnText(prompt);
     for (const t of text.length > firstWindow ? [text, boundText(text, DEFAULT_FIRST_STAGE.bounds)] : [text]) {
-      into[t] = model.ngramBias + ngramScore(t, model.ngramWeights, model.bucketBits, model.ngramOrders);
+      into[t] = model.ngramBias + ngramScore(t, model.ngramTable, model.bucketBits, model.ngramOrders);
     }
   }
 }

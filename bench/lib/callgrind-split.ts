@@ -17,14 +17,17 @@ export interface InstructionSplit {
 const COMPILE = /v8::internal::(compiler|maglev|baseline|interpreter::BytecodeGenerator|Compiler|Zone|wasm)|TurboFan|Pipeline|RegisterAllocator|InstructionSelector|CodeGenerator|v8::internal::(CodeStub|OptimizingCompile)/;
 const GC = /Scaveng|Marking|MarkCompact|Sweeper|Sweep|Evacuat|v8::internal::Heap::|heap::base|MemoryAllocator|MinorM|RememberedSet|SlotSet|GlobalHandles|PagedSpace|NewSpace|SemiSpace|ConcurrentMarking|IncrementalMarking|Compaction|LargeObjectSpace|ArrayBufferSweeper|MemoryChunk|BasicMemoryChunk|Page::|FreeList/;
 
-export function splitInstructions(file: string): InstructionSplit {
-  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/**
+ * `events` (callgrind's names, e.g. `['Ir']` or `['D1mr', 'D1mw']`) are summed per function; a profile recorded with
+ * `--cache-sim=yes` holds misses as well as instructions.
+ */
+export function splitInstructions(file: string, events: readonly string[] = ['Ir']): InstructionSplit {
+  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', `--show=${events.join(',')}`, `--sort=${events[0] ?? 'Ir'}`, file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const split: InstructionSplit = { total: 0, compile: 0, gc: 0, rest: 0 };
   for (const line of text.split('\n')) {
-    const m = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)$/.exec(line);
-    if (m === null) continue;
-    const n = Number((m[1] as string).replace(/,/g, ''));
-    const what = m[2] as string;
+    const parsed = parseCostLine(line, events.length);
+    if (parsed === null) continue;
+    const { n, what } = parsed;
     if (what.startsWith('PROGRAM TOTALS')) {
       split.total = n;
       continue;
@@ -34,4 +37,17 @@ export function splitInstructions(file: string): InstructionSplit {
     else split.rest += n;
   }
   return split;
+}
+
+/** `1,234 ( 0.5%)  .  ???:name`: the sum of a line's `columns` counts (`.` is 0) and the function's name; null for other lines. */
+function parseCostLine(line: string, columns: number): { n: number; what: string } | null {
+  let rest = line.trimStart();
+  let n = 0;
+  for (let c = 0; c < columns; c++) {
+    const m = /^(?:([\d,]+)(?:\s+\(\s*[\d.]+%\))?|\.)\s+/.exec(rest);
+    if (m === null) return null;
+    n += m[1] === undefined ? 0 : Number(m[1].replace(/,/g, ''));
+    rest = rest.slice(m[0].length);
+  }
+  return rest.length > 0 ? { n, what: rest } : null;
 }

@@ -18,7 +18,7 @@ interface CueDefinition {
    * CJK prefix scanner counts are in `cjkScannedUnits`, the rest here as regex scans. */
   readonly cjkPatterns: readonly RegExp[];
   readonly cjkScannedUnits: readonly number[];
-  /** Units of `patterns` counted by the shared prefix scanner of the text (scope `all` only; see prefix-scan.ts). */
+  /** Units of `patterns` counted by the shared prefix scanner (see prefix-scan.ts and ScannerGroup). */
   readonly scannedUnits: readonly number[];
   /** The rest of `patterns`, each run as a global regex scan. */
   readonly regexPatterns: readonly RegExp[];
@@ -45,12 +45,41 @@ function caseFolded(pattern: RegExp): RegExp {
   return new RegExp(pattern.source.toLowerCase(), pattern.flags.replace('i', ''));
 }
 
-/** Shared single-pass scanners for the `all`-scope patterns: one over the lower-cased text, one over the text as is. */
-const LOWER_SCANNER = new PrefixScanner();
-const TEXT_SCANNER = new PrefixScanner();
+/**
+ * A shared single-pass scanner and the units it counts over the whole text and over the edges only (a bit per unit).
+ * Both scopes share one scanner, so a short text, which is its own edge region, is scanned once for both and one set
+ * of tables is touched per request.
+ */
+interface ScannerGroup {
+  readonly scanner: PrefixScanner;
+  wholeUnits: number;
+  edgeUnits: number;
+}
+
+function scannerGroup(): ScannerGroup {
+  return { scanner: new PrefixScanner(), wholeUnits: 0, edgeUnits: 0 };
+}
+
+/** Adds a pattern to a group's scanner under its scope; -1 when the scanner cannot take it (it stays a regex scan). */
+function addToGroup(group: ScannerGroup, pattern: RegExp, scope: CueScope): number {
+  const unit = group.scanner.add(pattern);
+  if (unit >= 0 && scope === 'edges') group.edgeUnits |= 1 << unit;
+  else if (unit >= 0) group.wholeUnits |= 1 << unit;
+  return unit;
+}
+
+/** One group over the lower-cased text (case-folded patterns), one over the text as is. */
+const LOWER_GROUP = scannerGroup();
+/**
+ * The lower-case scanner, shared with difficulty.ts: it counts its own units over the same lower-cased text right
+ * after the cues, so its table reads hit the lines the cue scan has just brought into the cache instead of a second
+ * table's (units are counted per call mask: the two sets never mix).
+ */
+export const LOWER_CASE_SCANNER = LOWER_GROUP.scanner;
+const TEXT_GROUP = scannerGroup();
 /** The same for the branches that need a CJK ideograph: run only over text that has one. */
-const CJK_LOWER_SCANNER = new PrefixScanner();
-const CJK_TEXT_SCANNER = new PrefixScanner();
+const CJK_LOWER_GROUP = scannerGroup();
+const CJK_TEXT_GROUP = scannerGroup();
 
 /**
  * `prechecks[i]`, when given, is a non-global pattern that matches every text in which `pattern[i]` has a match (a
@@ -70,14 +99,14 @@ function cue(name: string, pattern: RegExp | RegExp[], scope: CueScope = 'all', 
   const cjkScannedUnits: number[] = [];
   for (const s of split) {
     if (s.cjk === null) continue;
-    const unit = scope === 'all' ? (folded ? CJK_LOWER_SCANNER : CJK_TEXT_SCANNER).add(s.cjk) : -1;
+    const unit = addToGroup(folded ? CJK_LOWER_GROUP : CJK_TEXT_GROUP, s.cjk, scope);
     if (unit >= 0) cjkScannedUnits.push(unit);
     else cjkPatterns.push(s.cjk);
   }
   split.forEach((s, i) => {
     if (s.any === null) return;
     patterns.push(s.any);
-    const unit = scope === 'all' ? (folded ? LOWER_SCANNER : TEXT_SCANNER).add(s.any) : -1;
+    const unit = addToGroup(folded ? LOWER_GROUP : TEXT_GROUP, s.any, scope);
     if (unit >= 0) scannedUnits.push(unit);
     else {
       regexPatterns.push(s.any);
@@ -157,20 +186,38 @@ export const DEMAND_CUES: readonly string[] = [
 ];
 export const FRAME_INTENT_CUES: readonly string[] = ['intent_translate', 'intent_summarize', 'intent_rewrite', 'intent_explain_word', 'intent_write', 'intent_as_material', 'intent_lookup', 'intent_handle_material'];
 
-function countMatches(definition: CueDefinition, text: string, cjk: boolean, scanned: Int32Array, cjkScanned: Int32Array): number {
+/** Lists per cue flattened into one array and the index where each cue's list starts (cue i: start[i] ..< start[i + 1]). */
+function flatten<T>(lists: ReadonlyArray<readonly T[]>): { start: Int32Array; items: T[] } {
+  const start = new Int32Array(lists.length + 1);
+  lists.forEach((list, i) => (start[i + 1] = (start[i] ?? 0) + list.length));
+  return { start, items: lists.flat() as T[] };
+}
+
+/**
+ * What counting reads per cue, flattened at load into a few arrays: walking the 26 definition objects and their own
+ * arrays touched ~90 cache lines per request, each a miss in a server whose other work evicts them in between.
+ */
+const CASE_FOLDED = Uint8Array.from(CUES, (c) => (c.caseFolded ? 1 : 0));
+const AT_EDGES = Uint8Array.from(CUES, (c) => (c.scope === 'edges' ? 1 : 0));
+const SCANNED = flatten(CUES.map((c) => c.scannedUnits));
+const CJK_SCANNED = flatten(CUES.map((c) => c.cjkScannedUnits));
+const REGEXES = flatten(CUES.map((c) => c.regexPatterns));
+const PRECHECKS = flatten(CUES.map((c) => c.prechecks));
+const CJK_REGEXES = flatten(CUES.map((c) => c.cjkPatterns));
+
+function countMatches(cue: number, text: string, cjk: boolean, scanned: Int32Array, cjkScanned: Int32Array): number {
   if (text.length === 0) return 0;
   let count = 0;
-  for (const unit of definition.scannedUnits) count += scanned[unit] ?? 0;
+  for (let k = SCANNED.start[cue] ?? 0; k < (SCANNED.start[cue + 1] ?? 0); k++) count += scanned[SCANNED.items[k] ?? -1] ?? 0;
   // String.prototype.match with a /g pattern resets lastIndex itself, so the shared patterns carry no state between calls.
-  const regexPatterns = definition.regexPatterns;
-  for (let i = 0; i < regexPatterns.length; i++) {
-    const precheck = definition.prechecks[i];
+  for (let k = REGEXES.start[cue] ?? 0; k < (REGEXES.start[cue + 1] ?? 0); k++) {
+    const precheck = PRECHECKS.items[k];
     if (precheck != null && !precheck.test(text)) continue;
-    count += text.match(regexPatterns[i] as RegExp)?.length ?? 0;
+    count += text.match(REGEXES.items[k] as RegExp)?.length ?? 0;
   }
   if (cjk) {
-    for (const unit of definition.cjkScannedUnits) count += cjkScanned[unit] ?? 0;
-    for (const pattern of definition.cjkPatterns) count += text.match(pattern)?.length ?? 0;
+    for (let k = CJK_SCANNED.start[cue] ?? 0; k < (CJK_SCANNED.start[cue + 1] ?? 0); k++) count += cjkScanned[CJK_SCANNED.items[k] ?? -1] ?? 0;
+    for (let k = CJK_REGEXES.start[cue] ?? 0; k < (CJK_REGEXES.start[cue + 1] ?? 0); k++) count += text.match(CJK_REGEXES.items[k] as RegExp)?.length ?? 0;
   }
   return Math.min(count, MAX_COUNT);
 }
@@ -194,18 +241,20 @@ const CODE_REQUEST_INDEX = CUE_INDEX['code_request'] ?? -1;
  * "Rewrite" around code (two or more code marks, more than LaTeX ones) is refactoring and "write" about code ("写个SQL",
  * "write a script") is programming: neither counts as a direct frame.
  */
-export function isDirectTaskFrame(counts: Float64Array): boolean {
+export function isDirectTaskFrame(counts: CueCounts): boolean {
   // One stray code-like mark (a line ending in ";" in an exam paper, LaTeX braces) is not code to refactor.
   const code = counts[CODE_SYNTAX_INDEX] ?? 0;
   const refactoring = code >= 2 && code > (counts[LATEX_INDEX] ?? 0);
   const programming = refactoring || (counts[CODE_REQUEST_INDEX] ?? 0) > 0;
-  return FRAME_INDICES.some((i) => (counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming));
+  for (const i of FRAME_INDICES) if ((counts[i] ?? 0) > 0 && !(i === REWRITE_INDEX && refactoring) && !(i === WRITE_INDEX && programming)) return true;
+  return false;
 }
 
 /** In estimated tokens, not characters: a Chinese passage says as much in ~⅓ of the characters of an English one. */
 const LOOKUP_MIN_TOKENS = 75;
 const LOOKUP_MAX_QUESTION_CHARS = 80;
 const QUESTION_END = /[?？吗呢]\s*$/;
+const NEWLINE = 10;
 
 /**
  * Reading comprehension: a long passage, then a short final line that asks a question with no demand cue of its own
@@ -213,8 +262,10 @@ const QUESTION_END = /[?？吗呢]\s*$/;
  */
 export function isPassageLookup(text: string): boolean {
   const trimmed = text.trimEnd();
-  // The cheap tests first: most prompts do not end in a short question line after a break.
-  const lastBreak = trimmed.lastIndexOf('\n');
+  // The cheap tests first: most prompts do not end in a short question line after a break. A loop, not lastIndexOf:
+  // V8 runs that in C++ (a runtime call, and its code to fetch) for one character.
+  let lastBreak = trimmed.length - 1;
+  while (lastBreak >= 0 && trimmed.charCodeAt(lastBreak) !== NEWLINE) lastBreak--;
   if (lastBreak < 0) return false;
   const question = trimmed.slice(lastBreak + 1).trim();
   if (question.length === 0 || question.length > LOOKUP_MAX_QUESTION_CHARS || !QUESTION_END.test(question)) return false;
@@ -223,30 +274,45 @@ export function isPassageLookup(text: string): boolean {
   return DEMAND_INDICES.every((i) => (counts[i] ?? 0) === 0);
 }
 
-const LOWER_COUNTS = new Int32Array(LOWER_SCANNER.size);
-const TEXT_COUNTS = new Int32Array(TEXT_SCANNER.size);
-const CJK_LOWER_COUNTS = new Int32Array(CJK_LOWER_SCANNER.size);
-const CJK_TEXT_COUNTS = new Int32Array(CJK_TEXT_SCANNER.size);
+const LOWER_COUNTS = new Int32Array(LOWER_GROUP.scanner.size);
+const TEXT_COUNTS = new Int32Array(TEXT_GROUP.scanner.size);
+const CJK_LOWER_COUNTS = new Int32Array(CJK_LOWER_GROUP.scanner.size);
+const CJK_TEXT_COUNTS = new Int32Array(CJK_TEXT_GROUP.scanner.size);
 
-/** Raw match counts of every cue, in CUES order. */
-export function cueCounts(text: string): Float64Array {
-  const counts = new Float64Array(CUES.length);
+/** Counts a group's units: the whole-text ones over `whole`, the edge ones over `edges` (one pass when they are one text). */
+function scanGroup(group: ScannerGroup, whole: string, edges: string, out: Int32Array): void {
+  if (whole === edges) {
+    if ((group.wholeUnits | group.edgeUnits) !== 0) group.scanner.count(whole, out, MAX_COUNT, group.wholeUnits | group.edgeUnits);
+    return;
+  }
+  if (group.wholeUnits !== 0) group.scanner.count(whole, out, MAX_COUNT, group.wholeUnits);
+  if (group.edgeUnits !== 0) group.scanner.count(edges, out, MAX_COUNT, group.edgeUnits);
+}
+
+/**
+ * Match counts of every cue, in CUES order. A count stops at MAX_COUNT (20), so a byte holds it: the 26 bytes stay on
+ * V8's heap, where a typed array over 64 bytes (26 float64s were 208) gets a malloc'd store the collector must free.
+ */
+export type CueCounts = Uint8Array;
+
+/** Raw match counts of every cue, in CUES order (see CueCounts). */
+export function cueCounts(text: string): CueCounts {
+  const counts = new Uint8Array(CUES.length);
   const edges = edgeText(text);
   const lower = text.toLowerCase();
   // A short text is its own edge region (edgeText returns it as is): fold its case once, not twice.
   const lowerEdges = edges === text ? lower : edges.toLowerCase();
   const cjk = HAS_CJK.test(text);
-  LOWER_SCANNER.count(lower, LOWER_COUNTS, MAX_COUNT);
-  TEXT_SCANNER.count(text, TEXT_COUNTS, MAX_COUNT);
+  scanGroup(LOWER_GROUP, lower, lowerEdges, LOWER_COUNTS);
+  scanGroup(TEXT_GROUP, text, edges, TEXT_COUNTS);
   if (cjk) {
-    CJK_LOWER_SCANNER.count(lower, CJK_LOWER_COUNTS, MAX_COUNT);
-    CJK_TEXT_SCANNER.count(text, CJK_TEXT_COUNTS, MAX_COUNT);
+    scanGroup(CJK_LOWER_GROUP, lower, lowerEdges, CJK_LOWER_COUNTS);
+    scanGroup(CJK_TEXT_GROUP, text, edges, CJK_TEXT_COUNTS);
   }
-  for (let i = 0; i < CUES.length; i++) {
-    const definition = CUES[i];
-    if (definition === undefined) continue;
-    const scoped = definition.caseFolded ? (definition.scope === 'edges' ? lowerEdges : lower) : definition.scope === 'edges' ? edges : text;
-    counts[i] = countMatches(definition, scoped, cjk, definition.caseFolded ? LOWER_COUNTS : TEXT_COUNTS, definition.caseFolded ? CJK_LOWER_COUNTS : CJK_TEXT_COUNTS);
+  for (let i = 0; i < counts.length; i++) {
+    const folded = CASE_FOLDED[i] === 1;
+    const scoped = folded ? (AT_EDGES[i] === 1 ? lowerEdges : lower) : AT_EDGES[i] === 1 ? edges : text;
+    counts[i] = countMatches(i, scoped, cjk, folded ? LOWER_COUNTS : TEXT_COUNTS, folded ? CJK_LOWER_COUNTS : CJK_TEXT_COUNTS);
   }
   return counts;
 }

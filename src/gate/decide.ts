@@ -118,7 +118,9 @@ export function decide(scoreTurn: TurnScorer, input: GateInput, options: DecideO
     reasons.unshift('trivial_arithmetic');
   }
   const route = score >= threshold ? 'reasoning' : 'direct';
-  const kept = [...new Set(reasons)].slice(0, 5);
+  // The first five distinct reasons, in order (a loop: no Set and two arrays per request).
+  const kept: string[] = [];
+  for (const reason of reasons) if (kept.length < 5 && !kept.includes(reason)) kept.push(reason);
   if (weights === false) return { score, route, reasons: kept, need: score, difficulty, stage };
   kept.push(difficultyBand(difficulty));
   return { score: foldScore(score, difficulty, threshold, options.fold ?? DEFAULT_FOLD), route, reasons: kept, need: score, difficulty, stage };

@@ -1,4 +1,5 @@
 import { DIFFICULTY_WEIGHTS } from './difficulty-weights.js';
+import { LOWER_CASE_SCANNER } from './cues.js';
 
 /**
  * Difficulty within a domain: of two maths word problems (or two coding tasks), which one is harder — the one a
@@ -38,14 +39,44 @@ const FORMULA = /\\[a-z]+|[=+*/^<>≤≥≠×÷√∑∫]/g;
 /** Worked examples and constraint lines of a programming task (lower-cased text). */
 const EXAMPLES_CONSTRAINTS = /\b(?:example|constraints?|input|output)\b|示例|提示|输入|输出|10\^\d|10<sup>/g;
 const MAX_MAGNITUDE_DIGITS = 8;
+const DISTINCT_MAX = 64;
 /** Characters of a long turn read for the counted features; counts are scaled up to the whole turn. */
 const COUNTED_CHARS = 6144;
 
-function count(pattern: RegExp, text: string): number {
-  pattern.lastIndex = 0;
-  let n = 0;
-  while (pattern.exec(text) !== null) n++;
-  return n;
+/**
+ * The counted patterns, by feature index, in the cues' lower-case prefix scanner (prefix-scan.ts, cues.ts): one pass
+ * over the text counts every one the weights use, where a global regex scan each ran its own compiled code over the whole text (the code and the
+ * match objects were most of difficulty's cost inside a busy server).
+ */
+const COUNTED: ReadonlyArray<readonly [feature: number, pattern: RegExp]> = [
+  [4, FORMULA],
+  [5, CONDITION],
+  [6, QUESTION],
+  [9, EXAMPLES_CONSTRAINTS],
+];
+const SCANNER = LOWER_CASE_SCANNER;
+/** Scanner unit of each feature, -1 for a feature that is not a pattern count. */
+const UNIT_OF = new Int32Array(DIFFICULTY_SIZE).fill(-1);
+for (const [feature, pattern] of COUNTED) {
+  const unit = SCANNER.add(pattern);
+  if (unit < 0) throw new Error(`difficulty pattern ${pattern.source.slice(0, 40)}… has no bounded match prefixes; the prefix scanner cannot count it`);
+  UNIT_OF[feature] = unit;
+}
+const UNCAPPED = Number.POSITIVE_INFINITY;
+/** Features of the scoreDifficulty call in progress: 11 float64s are past what V8 keeps on its heap (a malloc per call). */
+const FEATURES = new Float64Array(DIFFICULTY_SIZE);
+/** The scanner's counts of the call in progress (difficulty is scored synchronously; one buffer, not one per call). */
+const COUNTS = new Int32Array(SCANNER.size);
+
+/** A feature the model gives no weight is not computed (its pattern count is the cost); no weights: every one is. */
+function isUsed(weights: readonly number[] | undefined, feature: number): boolean {
+  return weights === undefined || (weights[feature] ?? 0) !== 0;
+}
+
+/** The count of a counted feature's pattern from the last scan (0 when it was not scanned). */
+function patternCount(feature: number, units: number): number {
+  const unit = UNIT_OF[feature] ?? -1;
+  return unit >= 0 && (units & (1 << unit)) !== 0 ? (COUNTS[unit] ?? 0) : 0;
 }
 
 /** Quantities (digit runs, "3.5" counted once), their distinct values, the longest integer part, sentence ends,
@@ -56,7 +87,8 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
   let sentences = 0;
   let variables = 0;
   let cjk = 0;
-  const distinct = new Set<number>();
+  // Distinct values, at most DISTINCT_MAX of them: a short list searched in place (a Set per call cost more).
+  const distinct: number[] = [];
   let run = 0;
   let value = 0;
   let afterPoint = false;
@@ -93,7 +125,7 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
         previous = code;
         continue;
       }
-      if (distinct.size < 64) distinct.add(value);
+      if (distinct.length < DISTINCT_MAX && !distinct.includes(value)) distinct.push(value);
     }
     run = 0;
     value = 0;
@@ -104,39 +136,37 @@ export function scan(text: string): { quantities: number; distinct: number; maxD
     previous = code;
   }
   if (letters === 1 && beforeLetters !== 92) variables++;
-  if (run > 0 && distinct.size < 64) distinct.add(value);
-  return { quantities, distinct: distinct.size, maxDigits, sentences, variables, cjk };
+  if (run > 0 && distinct.length < DISTINCT_MAX && !distinct.includes(value)) distinct.push(value);
+  return { quantities, distinct: distinct.length, maxDigits, sentences, variables, cjk };
 }
 
 /**
  * Dense features, each roughly within 0..3. `chars` is the turn's length before bounding (UTF-16 units); `text` may
  * be the bounded text. Counts are read from the first COUNTED_CHARS characters and scaled to the whole text, so the
- * cost is bounded (~10 µs for 2 KB).
+ * cost is bounded (~10 µs for 2 KB). `into` (DIFFICULTY_SIZE long), when given, is filled and returned instead of a new
+ * array.
  */
-export function difficultyFeatures(text: string, chars = text.length, weights?: readonly number[]): Float64Array {
-  const features = new Float64Array(DIFFICULTY_SIZE);
-  // A feature the model gives no weight is not computed (its regex is the cost).
-  const used = (i: number): boolean => weights === undefined || (weights[i] ?? 0) !== 0;
+export function difficultyFeatures(text: string, chars = text.length, weights?: readonly number[], into?: Float64Array): Float64Array {
+  const features = into ?? new Float64Array(DIFFICULTY_SIZE);
   const read = text.length > COUNTED_CHARS ? text.slice(0, COUNTED_CHARS) : text;
   // Counts stand for the whole turn: scaled up when only a part of it (a window, a bounded head) was read.
   const whole = Math.max(chars, text.length);
   const scale = read.length > 0 && whole > read.length ? whole / read.length : 1;
-  const lower = read.toLowerCase();
+  let units = 0;
+  for (let feature = 0; feature < DIFFICULTY_SIZE; feature++) if ((UNIT_OF[feature] ?? -1) >= 0 && isUsed(weights, feature)) units |= 1 << (UNIT_OF[feature] ?? 0);
+  if (units !== 0) SCANNER.count(read.toLowerCase(), COUNTS, UNCAPPED, units);
   const s = scan(read);
-  const values = [
-    Math.log1p(Math.max(chars, text.length)) / 4,
-    Math.log1p(s.quantities * scale) / 2,
-    Math.log1p(s.distinct) / 2,
-    Math.min(s.maxDigits, MAX_MAGNITUDE_DIGITS) / MAX_MAGNITUDE_DIGITS,
-    used(4) ? Math.log1p(count(FORMULA, lower) * scale) / 3 : 0,
-    used(5) ? Math.log1p(count(CONDITION, lower) * scale) / 2 : 0,
-    used(6) ? Math.log1p(count(QUESTION, lower) * scale) / 2 : 0,
-    Math.log1p(s.sentences * scale) / 2,
-    Math.log1p(s.variables * scale) / 3,
-    used(9) ? Math.log1p(count(EXAMPLES_CONSTRAINTS, lower) * scale) / 2 : 0,
-    read.length === 0 ? 0 : s.cjk / read.length,
-  ];
-  values.forEach((v, i) => (features[i] = v));
+  features[0] = Math.log1p(Math.max(chars, text.length)) / 4;
+  features[1] = Math.log1p(s.quantities * scale) / 2;
+  features[2] = Math.log1p(s.distinct) / 2;
+  features[3] = Math.min(s.maxDigits, MAX_MAGNITUDE_DIGITS) / MAX_MAGNITUDE_DIGITS;
+  features[4] = isUsed(weights, 4) ? Math.log1p(patternCount(4, units) * scale) / 3 : 0;
+  features[5] = isUsed(weights, 5) ? Math.log1p(patternCount(5, units) * scale) / 2 : 0;
+  features[6] = isUsed(weights, 6) ? Math.log1p(patternCount(6, units) * scale) / 2 : 0;
+  features[7] = Math.log1p(s.sentences * scale) / 2;
+  features[8] = Math.log1p(s.variables * scale) / 3;
+  features[9] = isUsed(weights, 9) ? Math.log1p(patternCount(9, units) * scale) / 2 : 0;
+  features[10] = read.length === 0 ? 0 : s.cjk / read.length;
   return features;
 }
 
@@ -162,5 +192,5 @@ export function difficultyLogit(features: Float64Array, model: DifficultyWeights
 /** Difficulty of one turn, 0..1 (1 = hardest). Empty text → 0. */
 export function scoreDifficulty(text: string, chars = text.length, model: DifficultyWeights = DIFFICULTY_WEIGHTS): number {
   if (text.trim().length === 0) return 0;
-  return sigmoid(difficultyLogit(difficultyFeatures(text, chars, model.weights), model));
+  return sigmoid(difficultyLogit(difficultyFeatures(text, chars, model.weights, FEATURES), model));
 }

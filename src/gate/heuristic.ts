@@ -1,4 +1,4 @@
-import { CUES, CUE_INDEX, DEMAND_CUES, cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
+import { CUES, CUE_INDEX, type CueCounts, DEMAND_CUES, cueCounts, isDirectTaskFrame, isPassageLookup } from './cues.js';
 import { DEFAULT_FIRST_STAGE, decide, type FirstStage, type ThresholdSource, type TurnScore } from './decide.js';
 import type { StructuralContext } from './features.js';
 import type { TextBounds } from './text.js';
@@ -52,6 +52,9 @@ const MAX_REASONS = 4;
 const WEIGHTS = CUES.map((c) => CUE_WEIGHTS[c.name] ?? 0);
 const DEMAND = new Set(DEMAND_CUES.map((name) => CUE_INDEX[name]));
 const DEMAND_INDICES = [...DEMAND].filter((i): i is number => i !== undefined);
+const IS_DEMAND = Uint8Array.from(CUES, (_, i) => (DEMAND.has(i) ? 1 : 0));
+const NAMES = CUES.map((c) => c.name);
+const OPTIONS_MC = CUE_INDEX['options_mc'];
 const CHITCHAT = CUE_INDEX['chitchat'];
 const NUMBERS = CUE_INDEX['numbers'];
 const CHITCHAT_MAX_CHARS = 40;
@@ -61,23 +64,25 @@ function sigmoid(x: number): number {
 }
 
 /** Signed contributions of the cues present, given their counts (CUES order) and the turn's length. */
-export function heuristicContributions(counts: Float64Array, chars: number, passageLookup = false): Array<[string, number]> {
+export function heuristicContributions(counts: CueCounts, chars: number, passageLookup = false): Array<[string, number]> {
   // A lookup question over a passage frames the passage as material, like "translate this" does.
   const framed = isDirectTaskFrame(counts) || passageLookup;
   const contributions: Array<[string, number]> = [];
   let demandKinds = 0;
-  const hasDemand = DEMAND_INDICES.some((i) => (counts[i] ?? 0) > 0);
-  CUES.forEach((definition, i) => {
+  let hasDemand = false;
+  for (const i of DEMAND_INDICES) if ((counts[i] ?? 0) > 0) hasDemand = true;
+  // Plain loops, no callbacks: this runs on every request.
+  for (let i = 0; i < CUES.length; i++) {
     const count = counts[i] ?? 0;
-    if (count === 0) return;
-    const isDemand = DEMAND.has(i);
-    if (isDemand && definition.name !== 'options_mc') demandKinds++;
+    if (count === 0) continue;
+    const isDemand = IS_DEMAND[i] === 1;
+    if (isDemand && i !== OPTIONS_MC) demandKinds++;
     // "ok so…", "哈哈我跟同事打赌…": a greeting opening a longer message with a task in it is tone, not the task.
-    if (i === CHITCHAT && chars > CHITCHAT_MAX_CHARS && hasDemand) return;
+    if (i === CHITCHAT && chars > CHITCHAT_MAX_CHARS && hasDemand) continue;
     // Numbers in framed material are material too ("translate this problem: … 20 numbers …").
     const weight = (WEIGHTS[i] ?? 0) * ((isDemand || i === NUMBERS) && framed ? FRAMED_DEMAND_FACTOR : 1);
-    contributions.push([definition.name, weight * Math.log1p(count)]);
-  });
+    contributions.push([NAMES[i] ?? '', weight * Math.log1p(count)]);
+  }
   if (demandKinds >= 3 && !framed) contributions.push(['multiple_demands', MULTIPLE_DEMANDS_BONUS]);
   if (demandKinds === 0 && chars < SHORT_CHARS) contributions.push(['short_chitchat', SHORT_CHITCHAT_PENALTY]);
   if (passageLookup) contributions.push(['passage_lookup', PASSAGE_LOOKUP_PENALTY]);
@@ -86,7 +91,9 @@ export function heuristicContributions(counts: Float64Array, chars: number, pass
 
 /** The heuristic's logit (before the logistic): also an input feature of the learned gate. */
 export function heuristicLogit(contributions: ReadonlyArray<readonly [string, number]>): number {
-  return contributions.reduce((sum, [, c]) => sum + c, BIAS);
+  let sum = BIAS;
+  for (const [, c] of contributions) sum += c;
+  return sum;
 }
 
 export function scoreTurnHeuristically(text: string, context: StructuralContext): TurnScore {

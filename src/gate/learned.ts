@@ -4,7 +4,7 @@ import { cjkShareAtLeast, cueCounts, isDirectTaskFrame, isPassageLookup } from '
 import { heuristicContributions, heuristicLogit } from './heuristic.js';
 import { z } from 'zod';
 import { DEFAULT_FIRST_STAGE, decide, type FirstStage, type ThresholdSource, type TurnScore } from './decide.js';
-import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, structuralFeatures } from './features.js';
+import { DEFAULT_NGRAM_ORDERS, FEATURE_VERSION, INTENT_FRAME_INDEX, type NgramOrders, type NgramTable, STRUCTURAL_FEATURE_NAMES, STRUCTURAL_SIZE, type StructuralContext, ngramScore, ngramTable, structuralFeatures } from './features.js';
 import type { TextBounds } from './text.js';
 import type { Gate, GateDecision, GateInput } from './types.js';
 
@@ -65,14 +65,11 @@ export interface GateModel {
   chineseShift?: { minCjkShare: number; logit: number } | undefined;
   bias: number;
   structuralWeights: Float64Array;
-  ngramWeights: Float32Array;
+  /** One quantised weight per bucket (2^bucketBits), see NgramTable. */
+  ngramTable: NgramTable;
 }
 
 export function modelFromFile(file: GateModelFile): GateModel {
-  const ngramWeights = new Float32Array(2 ** file.bucketBits);
-  file.ngrams.indices.forEach((bucket, k) => {
-    ngramWeights[bucket] = file.ngrams.weights[k] ?? 0;
-  });
   return {
     bucketBits: file.bucketBits,
     ngramOrders: file.ngramOrders,
@@ -80,7 +77,10 @@ export function modelFromFile(file: GateModelFile): GateModel {
     ngramBias: file.ngramBias,
     blend: file.blend,
     chineseShift: file.chineseShift,
-    bias: file.bias, structuralWeights: Float64Array.from(file.structural.weights), ngramWeights };
+    bias: file.bias,
+    structuralWeights: Float64Array.from(file.structural.weights),
+    ngramTable: ngramTable(2 ** file.bucketBits, file.ngrams.indices, file.ngrams.weights),
+  };
 }
 
 /** Reads and validates a weights file; every failure names the file. */
@@ -112,6 +112,23 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/**
+ * The names of the MAX_REASONS entries of largest magnitude, largest first, equal magnitudes in their order (what the
+ * stable Array.prototype.sort gave); ['no_strong_cue'] when there are none. Sorts `ranked` in place by insertion: a
+ * handful of entries, and no comparator closure, sort, slice or map per request.
+ */
+function strongest(ranked: Array<[string, number]>): string[] {
+  for (let i = 1; i < ranked.length; i++) {
+    const entry = ranked[i] as [string, number];
+    let j = i - 1;
+    for (; j >= 0 && Math.abs((ranked[j] as [string, number])[1]) < Math.abs(entry[1]); j--) ranked[j + 1] = ranked[j] as [string, number];
+    ranked[j + 1] = entry;
+  }
+  const reasons: string[] = [];
+  for (let i = 0; i < ranked.length && i < MAX_REASONS; i++) reasons.push((ranked[i] as [string, number])[0]);
+  return reasons.length > 0 ? reasons : ['no_strong_cue'];
+}
+
 /** Raw logit parts of a jointly trained model, exposed for training diagnostics and explanations. */
 export function modelLogit(model: GateModel, text: string, context: StructuralContext): { logit: number; structural: Float64Array; ngram: number } {
   const features = structuralFeatures(text, context);
@@ -123,7 +140,7 @@ export function modelLogit(model: GateModel, text: string, context: StructuralCo
     logit += contribution;
   }
   const framed = features[INTENT_FRAME_INDEX] === 1;
-  const raw = ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders);
+  const raw = ngramScore(text, model.ngramTable, model.bucketBits, model.ngramOrders);
   const ngram = raw * (framed ? model.framedNgramFactor : 1);
   return { logit: logit + ngram, structural, ngram };
 }
@@ -154,22 +171,21 @@ function scoreBlend(model: GateModel, blend: { heuristic: number; ngram: number 
   const passageLookup = isPassageLookup(text);
   const contributions = heuristicContributions(counts, Math.max(context.chars, text.trim().length), passageLookup);
   const heuristic = heuristicLogit(contributions);
-  const ranked = contributions.filter(([, c]) => Math.abs(c) >= REASON_MIN_CONTRIBUTION).map(([name, c]): [string, number] => [name, c * blend.heuristic]);
+  const ranked: Array<[string, number]> = [];
+  for (const [name, c] of contributions) if (Math.abs(c) >= REASON_MIN_CONTRIBUTION) ranked.push([name, c * blend.heuristic]);
   let logit: number;
   if (isDirectTaskFrame(counts) || passageLookup) {
     // "Translate this problem…" or a passage followed by a lookup question: the material's wording says maths, the
     // frame says direct; the frame decides (the heuristic discounts the material, the n-grams cannot).
     logit = heuristic;
   } else {
-    const ngram = blend.ngram * (ngramOf === undefined ? ngramScore(text, model.ngramWeights, model.bucketBits, model.ngramOrders) : ngramOf(text));
+    const ngram = blend.ngram * (ngramOf === undefined ? ngramScore(text, model.ngramTable, model.bucketBits, model.ngramOrders) : ngramOf(text));
     const shift = model.chineseShift;
     const bias = shift !== undefined && readsAsChinese(text, shift.minCjkShare) ? model.bias + shift.logit : model.bias;
     logit = bias + blend.heuristic * heuristic + ngram;
     if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
   }
-  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-  const reasons = ranked.slice(0, MAX_REASONS).map(([name]) => name);
-  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+  return { score: sigmoid(logit), reasons: strongest(ranked) };
 }
 
 /** `ngramOf` replaces the model's own n-gram score of a blend (held-out evaluation); absent, the model scores. */
@@ -181,9 +197,7 @@ export function scoreTurnWithModel(model: GateModel, text: string, context: Stru
     if (Math.abs(c) >= REASON_MIN_CONTRIBUTION) ranked.push([(STRUCTURAL_FEATURE_NAMES[i] ?? 'feature').replace(/^cue_/, ''), c]);
   });
   if (Math.abs(ngram) >= REASON_MIN_CONTRIBUTION) ranked.push([ngram > 0 ? 'wording_like_reasoning' : 'wording_like_direct', ngram]);
-  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-  const reasons = ranked.slice(0, MAX_REASONS).map(([name]) => name);
-  return { score: sigmoid(logit), reasons: reasons.length > 0 ? reasons : ['no_strong_cue'] };
+  return { score: sigmoid(logit), reasons: strongest(ranked) };
 }
 
 export interface LearnedGateOptions {

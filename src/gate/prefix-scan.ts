@@ -10,8 +10,11 @@
  * Exact: a global scan from lastIndex L finds the least position p ≥ L where an anchored attempt succeeds. Every
  * match starts with one of the derived prefixes (lookarounds and \b are skipped during derivation, which only widens
  * the set), so visiting candidate positions in order, skipping those before the previous match's end (or start + 1 for
- * an empty match), and trying the sticky copy there gives the same matches as `String.prototype.match`.
+ * an empty match), and trying the sticky copy there gives the same matches as `String.prototype.match`. A branch
+ * anchored at the start (`^`, not multiline) can only match at position 0, where every such unit is tried.
  */
+
+import { topLevelBranches } from './cjk-split.js';
 
 type Token =
   | { kind: 'chars'; chars: string[]; optional: boolean }
@@ -207,49 +210,77 @@ export function matchPrefixes(pattern: RegExp): Set<string> | null {
   }
 }
 
+/**
+ * A pattern's top-level branches anchored at the text's start (`^…`; without the `m` flag they can only match at
+ * position 0, where the scanner always tries the pattern) and the rest as one pattern whose prefixes are derived (null
+ * when every branch is anchored). "Hi…"/"What is…" openings (`chitchat`, `factual_question`) are scanned this way
+ * instead of a global regex scan each.
+ */
+function splitAnchored(pattern: RegExp): { anchored: boolean; rest: RegExp | null } {
+  if (pattern.flags.includes('m')) return { anchored: false, rest: pattern };
+  const branches = topLevelBranches(pattern.source);
+  const others = branches.filter((b) => !b.startsWith('^'));
+  if (others.length === branches.length) return { anchored: false, rest: pattern };
+  return { anchored: true, rest: others.length === 0 ? null : new RegExp(others.join('|'), pattern.flags) };
+}
+
 const MAX_UNITS = 31;
-const HASH_BITS = 16;
-const HASH_MASK = (1 << HASH_BITS) - 1;
+/** Bit 31 of a table entry: some longer prefix starts with these characters (units use bits 0–30). */
+const LONGER = 1 << 31;
+const NEXT_BITS = 14;
+const NEXT_MASK = (1 << NEXT_BITS) - 1;
 
 /** Rolling hash of a prefix's characters; collisions only add candidate positions (never lose one). */
 function mix(hash: number, code: number): number {
   return (Math.imul(hash, 0x01000193) ^ code) >>> 0;
 }
 
-/** A set of global patterns counted together in one pass over one text. */
+/**
+ * A set of global patterns counted together in one pass over one text.
+ *
+ * Two tables, sized for what a request touches rather than for the hash's range: the scan reads them at nearly every
+ * character, and between two requests the rest of the server evicts them from the core's caches, so every line of
+ * them a prompt touches is a miss. Units and the "a longer prefix follows" flag share an entry (one read per step).
+ */
 export class PrefixScanner {
   private readonly sticky: RegExp[] = [];
-  /** Units with any prefix starting with this character. */
-  private readonly first = new Int32Array(65536);
-  /** tables[k - 1][hash of the first k characters & HASH_MASK]: units with a prefix of exactly k characters. */
-  private readonly tables: Int32Array[] = Array.from({ length: PREFIX_LENGTH }, (_, k) => new Int32Array(k === 0 ? 65536 : 1 << HASH_BITS));
+  /** starts[c]: the units with the one-character prefix c, and LONGER when a longer prefix starts with c (0: none). */
+  private readonly starts = new Int32Array(65536);
   /**
-   * longer[k - 1][hash of the first k characters]: 1 when some prefix is longer than k characters and starts with
-   * them. The scan stops extending a position as soon as no longer prefix can follow (collisions only keep it going).
+   * next[hash of the first k ≥ 2 characters & NEXT_MASK]: the units with a prefix of exactly those k characters, and
+   * LONGER when a longer prefix starts with them. One table for every k (16K entries, 64 KB; the previous layout had a
+   * 256 KB table per k and a flag table beside each): all the shipped cues' patterns in one scanner fill < 2 800
+   * entries, so a collision (a wasted anchored test, or one more step) is rare.
    */
-  private readonly longer: Uint8Array[] = Array.from({ length: PREFIX_LENGTH - 1 }, (_, k) => new Uint8Array(k === 0 ? 65536 : 1 << HASH_BITS));
+  private readonly next = new Int32Array(1 << NEXT_BITS);
   private readonly lastEnd: number[] = [];
+  /** Units with a branch anchored at the text's start (`^…`, not multiline): always tried at position 0. */
+  private atStart = 0;
 
   /** Adds a pattern if its prefixes can be derived; returns its unit index, or -1 (the caller keeps scanning it). */
   add(pattern: RegExp): number {
     if (!pattern.global || this.sticky.length >= MAX_UNITS) return -1;
-    const prefixes = matchPrefixes(pattern);
+    const { anchored, rest } = splitAnchored(pattern);
+    const prefixes = rest === null ? new Set<string>() : matchPrefixes(rest);
     if (prefixes === null) return -1;
     const unit = this.sticky.length;
     const bit = 1 << unit;
+    if (anchored) this.atStart |= bit;
     this.sticky.push(new RegExp(pattern.source, pattern.flags.replace('g', '') + 'y'));
     this.lastEnd.push(0);
     for (const prefix of prefixes) {
       const c1 = prefix.charCodeAt(0);
-      this.first[c1] = (this.first[c1] ?? 0) | bit;
+      if (prefix.length === 1) {
+        this.starts[c1] = (this.starts[c1] ?? 0) | bit;
+        continue;
+      }
+      this.starts[c1] = (this.starts[c1] ?? 0) | LONGER;
       let hash = c1;
       for (let k = 1; k < prefix.length; k++) {
-        (this.longer[k - 1] as Uint8Array)[k === 1 ? c1 : hash & HASH_MASK] = 1;
         hash = mix(hash, prefix.charCodeAt(k));
+        const slot = hash & NEXT_MASK;
+        this.next[slot] = (this.next[slot] ?? 0) | (k + 1 === prefix.length ? bit : LONGER);
       }
-      const table = this.tables[prefix.length - 1] as Int32Array;
-      const slot = prefix.length === 1 ? c1 : hash & HASH_MASK;
-      table[slot] = (table[slot] ?? 0) | bit;
     }
     return unit;
   }
@@ -258,32 +289,33 @@ export class PrefixScanner {
     return this.sticky.length;
   }
 
-  /** Match counts per unit (what `text.match(pattern)?.length ?? 0` gives), each stopped once it reaches `cap`. */
-  count(text: string, out: Int32Array, cap: number): void {
-    const units = this.sticky.length;
+  /**
+   * Match counts per unit (what `text.match(pattern)?.length ?? 0` gives), each stopped once it reaches `cap`.
+   * `units` (a bit per unit, default all) limits the scan to some units: only theirs are counted and written to `out`,
+   * so two calls over two texts (a whole text, its edges) can fill one `out` for disjoint unit sets.
+   */
+  count(text: string, out: Int32Array, cap: number, units = -1): void {
+    const wanted = units & ~LONGER;
     const lastEnd = this.lastEnd;
-    for (let u = 0; u < units; u++) {
+    for (let u = 0; u < this.sticky.length; u++) {
+      if ((wanted & (1 << u)) === 0) continue;
       out[u] = 0;
       lastEnd[u] = 0;
     }
     const n = text.length;
-    const first = this.first;
-    const tables = this.tables;
-    const single = tables[0] as Int32Array;
-    const longer = this.longer;
-    const longerThanOne = longer[0] as Uint8Array;
+    const starts = this.starts;
+    const next = this.next;
+    const atStart = this.atStart & wanted;
     for (let p = 0; p < n; p++) {
       const c1 = text.charCodeAt(p);
-      if (first[c1] === 0) continue;
-      let candidates = single[c1] as number;
+      let entry = starts[c1] as number;
+      if (entry === 0 && (p !== 0 || atStart === 0)) continue;
+      let candidates = (entry & wanted) | (p === 0 ? atStart : 0);
       let hash = c1;
-      if (longerThanOne[c1] === 1) {
-        for (let k = 1; k < PREFIX_LENGTH && p + k < n; k++) {
-          hash = mix(hash, text.charCodeAt(p + k));
-          const slot = hash & HASH_MASK;
-          candidates |= (tables[k] as Int32Array)[slot] as number;
-          if (k + 1 === PREFIX_LENGTH || (longer[k] as Uint8Array)[slot] === 0) break;
-        }
+      for (let k = 1; entry < 0 && k < PREFIX_LENGTH && p + k < n; k++) {
+        hash = mix(hash, text.charCodeAt(p + k));
+        entry = next[hash & NEXT_MASK] as number;
+        candidates |= entry & wanted;
       }
       while (candidates !== 0) {
         const bit = candidates & -candidates;

@@ -91,32 +91,35 @@ function hasReasoning(message: Record<string, unknown>): boolean {
   return typeof carried === 'string' && carried.trim().length > 0;
 }
 
+function messageAt(messages: readonly unknown[], index: number): Record<string, unknown> | undefined {
+  const message = index >= 0 ? messages[index] : undefined;
+  return isRecord(message) ? message : undefined;
+}
+
 export function viewConversation(input: GateInput, bounds: TextBounds = DEFAULT_TEXT_BOUNDS): ConversationView {
   const messages: readonly unknown[] = Array.isArray(input.messages) ? input.messages : [];
   let lastUserIndex = -1;
   let previousUserIndex = -1;
   let userTurns = 0;
   const systemPieces: string[] = [];
-  messages.forEach((message, index) => {
-    if (!isRecord(message)) return;
+  // Plain loops, no callbacks: this runs on every request.
+  for (let index = 0; index < messages.length; index++) {
+    const message = messages[index];
+    if (!isRecord(message)) continue;
     const role = message['role'];
     if (role === 'user') {
       userTurns++;
       previousUserIndex = lastUserIndex;
       lastUserIndex = index;
     } else if ((role === 'system' || role === 'developer') && systemPieces.length < 8) {
-      systemPieces.push(...textPieces(message['content']));
+      for (const piece of textPieces(message['content'])) systemPieces.push(piece);
     }
-  });
-  const messageAt = (index: number): Record<string, unknown> | undefined => {
-    const message = index >= 0 ? messages[index] : undefined;
-    return isRecord(message) ? message : undefined;
-  };
-  const last = boundedPieces(textPieces(messageAt(lastUserIndex)?.['content']), bounds);
+  }
+  const last = boundedPieces(textPieces(messageAt(messages, lastUserIndex)?.['content']), bounds);
   let previousAssistantReasoned = false;
   if (previousUserIndex >= 0) {
     for (let i = previousUserIndex + 1; i < lastUserIndex; i++) {
-      const message = messageAt(i);
+      const message = messageAt(messages, i);
       if (message?.['role'] === 'assistant' && hasReasoning(message)) previousAssistantReasoned = true;
     }
   }
@@ -124,7 +127,7 @@ export function viewConversation(input: GateInput, bounds: TextBounds = DEFAULT_
   return {
     lastUserText: last.text,
     lastUserChars: last.chars,
-    previousUserText: previousUserIndex >= 0 ? contentText(messageAt(previousUserIndex)?.['content'], bounds) : '',
+    previousUserText: previousUserIndex >= 0 ? contentText(messageAt(messages, previousUserIndex)?.['content'], bounds) : '',
     previousAssistantReasoned,
     systemText,
     hasSystem: systemText.trim().length > 0,

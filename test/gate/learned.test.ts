@@ -161,13 +161,28 @@ describe('training', () => {
 });
 
 describe('ngramScore', () => {
-  it('equals the walk used for training', async () => {
-    const { ngramScore } = await import('../../src/gate/features.js');
-    const weights = new Float32Array(1 << 10).map((_, i) => Math.sin(i));
+  it('equals the walk used for training, over the quantised weights', async () => {
+    const { ngramScore, ngramTable } = await import('../../src/gate/features.js');
+    const indices = Array.from({ length: 1 << 10 }, (_, i) => i);
+    const table = ngramTable(1 << 10, indices, indices.map((i) => Math.sin(i)));
     for (const text of ['Prove that 3 divides n^3 - n.', '一共有多少个球？', 'a', '']) {
       let sum = 0;
-      const count = forEachNgramBucket(text, 10, (b) => (sum += weights[b] ?? 0));
-      expect(ngramScore(text, weights, 10)).toBeCloseTo(count === 0 ? 0 : sum / Math.sqrt(count), 5);
+      const count = forEachNgramBucket(text, 10, (b) => (sum += (table.codes[b] ?? 0) * table.scale));
+      expect(ngramScore(text, table, 10)).toBeCloseTo(count === 0 ? 0 : sum / Math.sqrt(count), 9);
     }
+  });
+
+  it('quantises every weight to within half a step, the largest exactly, and leaves unlisted buckets at 0', async () => {
+    const { ngramTable } = await import('../../src/gate/features.js');
+    const weights = [1.4528, -0.0075973, 0.0024856, -1.3339, 0.00001];
+    const table = ngramTable(16, [3, 5, 7, 9, 11], weights);
+    expect(table.scale).toBeCloseTo(1.4528 / 32767, 12);
+    weights.forEach((w, k) => {
+      const bucket = [3, 5, 7, 9, 11][k] ?? 0;
+      expect(Math.abs((table.codes[bucket] ?? 0) * table.scale - w)).toBeLessThanOrEqual(table.scale / 2);
+    });
+    expect(table.codes[3]).toBe(32767);
+    expect([0, 1, 2, 4, 15].map((b) => table.codes[b])).toEqual([0, 0, 0, 0, 0]);
+    expect(ngramTable(4, [], []).codes).toEqual(new Int16Array(4));
   });
 });
