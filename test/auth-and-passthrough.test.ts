@@ -116,7 +116,7 @@ describe('routing.passthroughPaths: which other /v1 paths are forwarded', () => 
     for (const [method, path] of [['GET', '/v1/batches?limit=1'], ['DELETE', '/v1/files/file-abc'], ['POST', '/v1/audiobooks']] as const) {
       const res = await fetch(`${gw.url}${path}`, { method, headers: { authorization: 'Bearer sk-tenant-a' } });
       expect(res.status, path).toBe(404);
-      const body = (await readJson(res)) as { error: { code: string; type: string; message: string } };
+      const body = (await readJson(res)) as unknown as { error: { code: string; type: string; message: string } };
       expect(body.error).toMatchObject({ code: 'unknown_url', type: 'invalid_request_error' });
       expect(body.error.message).toContain('routing.passthroughPaths');
       expect(body.error.message).not.toContain('?');
