@@ -47,7 +47,7 @@ export function createSavings(config: Config, reasoningModel: string, log: Fasti
   const expansion = new ExpansionModel({ prior: s.expansionPrior, latencyPriorMsPerToken: s.latencyPriorMsPerToken, minSamples: s.minSamples, bands: s.promptBands });
   const metrics = new GatewayMetrics(config.gate.threshold);
   const store: LedgerStore =
-    config.redis.url === undefined ? new MemoryLedgerStore(s.recent, clock) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent);
+    config.redis.url === undefined ? new MemoryLedgerStore(s.recent, clock) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent, Math.max(config.cache.redisTimeoutMs, 1_000));
   const ledger = new Ledger(store, s.windows, (err) => {
     metrics.ledgerErrors.inc();
     log.warn({ err: err instanceof Error ? err.message : String(err), store: store.kind }, 'ledger write failed');

@@ -74,4 +74,21 @@ describe.skipIf(!haveRedis)('Redis outage and recovery', () => {
     redis = await startRedis({ port: redis!.port });
     await until(async () => (await fetch(`${g.url}/v1/models`)).headers.get('x-ratelimit-remaining') !== null, 'the limit to count again', 10_000);
   });
+
+  it('a frozen Redis (a partition: connected, never answering): requests, /v1/stats and app.close() do not hang', async () => {
+    const g = await start();
+    const client = g.client();
+    await client.chat.completions.create(ask('before'));
+    expect((await fetch(`${g.url}/v1/stats`)).status).toBe(200);
+    redis!.pause();
+    const during = await timed(() => client.chat.completions.create(ask('during')).withResponse());
+    expect(during.value.data.choices[0]!.message.content).toBe('echo: during');
+    expect(during.ms).toBeLessThan(2_000);
+    const stats = await timed(() => fetch(`${g.url}/v1/stats`));
+    expect(stats.value.status).toBe(503);
+    expect(stats.ms).toBeLessThan(3_000);
+    const closed = await timed(() => g.app.close());
+    expect(closed.ms).toBeLessThan(5_000);
+    redis!.resume();
+  }, 30_000);
 });
