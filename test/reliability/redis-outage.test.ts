@@ -91,4 +91,65 @@ describe.skipIf(!haveRedis)('Redis outage and recovery', () => {
     expect(closed.ms).toBeLessThan(5_000);
     redis!.resume();
   }, 30_000);
+
+  it('killed and started again: cache, stored responses, sessions and stats bypass during the outage and recover without a restart', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const g = await start();
+      const client = g.client();
+      await client.chat.completions.create(ask('before'));
+      const storedBefore = await client.responses.create({ model: 'thinkgate-direct', input: 'stored before' });
+      await redis!.stop();
+      await until(() => !g.app.thinkgate.cache.stats().redis!.up, 'the cache to notice');
+      await sleep(1_000);
+
+      const rounds = 5;
+      for (let i = 0; i < rounds; i++) {
+        const chat = await timed(() => client.chat.completions.create(ask(`during ${i}`)).withResponse());
+        expect(chat.value.data.choices[0]!.message.content).toBe(`echo: during ${i}`);
+        expect(chat.value.response.headers.get('x-thinkgate-cache')).toBe('bypass');
+        expect(chat.ms).toBeLessThan(1_500);
+        let streamed = '';
+        for await (const c of await client.chat.completions.create({ ...ask(`streamed ${i}`), stream: true })) streamed += c.choices[0]?.delta.content ?? '';
+        expect(streamed).toBe(`echo: streamed ${i}`);
+        // store: false needs no store; store: true (the default) is answered, only not kept.
+        const r = await timed(() => client.responses.create({ model: 'thinkgate-direct', input: `responses ${i}` }));
+        expect(r.value.output_text).toBe(`echo: responses ${i}`);
+        expect(r.ms).toBeLessThan(2_500);
+      }
+      // Reading a stored response cannot be answered: 503 with Retry-After, in the OpenAI shape.
+      const read = await fetch(`${g.url}/v1/responses/${storedBefore.id}`, { headers: { authorization: 'Bearer sk-client' } });
+      expect(read.status).toBe(503);
+      expect(read.headers.get('retry-after')).toBe('1');
+      expect(((await read.json()) as { error: { code: string } }).error.code).toBe('response_store_unavailable');
+      const stats = await timed(() => fetch(`${g.url}/v1/stats`));
+      expect(stats.value.status).toBe(503);
+      expect(stats.ms).toBeLessThan(3_000);
+      expect((await fetch(`${g.url}/healthz`)).status).toBe(200);
+
+      redis = await startRedis({ port: redis!.port });
+      await until(() => g.app.thinkgate.cache.stats().redis!.up, 'the cache to reconnect', 10_000);
+      await until(async () => (await fetch(`${g.url}/v1/stats`)).status === 200, 'stats to answer again', 10_000);
+      // The restarted Redis is empty: everything is stored and read through it again.
+      await client.chat.completions.create(ask('after'));
+      await until(async () => {
+        const hit = await client.chat.completions.create(ask('after')).withResponse();
+        return hit.response.headers.get('x-thinkgate-cache') === 'hit';
+      }, 'a cache hit after the restart');
+      const stored = await client.responses.create({ model: 'thinkgate-direct', input: 'stored after' });
+      const back = await client.responses.retrieve(stored.id);
+      expect(back.output_text).toBe('echo: stored after');
+      const follow = await client.responses.create({ model: 'thinkgate-direct', input: 'and then', previous_response_id: stored.id });
+      expect(follow.output_text).toBe('echo: and then');
+      const body = (await (await fetch(`${g.url}/v1/stats`)).json()) as { requests: number };
+      expect(body.requests).toBeGreaterThan(0);
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  }, 40_000);
 });
