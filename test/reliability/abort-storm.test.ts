@@ -44,20 +44,24 @@ describe('an abort storm', () => {
   });
 
   /** One request; the client leaves after `abortAfterMs` when given (before the answer, mid-stream or mid-replay). */
-  async function one(prompt: string, stream: boolean, abortAfterMs: number | null): Promise<Outcome> {
+  async function one(prompt: string, stream: boolean, abortAfterMs: number | null, api: 'chat' | 'responses' = 'chat'): Promise<Outcome> {
     const ac = new AbortController();
     const timer = abortAfterMs === null ? null : setTimeout(() => ac.abort(), abortAfterMs);
     try {
-      const res = await request(`${gw.url}/v1/chat/completions`, {
+      const body = api === 'chat'
+        ? { model: 'thinkgate-direct', temperature: 0, stream, messages: [{ role: 'user', content: prompt }] }
+        : { model: 'thinkgate-direct', temperature: 0, stream, input: prompt };
+      const res = await request(`${gw.url}/v1/${api === 'chat' ? 'chat/completions' : 'responses'}`, {
         method: 'POST',
         dispatcher: agent,
         signal: ac.signal,
         headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' },
-        body: JSON.stringify({ model: 'thinkgate-direct', temperature: 0, stream, messages: [{ role: 'user', content: prompt }] }),
+        body: JSON.stringify(body),
       });
       const text = await res.body.text();
       if (res.statusCode !== 200) return { kind: 'failed' };
-      if (stream ? !text.includes('data: [DONE]') : !text.includes(`answer to ${prompt}`)) return { kind: 'failed' };
+      const end = api === 'chat' ? 'data: [DONE]' : 'event: response.completed';
+      if (stream ? !text.includes(end) : !text.includes(`answer to ${prompt}`)) return { kind: 'failed' };
       return { kind: 'done' };
     } catch {
       return { kind: ac.signal.aborted ? 'aborted' : 'failed' };
@@ -73,7 +77,8 @@ describe('an abort storm', () => {
     for (let g = 0; g < groups; g++) {
       for (let k = 0; k < perGroup; k++, i++) {
         const abortAfter = i % 3 === 0 ? (i * 7) % 80 : null;
-        jobs.push(one(`${tag} question ${g}`, i % 2 === 0, abortAfter));
+        // A quarter of the groups speak the Responses API (stored responses, its own stream encoder).
+        jobs.push(one(`${tag} question ${g}`, i % 2 === 0, abortAfter, g % 4 === 3 ? 'responses' : 'chat'));
       }
     }
     return Promise.all(jobs);
@@ -85,7 +90,7 @@ describe('an abort storm', () => {
     const ctx = gw.app.thinkgate;
     let arrived = 0;
     gw.app.server.on('request', (req: { url?: string }) => {
-      if (req.url === '/v1/chat/completions') arrived++;
+      if (req.url === '/v1/chat/completions' || req.url === '/v1/responses') arrived++;
     });
     const settled = async (): Promise<void> => {
       await until(() => ctx.cache.flights.inFlight === 0, 'no single-flight group left');
@@ -93,6 +98,11 @@ describe('an abort storm', () => {
       await until(async () => /^thinkgate_requests_in_flight 0$/m.test(await (await fetch(`${gw.url}/metrics`)).text()), 'the in-flight gauge back to 0');
     };
     const gc = collectGarbage();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown): void => {
+      unhandled.push(err);
+    };
+    process.on('unhandledRejection', onUnhandled);
     const resources: Record<string, number>[] = [];
     const heaps: number[] = [];
     for (let r = 0; r < 5; r++) {
@@ -101,7 +111,7 @@ describe('an abort storm', () => {
       expect(outcomes.filter((o) => o.kind === 'aborted').length).toBeGreaterThan(0);
       await settled();
       // Every group answers a later identical request (from the cache, or upstream: no group is stuck).
-      const again = await Promise.all(Array.from({ length: 25 }, (_, g) => one(`round ${r} question ${g}`, g % 2 === 0, null)));
+      const again = await Promise.all(Array.from({ length: 25 }, (_, g) => one(`round ${r} question ${g}`, g % 2 === 0, null, g % 4 === 3 ? 'responses' : 'chat')));
       expect(again.every((o) => o.kind === 'done')).toBe(true);
       await settled();
       resources.push(countBy(process.getActiveResourcesInfo()));
@@ -118,6 +128,8 @@ describe('an abort storm', () => {
     // Each request that reached the gateway is in the ledger once (a client aborting before sending is not one).
     await until(async () => (await stats()).totals.requests === arrived, `the ledger to count ${arrived} requests`);
     const s = await stats();
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
     expect(s.totals.errors).toBe(0);
     expect(s.totals.aborted).toBeGreaterThan(0);
   }, 60_000);
