@@ -128,6 +128,15 @@ describe('an abort storm', () => {
     // Each request that reached the gateway is in the ledger once (a client aborting before sending is not one).
     await until(async () => (await stats()).totals.requests === arrived, `the ledger to count ${arrived} requests`);
     const s = await stats();
+    // /metrics counts the same requests, by status: the 499s are the ledger's aborts.
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const byStatus = new Map<string, number>();
+    for (const m of metrics.matchAll(/^thinkgate_requests_total\{([^}]*)\} (\d+)$/gm)) {
+      const status = /status="(\d+)"/.exec(m[1]!)![1]!;
+      byStatus.set(status, (byStatus.get(status) ?? 0) + Number(m[2]));
+    }
+    expect([...byStatus.values()].reduce((a, b) => a + b, 0)).toBe(arrived);
+    expect(byStatus.get('499')).toBe(s.totals.aborted);
     process.off('unhandledRejection', onUnhandled);
     expect(unhandled).toEqual([]);
     expect(s.totals.errors).toBe(0);
