@@ -152,4 +152,51 @@ describe.skipIf(!haveRedis)('Redis outage and recovery', () => {
       process.off('warning', onWarning);
     }
   }, 40_000);
+
+  it('flapping (killed and restarted three times under steady traffic): no client sees an error, and every request is answered in time', async () => {
+    const g = await start({ limits: { rateLimit: { max: 100_000, timeWindowMs: 60_000 } } });
+    const client = g.client();
+    let stop = false;
+    const failures: unknown[] = [];
+    let answered = 0;
+    let slowest = 0;
+    const traffic = async (worker: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        const t0 = performance.now();
+        try {
+          if (i % 3 === 2) {
+            const r = await client.responses.create({ model: 'thinkgate-direct', input: `w${worker} ${i % 5}` });
+            if (r.output_text !== `echo: w${worker} ${i % 5}`) failures.push(r.output_text);
+          } else if (i % 3 === 1) {
+            let text = '';
+            for await (const c of await client.chat.completions.create({ ...ask(`w${worker} ${i % 5}`), stream: true })) text += c.choices[0]?.delta.content ?? '';
+            if (text !== `echo: w${worker} ${i % 5}`) failures.push(text);
+          } else {
+            const r = await client.chat.completions.create(ask(`w${worker} ${i % 5}`));
+            if (r.choices[0]!.message.content !== `echo: w${worker} ${i % 5}`) failures.push(r.choices[0]!.message.content);
+          }
+          answered++;
+        } catch (err) {
+          failures.push(err);
+        }
+        slowest = Math.max(slowest, performance.now() - t0);
+      }
+    };
+    const workers = [0, 1, 2, 3].map(traffic);
+    for (let flap = 0; flap < 3; flap++) {
+      await sleep(300);
+      await redis!.stop();
+      await sleep(400);
+      redis = await startRedis({ port: redis!.port });
+    }
+    await until(() => g.app.thinkgate.cache.stats().redis!.up, 'the cache to reconnect', 10_000);
+    await sleep(300);
+    stop = true;
+    await Promise.all(workers);
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(20);
+    // Bounded by the command timeouts (cache 200 ms, stored responses 1 s), never by a reconnect.
+    expect(slowest).toBeLessThan(2_500);
+    await until(async () => (await fetch(`${g.url}/v1/stats`)).status === 200, 'stats to answer again', 10_000);
+  }, 40_000);
 });
