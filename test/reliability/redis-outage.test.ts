@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
+import type { RequestRecord } from '../../src/core/record.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { redisServerBinary, startRedis, type TestRedis } from '../support/redis.js';
 import { fastUpstreams } from './support.js';
@@ -199,4 +200,30 @@ describe.skipIf(!haveRedis)('Redis outage and recovery', () => {
     expect(slowest).toBeLessThan(2_500);
     await until(async () => (await fetch(`${g.url}/v1/stats`)).status === 200, 'stats to answer again', 10_000);
   }, 40_000);
+
+  it('a client that leaves while a frozen Redis is asked: no upstream call for it, and nothing of it stays tracked', async () => {
+    const g = await start();
+    await g.client().chat.completions.create(ask('warm'));
+    const callsBefore = g.direct.chatRequests().length;
+    const records: RequestRecord[] = [];
+    g.app.thinkgate.observers.push((r) => records.push(r));
+    redis!.pause();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const res = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask('leaves during the lookup')),
+    }).catch((err: unknown) => err);
+    expect(res).toBeInstanceOf(Error);
+    // The lookup times out (cache.redisTimeoutMs, 200 ms), then the request finds its client gone.
+    await until(() => records.length === 1, 'the request to end');
+    expect(records[0]).toMatchObject({ outcome: 'aborted', status: 499 });
+    expect(g.app.thinkgate.cache.flights.inFlight).toBe(0);
+    expect(g.direct.chatRequests().length).toBe(callsBefore);
+    // Its upstream deadline is not kept for upstreams.*.timeouts.totalMs (10 minutes by default).
+    expect(g.app.thinkgate.upstreams.direct.deadlines.inFlight).toBe(0);
+    redis!.resume();
+  });
 });
