@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { RequestRecord } from '../../src/core/record.js';
@@ -225,5 +227,30 @@ describe.skipIf(!haveRedis)('Redis outage and recovery', () => {
     // Its upstream deadline is not kept for upstreams.*.timeouts.totalMs (10 minutes by default).
     expect(g.app.thinkgate.upstreams.direct.deadlines.inFlight).toBe(0);
     redis!.resume();
+  });
+
+  it('an outage is logged once per store, not once per request; the failures are still counted', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(buf: Buffer, _encoding, done) {
+        for (const line of buf.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as { level: number; msg: string });
+        done();
+      },
+    });
+    redis = await startRedis();
+    const url = redis.url;
+    gw = await startGateway((f) => ({ upstreams: fastUpstreams(f), redis: { url, keyPrefix: 'tg-outage:' }, cache: { store: 'redis' } }), { logger: pino({ level: 'info' }, sink) });
+    const g = gw;
+    await redis.stop();
+    await until(() => !g.app.thinkgate.cache.stats().redis!.up, 'the cache to notice');
+    for (let i = 0; i < 10; i++) {
+      await g.client().responses.create({ model: 'thinkgate-direct', input: `stored ${i}` });
+      await g.client().chat.completions.create(ask(`chat ${i}`));
+    }
+    await until(async () => /^thinkgate_ledger_write_errors_total 20$/m.test(await (await fetch(`${g.url}/metrics`)).text()), 'the 20 failed ledger writes to be counted');
+    const warnings = new Map<string, number>();
+    for (const l of lines) if (l.level >= 40) warnings.set(l.msg, (warnings.get(l.msg) ?? 0) + 1);
+    for (const [msg, n] of warnings) expect(n, msg).toBe(1);
+    expect(warnings.size).toBeGreaterThanOrEqual(2);
   });
 });
