@@ -4,8 +4,8 @@ import { setFlagsFromString } from 'node:v8';
 import { Agent, request } from 'undici';
 import type { StatsBody } from '../../src/routes/stats.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { lastUserContent, sleep } from '../support/fake-upstream.js';
-import { fastUpstreams } from './support.js';
+import { lastUserContent } from '../support/fake-upstream.js';
+import { fastUpstreams, until } from './support.js';
 
 /**
  * Many concurrent requests, streams and not, in single-flight groups, with a share of clients going away at every
@@ -18,14 +18,6 @@ interface Outcome {
   kind: 'done' | 'aborted' | 'failed';
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('an abort storm', () => {
   let gw: TestGateway;

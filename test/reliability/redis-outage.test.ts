@@ -5,7 +5,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { RequestRecord } from '../../src/core/record.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { redisServerBinary, startRedis, type TestRedis } from '../support/redis.js';
-import { fastUpstreams } from './support.js';
+import { fastUpstreams, until } from './support.js';
 
 /**
  * Redis going away under a running gateway (the process killed and started again on the same port, or frozen as
@@ -19,14 +19,6 @@ if (!haveRedis) console.warn('redis outage tests skipped: redis-server is not in
 const ask = (content: string) => ({ model: 'thinkgate-direct', temperature: 0, messages: [{ role: 'user' as const, content }] });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** How long `fn` took, in ms. */
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
