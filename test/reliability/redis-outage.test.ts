@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -244,5 +245,56 @@ describe.skipIf(!haveRedis)('Redis outage and recovery', () => {
     for (const l of lines) if (l.level >= 40) warnings.set(l.msg, (warnings.get(l.msg) ?? 0) + 1);
     for (const [msg, n] of warnings) expect(n, msg).toBe(1);
     expect(warnings.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a connection reset after Redis ran a ledger write, before its reply: the request is not counted twice', async () => {
+    redis = await startRedis();
+    // A TCP proxy in front of Redis that can lose one reply and reset the connection, as a network blip does.
+    let dropNextReply = false;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(redis!.port, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.on('data', (d: Buffer) => upstream.write(d));
+      upstream.on('data', (d: Buffer) => {
+        if (!dropNextReply) {
+          client.write(d);
+          return;
+        }
+        dropNextReply = false;
+        client.destroy();
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const url = `redis://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      // Only the ledger on this Redis: no session store, no Redis cache, no rate limit.
+      gw = await startGateway((f) => ({ upstreams: fastUpstreams(f), redis: { url, keyPrefix: 'tg-reset:' }, cache: { store: 'memory' }, gate: { session: 'off' } }));
+      const g = gw;
+      const ledger = g.app.thinkgate.savings.ledger;
+      await g.client().chat.completions.create(ask('one'));
+      await ledger.flush();
+      dropNextReply = true;
+      await g.client().chat.completions.create(ask('two'));
+      await ledger.flush();
+      expect(dropNextReply).toBe(false);
+      await until(async () => (await fetch(`${g.url}/v1/stats`)).status === 200, 'stats to answer again');
+      const stats = (await (await fetch(`${g.url}/v1/stats`)).json()) as { totals: { requests: number } };
+      const errors = Number(/^thinkgate_ledger_write_errors_total (\d+)$/m.exec(await (await fetch(`${g.url}/metrics`)).text())![1]);
+      // Never counted twice. The second write's outcome was unknown to the gateway (it ran, its reply was lost):
+      // it is reported as a failed write, so the stats may under-count by at most the figure /metrics gives.
+      expect(stats.totals.requests).toBeLessThanOrEqual(2);
+      expect(stats.totals.requests + errors).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 });
