@@ -4,6 +4,7 @@ import { startGateway, type TestGateway } from './support/gateway.js';
 import { lastUserContent, type FakeUpstream, type Scenario } from './support/fake-upstream.js';
 import { CompletionAssembler } from '../src/core/fold.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../src/core/types.js';
+import type { RequestRecord } from '../src/core/record.js';
 
 type Params = OpenAI.ChatCompletionCreateParamsNonStreaming;
 const ask = (content: string, extra: Partial<Params> = {}): Params => ({
@@ -220,6 +221,45 @@ describe('result cache over HTTP (memory store)', () => {
     expect(answers.map((a) => a.choices[0]!.message.content)).toEqual(Array(3).fill('after abort'));
     expect(callsFor(gw.direct, content)).toBe(2);
     await gw.direct.chatRequests().find((r) => lastUserContent(r.body as Record<string, unknown>) === content)!.aborted;
+  });
+
+  it('followers whose clients leave while the leader works are recorded as aborted (499), not as served cache hits', async () => {
+    const content = 'followers leave';
+    scenarios.set(content, () => ({ kind: 'answer', delayMs: 200, answer: { content: 'for whoever stayed' } }));
+    const records: RequestRecord[] = [];
+    const observer = (r: RequestRecord): void => {
+      if (r.requestId.startsWith('followers-leave-')) records.push(r);
+    };
+    gw.app.thinkgate.observers.push(observer);
+    try {
+      const hitsBefore = gw.app.thinkgate.cache.stats().hits;
+      const leader = post(gw, ask(content), { 'x-request-id': 'followers-leave-leader' });
+      await until(() => callsFor(gw.direct, content) === 1, 'the leader upstream call');
+      const leaving = [false, true].map((stream, i) => {
+        const controller = new AbortController();
+        const res = fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          signal: controller.signal,
+          headers: { 'content-type': 'application/json', 'x-request-id': `followers-leave-${i}` },
+          body: JSON.stringify({ ...ask(content), stream }),
+        }).catch((err: unknown) => err);
+        setTimeout(() => controller.abort(), 50);
+        return res;
+      });
+      for (const r of await Promise.all(leaving)) expect(r).toBeInstanceOf(Error);
+      expect((await (await leader).json()) as ChatCompletion).toMatchObject({ choices: [{ message: { content: 'for whoever stayed' } }] });
+      await until(() => records.length === 3, 'three request records');
+      const byId = Object.fromEntries(records.map((r) => [r.requestId, { outcome: r.outcome, status: r.status }]));
+      expect(byId).toEqual({
+        'followers-leave-leader': { outcome: 'completed', status: 200 },
+        'followers-leave-0': { outcome: 'aborted', status: 499 },
+        'followers-leave-1': { outcome: 'aborted', status: 499 },
+      });
+      // Nobody was served from the cache.
+      expect(gw.app.thinkgate.cache.stats().hits).toBe(hitsBefore);
+    } finally {
+      gw.app.thinkgate.observers.splice(gw.app.thinkgate.observers.indexOf(observer), 1);
+    }
   });
 });
 

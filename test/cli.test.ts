@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { readJson } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
+import { redisServerBinary, startRedis } from './support/redis.js';
 
 const CLI = 'dist/cli/main.js';
 
@@ -155,4 +156,38 @@ describe('thinkgate serve: demo mode and graceful shutdown', () => {
     const [code] = await closed;
     expect(code).toBe(0);
   });
+
+  it.skipIf(redisServerBinary() === undefined)('SIGTERM with Redis down (killed, or frozen as in a partition) and streams in flight: they finish, then it exits 0', async () => {
+    fakeD.scenario = () => ({ kind: 'answer', answer: { content: 'a fairly long streamed answer', chunkSize: 2 }, chunkDelayMs: 25 });
+    for (const outage of ['killed', 'frozen'] as const) {
+      const redis = await startRedis();
+      try {
+        const s = await startServe({
+          REDIS_URL: redis.url,
+          THINKGATE_REASONING_BASE_URL: fakeR.url, THINKGATE_REASONING_MODEL: 'r',
+          THINKGATE_DIRECT_BASE_URL: fakeD.url, THINKGATE_DIRECT_MODEL: 'd',
+        });
+        const ask = (): Promise<Response> =>
+          fetch(`${s.url}/v1/chat/completions`, {
+            method: 'POST', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'thinkgate-direct', stream: true, temperature: 0, messages: [{ role: 'user', content: 'hi' }] }),
+          });
+        await (await ask()).text();
+        if (outage === 'killed') await redis.stop();
+        else redis.pause();
+        const streams = await Promise.all([ask(), ask(), ask()]);
+        const closed = once(s.child, 'close');
+        const t0 = Date.now();
+        s.child.kill('SIGTERM');
+        for (const res of streams) expect(await res.text()).toContain('[DONE]');
+        const [code] = await closed;
+        expect(code).toBe(0);
+        // Well within the 30 s grace period: closing the Redis clients does not wait on the outage.
+        expect(Date.now() - t0).toBeLessThan(5_000);
+      } finally {
+        await redis.stop();
+      }
+    }
+  }, 30_000);
 });
+

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { Redis } from 'ioredis';
-import { newRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis, waitForRedis } from '../redis/client.js';
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 
@@ -145,9 +145,14 @@ export async function installLoadShedding(
   if (limits.rateLimit.max > 0) {
     let redis: Redis | undefined;
     if (config.redis.url !== undefined) {
-      redis = newRedis(config.redis.url, { keyPrefix: `${config.redis.keyPrefix}rl:`, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });
+      // Fail fast, as the other stores on the request path: with an offline queue, every request waited in this
+      // hook for a reconnect attempt to fail (seconds, once the back-off had grown) before the limit was skipped.
+      redis = newRedis(config.redis.url, { ...failFastRedisOptions(config.cache.redisTimeoutMs), keyPrefix: `${config.redis.keyPrefix}rl:` });
       // Errors surface per command (and fail open below); an 'error' listener keeps them from crashing the process.
       redis.on('error', () => {});
+      // Without an offline queue, a command sent before the connection is up is skipped (unlimited): wait briefly
+      // for it at startup, as the cache does; startup never blocks on a missing Redis.
+      await waitForRedis(redis, 1_000);
       scope.addHook('onClose', async () => {
         redis?.disconnect();
       });

@@ -162,12 +162,14 @@ export async function resolveFromCache(cache: ResultCache, plan: CachePlan | nul
       return { kind: 'upstream', status, leader: slot };
     }
     const shared = await slot.result;
+    // A follower waits as long as its leader works (minutes for a reasoning model): its client may have left
+    // meanwhile. It is then an aborted request (499 in the ledger and the log), not a hit served to nobody.
+    if (clientGone()) return { kind: 'gone' };
     if (shared !== undefined) {
       cache.count('hit');
       const completion = (): ChatCompletion => shared.completion;
       return { kind: 'served', answer: { tier: shared.tier, crossTier: false, coalesced: true, json: null, completion, usage: () => shared.completion.usage ?? null } };
     }
-    if (clientGone()) return { kind: 'gone' };
     // The leader failed or was aborted: try to lead (or follow whoever leads now).
   }
 }

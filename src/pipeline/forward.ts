@@ -223,7 +223,7 @@ export async function pumpEvents(res: UpstreamResponse, opts: ForwardOptions, si
       if (hooks.stopped()) {
         // The answer is complete: the client is not kept waiting for a server that holds the connection open.
         // The rest is read and dropped in the background, so the connection can still be reused.
-        void drain(reads);
+        void drain(reads, res.body);
         return null;
       }
     }
@@ -257,11 +257,22 @@ async function passJsonAnswer(res: UpstreamResponse, opts: ForwardOptions, sink:
   }
 }
 
+/**
+ * How long the rest of a response is read after `[DONE]` before the connection is closed instead. A server ends
+ * its response right after `[DONE]`; one that keeps it open (a relay pinging with SSE comments never goes idle)
+ * would otherwise hold a pooled connection for good, and enough of them take the whole pool.
+ */
+const DRAIN_GRACE_MS = 1_000;
+
 /** Reads what an upstream sends after `[DONE]` and drops it; its failures no longer matter to anyone. */
-async function drain(reads: AsyncIterator<Buffer>): Promise<void> {
+async function drain(reads: AsyncIterator<Buffer>, body: UpstreamResponse['body']): Promise<void> {
+  const timer = setTimeout(() => body.destroy(), DRAIN_GRACE_MS);
+  timer.unref();
   try {
     while (!(await reads.next()).done);
   } catch {
-    // The answer was complete before this: a late reset or stall changes nothing.
+    // The answer was complete before this: a late reset, stall or the grace running out changes nothing.
+  } finally {
+    clearTimeout(timer);
   }
 }

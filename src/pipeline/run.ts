@@ -48,7 +48,12 @@ function upstreamSignal(request: FastifyRequest, reply: FastifyReply, client: Up
     deadlines.release(call);
     if (!raw.writableFinished) call.clientClosed();
   });
-  if (raw.destroyed || request.raw.socket?.destroyed === true) call.clientClosed();
+  if (raw.destroyed || request.raw.socket?.destroyed === true) {
+    call.clientClosed();
+    // The client left while the stores were asked: its close event may have fired already, and then nothing
+    // else releases the call (it stayed tracked until its deadline, upstreams.*.timeouts.totalMs).
+    deadlines.release(call);
+  }
   return call;
 }
 

@@ -46,3 +46,31 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
     redis.once('ready', onReady);
   });
 }
+
+/**
+ * A store's failure warnings, at most one line per `intervalMs` while failures go on, with how many there were
+ * since the last line. During an outage every request fails to write: one warning each multiplied the log volume
+ * (the result cache has always logged this way). Counters (metrics) still count every failure.
+ */
+export class ThrottledWarning {
+  private lastAt = -Infinity;
+  private suppressed = 0;
+
+  constructor(
+    private readonly warn: (fields: Record<string, unknown>, message: string) => void,
+    private readonly message: string,
+    private readonly intervalMs = 30_000,
+  ) {}
+
+  failed(err: unknown, fields: Record<string, unknown> = {}): void {
+    const now = performance.now();
+    if (now - this.lastAt < this.intervalMs) {
+      this.suppressed++;
+      return;
+    }
+    this.lastAt = now;
+    const since = this.suppressed;
+    this.suppressed = 0;
+    this.warn({ ...fields, err: err instanceof Error ? err.message : String(err), ...(since > 0 ? { suppressedSinceLast: since } : {}) }, this.message);
+  }
+}

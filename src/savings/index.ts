@@ -9,6 +9,7 @@ import { PriceBook } from './prices.js';
 import { RedisLedgerStore } from './redis-store.js';
 import { MemoryLedgerStore, type LedgerStore } from './store.js';
 import { nanoToUsd } from './prices.js';
+import { ThrottledWarning } from '../redis/client.js';
 import type { ThresholdController } from '../gate/controller.js';
 
 export type { Accounting } from './accounting.js';
@@ -47,10 +48,11 @@ export function createSavings(config: Config, reasoningModel: string, log: Fasti
   const expansion = new ExpansionModel({ prior: s.expansionPrior, latencyPriorMsPerToken: s.latencyPriorMsPerToken, minSamples: s.minSamples, bands: s.promptBands });
   const metrics = new GatewayMetrics(config.gate.threshold);
   const store: LedgerStore =
-    config.redis.url === undefined ? new MemoryLedgerStore(s.recent, clock) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent);
+    config.redis.url === undefined ? new MemoryLedgerStore(s.recent, clock) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent, Math.max(config.cache.redisTimeoutMs, 1_000));
+  const writeFailed = new ThrottledWarning((fields, message) => log.warn(fields, message), 'ledger write failed');
   const ledger = new Ledger(store, s.windows, (err) => {
     metrics.ledgerErrors.inc();
-    log.warn({ err: err instanceof Error ? err.message : String(err), store: store.kind }, 'ledger write failed');
+    writeFailed.failed(err, { store: store.kind });
   }, clock, s.historyDays);
   const deps = { prices, expansion, reasoningModel };
 

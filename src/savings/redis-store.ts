@@ -34,10 +34,22 @@ export class RedisLedgerStore implements LedgerStore {
   private readonly redis: Redis;
   private readonly prefix: string;
 
-  constructor(url: string, keyPrefix: string, private readonly recentLimit: number) {
+  constructor(
+    url: string,
+    keyPrefix: string,
+    private readonly recentLimit: number,
+    /** Longest wait for any one command, queued or sent (ms). */
+    commandTimeoutMs = 1_000,
+  ) {
     this.prefix = `${keyPrefix}ledger:`;
     // No offline queue build-up without bound: a command waits at most for one reconnect, then fails (and is logged).
-    this.redis = newRedis(url, { maxRetriesPerRequest: 1, lazyConnect: false });
+    // The command timeout bounds the rest: a Redis that keeps the connection open and never answers (frozen, or a
+    // network partition) otherwise held every write forever, and with them /v1/stats (which first waits for this
+    // replica's writes) and app.close() (which flushes them).
+    // A write is never sent again after a reconnect: when the connection drops between Redis running it and its reply,
+    // ioredis' default re-sent it and the request was counted twice, silently. Now its outcome is unknown, it times
+    // out and is counted as a failed write: the ledger may under-count, by the figure it reports, never over-count.
+    this.redis = newRedis(url, { maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: commandTimeoutMs, autoResendUnfulfilledCommands: false });
     this.redis.defineCommand('thinkgateLedgerAdd', { lua: ADD_SCRIPT });
     // Connection errors surface as failed commands; the default handler would print every reconnect attempt.
     this.redis.on('error', () => {});

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { lastUserContent, streamEvents } from '../support/fake-upstream.js';
+import { lastUserContent, sleep, streamEvents } from '../support/fake-upstream.js';
 import { assertHealthy, chatBody, fastUpstreams, isOpenAIError, post, sseEvents } from './support.js';
 
 /**
@@ -103,6 +103,24 @@ describe('upstream faults', () => {
     expect(res.status).toBe(200);
     const last = JSON.parse(sseEvents(res.text).at(-1)!) as { error: { code: string } };
     expect(last.error.code).toBe('upstream_timeout');
+  });
+
+  it('an upstream that keeps the response open after [DONE] (silent, or pinging) gets its connection back soon, not never', async () => {
+    const events = streamEvents({ content: 'all there' }, 'fake-chat', false);
+    for (const holdOpen of [{}, { pingMs: 50 }]) {
+      gw.direct.scenario = () => ({ kind: 'sse', events, holdOpen });
+      const before = gw.direct.chatRequests().length;
+      const answers = await Promise.all([1, 2, 3].map((i) => post(gw, '/v1/chat/completions', direct(`held open ${i}`, true))));
+      // The client is not kept waiting for the rest: its answer ends with [DONE] at once.
+      for (const res of answers) expect(sseEvents(res.text).at(-1)).toBe('[DONE]');
+      const held = gw.direct.chatRequests().slice(before);
+      // The gateway lets go of each upstream response well before the idle timeout (400 ms here), and a pinging
+      // one (never idle) is let go of too: a held response keeps its pooled connection busy for as long as it lasts.
+      const released = await Promise.race([Promise.all(held.map((r) => r.aborted)).then(() => true), sleep(2_000).then(() => false)]);
+      expect(released).toBe(true);
+      for (let i = 0; i < 100 && gw.app.thinkgate.upstreams.direct.pool.stats.running > 0; i++) await sleep(10);
+      expect(gw.app.thinkgate.upstreams.direct.pool.stats.running).toBe(0);
+    }
   });
 
   it('total timeout during a slow but steady stream: final error event, then end', async () => {

@@ -88,3 +88,13 @@ export async function assertHealthy(gw: TestGateway): Promise<void> {
 /** The SSE `data:` payloads of a response text. */
 export const sseEvents = (text: string): string[] =>
   text.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => b.slice('data: '.length));
+
+/** Polls `cond` every 10 ms until it holds; throws naming `what` after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -30,8 +30,11 @@ export type Scenario =
   | { kind: 'hang' }
   /** Answers as one server dialect does: `json` for non-stream requests, `sse` (the exact bytes, in these writes) for streams. */
   | { kind: 'dialect'; json: unknown; sse: string[]; cut?: boolean; beforeHeaders?: boolean }
-  /** Streams these SSE `data:` payloads as given, then ends (or cuts the connection). */
-  | { kind: 'sse'; events: string[]; chunkDelayMs?: number; cut?: boolean; raw?: boolean };
+  /**
+   * Streams these SSE `data:` payloads as given, then ends (or cuts the connection). `holdOpen`: never ends the
+   * response after them (a relay that keeps it open past `[DONE]`), writing an SSE comment every `pingMs` if given.
+   */
+  | { kind: 'sse'; events: string[]; chunkDelayMs?: number; cut?: boolean; raw?: boolean; holdOpen?: { pingMs?: number } };
 
 export interface RecordedRequest {
   method: string;
@@ -183,6 +186,14 @@ async function respond(scenario: Scenario, body: Record<string, unknown>, res: S
         if (res.destroyed) return;
         res.write(scenario.raw ? e : `data: ${e}\n\n`);
         if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+      }
+      if (scenario.holdOpen !== undefined) {
+        const pingMs = scenario.holdOpen.pingMs;
+        if (pingMs !== undefined) {
+          const ping = setInterval(() => res.write(': ping\n\n'), pingMs);
+          res.once('close', () => clearInterval(ping));
+        }
+        return;
       }
       if (scenario.cut) {
         // Let what was written reach the client first: a cut after data, not instead of it.

@@ -16,6 +16,10 @@ export const redisServerBinary = (): string | undefined => CANDIDATES.find((p) =
 export interface TestRedis {
   url: string;
   port: number;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as in a network partition. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -51,11 +55,15 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * `port`: listen on this port instead of a free one; a test that stopped Redis to simulate an outage starts it
+ * again where the gateway's clients keep reconnecting to.
+ */
+export async function startRedis(opts: { port?: number } = {}): Promise<TestRedis> {
   const bin = redisServerBinary();
   if (bin === undefined) throw new Error('redis-server is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'thinkgate-redis-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,10 +72,13 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     async stop() {
       if (stopped) return;
       stopped = true;
       if (child.exitCode === null) {
+        child.kill('SIGCONT');
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         child.kill('SIGTERM');
         await exited;

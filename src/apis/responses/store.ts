@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis } from '../../redis/client.js';
+import { failFastRedisOptions, newRedis, ThrottledWarning } from '../../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
@@ -108,9 +108,11 @@ const unavailable = (): GatewayError =>
 /** Responses in Redis as JSON with a TTL: shared by every replica. */
 export class RedisResponsesStore implements ResponsesStore {
   private readonly redis: Redis;
+  private readonly putFailed: ThrottledWarning;
 
   constructor(private readonly opts: RedisResponsesStoreOptions) {
     this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
+    this.putFailed = new ThrottledWarning((fields, message) => opts.log.warn(fields, message), 'responses store: could not store a response');
     this.redis.on('error', (err: Error) => opts.log.debug({ err: err.message }, 'responses store: redis error'));
   }
 
@@ -139,7 +141,7 @@ export class RedisResponsesStore implements ResponsesStore {
       await this.redis.set(this.key(tenant, id), JSON.stringify(value), 'EX', this.opts.ttlSeconds);
     } catch (err) {
       // The answer still goes out; a follow-up naming it will be told the id is unknown.
-      this.opts.log.warn({ err: err instanceof Error ? err.message : String(err), responseId: id }, 'responses store: could not store a response');
+      this.putFailed.failed(err, { responseId: id });
     }
   }
 
