@@ -144,34 +144,48 @@ describe('a function_call_output holding an image (Codex view_image, a screensho
   });
 });
 
-describe('items the chat tier answered, sent back to a native Responses upstream (which the gateway asks to store nothing)', () => {
+/**
+ * A gateway whose direct tier is a native Responses upstream that refuses what `refuse` names (the provider's
+ * message, or undefined to answer as usual); every refusal is kept in `refusals`.
+ */
+function nativeThatRefuses(refuse: (body: Json) => { status: number; message: string; param: string; code: string | null } | undefined): { refusals: string[]; gw: () => TestGateway; native: () => FakeResponsesUpstream } {
   let gw: TestGateway;
   let native: FakeResponsesUpstream;
   const refusals: string[] = [];
   beforeAll(async () => {
     native = await startFakeResponsesUpstream();
     gw = await startGateway(() => clientTestConfig(native, 'direct'));
-    gw.reasoning.scenario = () => ({ kind: 'answer', answer: { content: 'Let me look.', toolCalls: [{ id: 'call_ls', name: 'list_files', arguments: '{}' }] } });
-    // OpenAI with store: false keeps no items and has been reported to answer 404 to an input item carrying an id
-    // it never stored (https://github.com/jrkropp/open-webui-developer-toolkit/pull/714); Codex never sends ids.
     const answer = native.scenario;
     native.scenario = (body, n) => {
-      const stale = (body.input as Json[]).find((i) => typeof i.id === 'string');
-      if (body.store !== false || stale === undefined) return answer(body, n);
-      const message = `Item with id '${String(stale.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`;
-      refusals.push(message);
-      return { kind: 'status', status: 404, body: { error: { message, type: 'invalid_request_error', param: 'input', code: null } } };
+      const refusal = refuse(body);
+      if (refusal === undefined) return answer(body, n);
+      refusals.push(refusal.message);
+      return { kind: 'status', status: refusal.status, body: { error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: refusal.code } } };
     };
   });
   afterAll(async () => {
     await gw.close();
     await native.close();
   });
+  return { refusals, gw: () => gw, native: () => native };
+}
+
+describe('items the chat tier answered, sent back to a native Responses upstream (which the gateway asks to store nothing)', () => {
+  // OpenAI with store: false keeps no items and has been reported to answer 404 to an input item carrying an id
+  // it never stored (https://github.com/jrkropp/open-webui-developer-toolkit/pull/714); Codex never sends ids.
+  const { refusals, gw: gateway, native: upstream } = nativeThatRefuses((body) => {
+    const stale = (body.input as Json[]).find((i) => typeof i.id === 'string');
+    if (body.store !== false || stale === undefined) return undefined;
+    return { status: 404, param: 'input', code: null, message: `Item with id '${String(stale.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.` };
+  });
+  beforeAll(() => {
+    gateway().reasoning.scenario = () => ({ kind: 'answer', answer: { content: 'Let me look.', toolCalls: [{ id: 'call_ls', name: 'list_files', arguments: '{}' }] } });
+  });
 
   it('reach it without their ids, and are accepted', async () => {
     const tools = [{ type: 'function', name: 'list_files', parameters: { type: 'object', properties: {} } }];
     const post = async (model: string, input: unknown[]): Promise<Json> => {
-      const { status, json } = await postResponses(gw, { model, input, tools });
+      const { status, json } = await postResponses(gateway(), { model, input, tools });
       expect(status).toBe(200);
       return json;
     };
@@ -184,7 +198,7 @@ describe('items the chat tier answered, sent back to a native Responses upstream
     const second = await post('thinkgate-direct', [...input, ...output, { type: 'function_call_output', call_id: 'call_ls', output: 'a.txt' }]);
     expect(refusals).toEqual([]);
     expect(second.status).toBe('completed');
-    const sent = native.responsesRequests().at(-1)?.body as Json;
+    const sent = upstream().responsesRequests().at(-1)?.body as Json;
     expect(sent.store).toBe(false);
     expect((sent.input as Json[]).map((i) => i.type ?? i.role)).toEqual(['message', 'message', 'function_call', 'function_call_output']);
     expect((sent.input as Json[]).some((i) => 'id' in i)).toBe(false);
@@ -192,33 +206,19 @@ describe('items the chat tier answered, sent back to a native Responses upstream
 });
 
 describe('a chat request with a small max_tokens, to a native Responses upstream', () => {
-  let gw: TestGateway;
-  let native: FakeResponsesUpstream;
-  const refusals: string[] = [];
-  beforeAll(async () => {
-    native = await startFakeResponsesUpstream();
-    gw = await startGateway(() => clientTestConfig(native, 'direct'));
-    // OpenAI's Responses API takes max_output_tokens from 16 (Chat Completions from 1): https://github.com/vectorize-io/hindsight/issues/58.
-    const answer = native.scenario;
-    native.scenario = (body, n) => {
-      const max = body.max_output_tokens;
-      if (typeof max !== 'number' || max >= 16) return answer(body, n);
-      const message = `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${max} instead.`;
-      refusals.push(message);
-      return { kind: 'status', status: 400, body: { error: { message, type: 'invalid_request_error', param: 'max_output_tokens', code: 'integer_below_min_value' } } };
-    };
-  });
-  afterAll(async () => {
-    await gw.close();
-    await native.close();
+  // OpenAI's Responses API takes max_output_tokens from 16 (Chat Completions from 1): https://github.com/vectorize-io/hindsight/issues/58.
+  const { refusals, gw: gateway, native: upstream } = nativeThatRefuses((body) => {
+    const max = body.max_output_tokens;
+    if (typeof max !== 'number' || max >= 16) return undefined;
+    return { status: 400, param: 'max_output_tokens', code: 'integer_below_min_value', message: `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${max} instead.` };
   });
 
   it('asks it for the 16 tokens it allows at the least (a title generator asks for 10)', async () => {
-    const res = await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'Title for this chat?' }], max_tokens: 10 });
+    const res = await gateway().client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'Title for this chat?' }], max_tokens: 10 });
     expect(refusals).toEqual([]);
     expect(res.choices[0]?.message.content).toBeTruthy();
-    expect((native.responsesRequests().at(-1)?.body as Json).max_output_tokens).toBe(16);
-    await gw.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'A longer answer?' }], max_completion_tokens: 200 });
-    expect((native.responsesRequests().at(-1)?.body as Json).max_output_tokens).toBe(200);
+    expect((upstream().responsesRequests().at(-1)?.body as Json).max_output_tokens).toBe(16);
+    await gateway().client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: 'A longer answer?' }], max_completion_tokens: 200 });
+    expect((upstream().responsesRequests().at(-1)?.body as Json).max_output_tokens).toBe(200);
   });
 });
