@@ -26,7 +26,12 @@ export const gateModelFileSchema = z
     chineseShift: z.strictObject({ minCjkShare: finite.min(0).max(1), logit: finite }).optional(),
     bias: finite,
     structural: z.strictObject({ names: z.array(z.string()), weights: z.array(finite) }),
-    ngrams: z.strictObject({ indices: z.array(z.number().int().nonnegative()), weights: z.array(finite) }),
+    // The n-gram arrays hold ~60,000 numbers each: checked in place, not through z.array, whose parse copies them
+    // element by element (~4 MB of start-up garbage that stayed in the process's resident memory).
+    ngrams: z.strictObject({
+      indices: z.custom<number[]>((v) => Array.isArray(v) && v.every((i) => Number.isSafeInteger(i) && (i as number) >= 0), 'expected an array of non-negative integers'),
+      weights: z.custom<number[]>((v) => Array.isArray(v) && v.every((w) => typeof w === 'number' && Number.isFinite(w)), 'expected an array of finite numbers'),
+    }),
   })
   .superRefine((model, ctx) => {
     if (model.structural.names.length !== STRUCTURAL_SIZE || model.structural.names.some((n, i) => n !== STRUCTURAL_FEATURE_NAMES[i])) {

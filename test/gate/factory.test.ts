@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,26 @@ describe('createGate', () => {
     writeFileSync(path, '{"format": "thinkgate-gate-model", "bias": ');
     const config = parseConfig({ gate: { modelPath: path }, log: { level: 'silent' } });
     await expect(buildApp(config, { logger: false })).rejects.toThrow(/broken-model\.json is not valid JSON/);
+  });
+
+  it('names the file and the field when the n-gram arrays hold something else than numbers', () => {
+    const learned = configSchema.parse({ gate: { kind: 'learned' } }).gate;
+    const dir = mkdtempSync(join(tmpdir(), 'gate-shape-'));
+    const model = JSON.parse(readFileSync(learned.modelPath, 'utf8')) as { ngrams: { indices: unknown[]; weights: unknown[] } };
+    const write = (name: string, edit: (m: typeof model) => void): string => {
+      const copy = structuredClone(model);
+      edit(copy);
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(copy));
+      return path;
+    };
+    const badIndex = write('bad-index.json', (m) => (m.ngrams.indices[7] = 'x'));
+    expect(() => createGate({ ...learned, modelPath: badIndex })).toThrow(/bad-index\.json has the wrong shape.*ngrams\.indices: expected an array of non-negative integers/);
+    const negative = write('negative.json', (m) => (m.ngrams.indices[0] = -1));
+    expect(() => createGate({ ...learned, modelPath: negative })).toThrow(/ngrams\.indices: expected an array of non-negative integers/);
+    const badWeight = write('bad-weight.json', (m) => (m.ngrams.weights[3] = null));
+    expect(() => createGate({ ...learned, modelPath: badWeight })).toThrow(/bad-weight\.json has the wrong shape.*ngrams\.weights: expected an array of finite numbers/);
+    expect(createGate({ ...learned, modelPath: write('same.json', () => undefined) }).name).toBe('learned');
   });
 
   it('loads the learned gate and names a missing weights file', () => {
