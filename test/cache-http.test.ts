@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import { startGateway, type TestGateway } from './support/gateway.js';
 import { lastUserContent, type FakeUpstream, type Scenario } from './support/fake-upstream.js';
 import { CompletionAssembler } from '../src/core/fold.js';
@@ -192,6 +192,29 @@ describe('result cache over HTTP (memory store)', () => {
     );
     expect(callsFor(gw.reasoning, content)).toBe(1);
     expect(new Set(results)).toEqual(new Set(['one answer for all']));
+  });
+
+  it("identical requests the upstream refuses (a 400 to these bytes) share the leader's error: one upstream call, not one per follower", async () => {
+    const content = 'refused by the upstream';
+    const refusal = { error: { message: "This model's maximum context length is 8 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } };
+    scenarios.set(content, () => ({ kind: 'status', status: 400, delayMs: 200, body: refusal }));
+    const errors = await Promise.all(Array.from({ length: 8 }, () => openai.chat.completions.create(ask(content)).catch((e: unknown) => e)));
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('context_length_exceeded');
+    }
+    expect(callsFor(gw.direct, content)).toBe(1);
+    // Nothing was stored: the next request asks again.
+    scenarios.set(content, () => ({ kind: 'answer', answer: { content: 'fits now' } }));
+    expect((await openai.chat.completions.create(ask(content))).choices[0]!.message.content).toBe('fits now');
+    expect(callsFor(gw.direct, content)).toBe(2);
+  });
+
+  it('identical requests whose leader met a 5xx do not share it: a follower asks again', async () => {
+    const content = 'upstream hiccup';
+    scenarios.set(content, (n) => (n === 0 ? { kind: 'status', status: 500, delayMs: 200 } : { kind: 'answer', delayMs: 50, answer: { content: 'second try' } }));
+    const results = await Promise.all(Array.from({ length: 4 }, () => openai.chat.completions.create(ask(content)).then((r) => r.choices[0]!.message.content, (e: unknown) => e)));
+    expect(results.filter((r) => r === 'second try').length).toBeGreaterThanOrEqual(3);
   });
 
   it('when the leader fails mid-stream, a follower goes upstream and the others share its answer', async () => {

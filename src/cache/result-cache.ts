@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChatCompletion } from '../core/types.js';
+import type { GatewayError } from '../errors.js';
 import type { CacheConfig, Config, Tier } from '../config/schema.js';
 import type { CacheEntry } from './entry.js';
 import { isCacheableCompletion, NO_STORE, requestPolicy, type CachePolicy, type PolicyRequest } from './policy.js';
@@ -12,7 +13,15 @@ import { MemoryStore, type CacheStore, type StoreStats } from './store.js';
 export interface SharedAnswer {
   tier: Tier;
   completion: ChatCompletion;
+  /**
+   * Set instead of an answer when the leader's upstream refused the request itself (a 400-class answer to the same
+   * bytes): its followers get the same error rather than each asking again in turn. Never stored.
+   */
+  failure?: undefined;
 }
+
+/** What a single-flight leader hands its followers: its answer, or the upstream's refusal of the request. */
+export type SharedOutcome = SharedAnswer | { failure: GatewayError };
 
 export interface CacheHit {
   key: string;
@@ -40,7 +49,7 @@ export interface CacheStats extends StoreStats {
  * single-flight table and the counters. Knows nothing of HTTP: the chat route asks it questions.
  */
 export class ResultCache {
-  readonly flights = new SingleFlight<SharedAnswer>();
+  readonly flights = new SingleFlight<SharedOutcome>();
   /** Prepared requests by their bytes (with tenant and route header): a repeat goes straight to the lookup (null when off). */
   readonly memo: PreparedMemo | null;
   private hits = 0;

@@ -1,7 +1,7 @@
 import type { CacheEntry } from '../cache/entry.js';
 import { cacheKey, SHARED_SCOPE } from '../cache/key.js';
 import type { CachePolicy } from '../cache/policy.js';
-import type { ResultCache, SharedAnswer } from '../cache/result-cache.js';
+import type { ResultCache, SharedOutcome } from '../cache/result-cache.js';
 import type { Leader } from '../cache/single-flight.js';
 import type { Config, Tier, UpstreamConfig } from '../config/schema.js';
 import { reasoningEffortToPass, type RouteDecision } from '../routing/decide.js';
@@ -75,7 +75,7 @@ export interface CachedAnswer {
 export type CacheResolution =
   | { kind: 'served'; answer: CachedAnswer }
   /** Go upstream: as the group's leader (settle it!) or alone; `status` is what the client is told. */
-  | { kind: 'upstream'; status: 'miss' | 'bypass'; leader: Leader<SharedAnswer> | null }
+  | { kind: 'upstream'; status: 'miss' | 'bypass'; leader: Leader<SharedOutcome> | null }
   /** The client left while waiting for a leader. */
   | { kind: 'gone' };
 
@@ -165,6 +165,8 @@ export async function resolveFromCache(cache: ResultCache, plan: CachePlan | nul
     // A follower waits as long as its leader works (minutes for a reasoning model): its client may have left
     // meanwhile. It is then an aborted request (499 in the ledger and the log), not a hit served to nobody.
     if (clientGone()) return { kind: 'gone' };
+    // The upstream refused these very bytes: asking again would only be refused again, one follower after another.
+    if (shared?.failure !== undefined) throw shared.failure;
     if (shared !== undefined) {
       cache.count('hit');
       const completion = (): ChatCompletion => shared.completion;

@@ -4,7 +4,7 @@ import type { RequestRecord } from '../core/record.js';
 import type { ChatCompletion } from '../core/types.js';
 import { promptText } from '../core/prompt-text.js';
 import type { Leader } from '../cache/single-flight.js';
-import type { SharedAnswer } from '../cache/result-cache.js';
+import type { SharedOutcome } from '../cache/result-cache.js';
 import { decideRoute, type RouteDecision } from '../routing/decide.js';
 import { sessionOpening, withSession } from '../routing/session.js';
 import { adaptRequest } from '../upstream/adapt.js';
@@ -146,6 +146,15 @@ function sendCached(reply: FastifyReply, exchange: Exchange, answer: CachedAnswe
   return answer.usage();
 }
 
+/**
+ * An upstream answer that refuses the request itself (400, 404, 413, 422: a malformed body, an unknown model, a
+ * context too long): the same bytes get the same answer, so single-flight followers share it. Timeouts, rate limits,
+ * 5xx and the gateway's own failures say nothing of the request and are not shared (a follower tries again).
+ */
+function refusesRequest(err: unknown): err is GatewayError {
+  return err instanceof GatewayError && (err.status === 400 || err.status === 404 || err.status === 413 || err.status === 422);
+}
+
 /** What the route found out before handing over: a remembered preparation and where to remember a new one. */
 export interface PipelineInput {
   prepared: PreparedRequest | null;
@@ -205,7 +214,9 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   if (memo !== null && cachePlan !== null && remembered === undefined && input.memoKey !== null && !sessionMoved) {
     memo.set(input.memoKey.key, { validated: input.validated, decision: gated, threshold, cacheKeys: { key: cachePlan.key, lookupKeys: cachePlan.lookupKeys }, session: opening }, input.memoKey.bodyLength);
   }
-  let leader: Leader<SharedAnswer> | null = null;
+  let leader: Leader<SharedOutcome> | null = null;
+  /** The upstream's refusal of the request itself, handed to this leader's followers (see refusesRequest). */
+  let refusal: GatewayError | undefined;
   /** The complete answer, once there is one: stored and handed to single-flight followers. */
   let answer: ChatCompletion | undefined;
   /** What the upstream produced (maybe partial): tokens are counted from it when the upstream reported no usage. */
@@ -314,6 +325,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       return reply;
     }
     if (aborted) return reply;
+    if (refusesRequest(mapped)) refusal = mapped;
     throw mapped;
   } finally {
     // Store first, so a request arriving after the group settles finds the entry. A fallback answer came from the
@@ -321,7 +333,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     // cannot represent in full is served, never stored.
     const storable = answer !== undefined && (exchange.cacheable === undefined || exchange.cacheable(answer));
     if (answer !== undefined && storable && !record.fallback && cachePlan?.policy.write === true) void ctx.cache.save(cachePlan.key, decision.route, answer);
-    leader?.settle(answer === undefined || !storable ? undefined : { tier: client.tier, completion: answer });
+    leader?.settle(answer !== undefined && storable ? { tier: client.tier, completion: answer } : refusal !== undefined ? { failure: refusal } : undefined);
     record.latencyMs = performance.now() - startedAt;
     const observe = (): void => {
       for (const observer of observers) observer(record);

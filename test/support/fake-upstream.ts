@@ -24,7 +24,7 @@ export interface AnswerSpec {
 
 export type Scenario =
   | { kind: 'answer'; answer: AnswerSpec; delayMs?: number; chunkDelayMs?: number }
-  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   | { kind: 'raw'; status: number; contentType: string; text: string }
   /** Accepts the request and never answers (until the connection closes). */
   | { kind: 'hang' }
@@ -139,6 +139,7 @@ export function streamEvents(a: AnswerSpec, model: string, includeUsage: boolean
 async function respond(scenario: Scenario, body: Record<string, unknown>, res: ServerResponse, model: string): Promise<void> {
   switch (scenario.kind) {
     case 'status':
+      if (scenario.delayMs) await sleep(scenario.delayMs);
       res.writeHead(scenario.status, { 'content-type': 'application/json', ...scenario.headers });
       res.end(JSON.stringify(scenario.body ?? { error: { message: `fake failure ${scenario.status}`, type: 'server_error', param: null, code: null } }));
       return;
