@@ -9,6 +9,13 @@ import { CircuitBreaker } from './breaker.js';
 /** Reasoning models think before their first byte: they get a longer default wait. */
 const DEFAULT_FIRST_BYTE_MS: Record<Tier, number> = { reasoning: 300_000, direct: 60_000 };
 
+/** The upstream's answer is an HTML document (`text/html` or `application/xhtml+xml`). */
+const isHtml = (res: UpstreamResponse): boolean => {
+  const type = res.headers['content-type'];
+  const value = (Array.isArray(type) ? type.join(',') : type ?? '').toLowerCase();
+  return value.includes('text/html') || value.includes('application/xhtml+xml');
+};
+
 const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'application/json' };
 const STREAM_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'text/event-stream' };
 
@@ -86,11 +93,30 @@ export class UpstreamClient {
     }
     const headers = body.stream === true ? this.chatHeaders.stream : this.chatHeaders.json;
     return this.pool.request({ method: 'POST', path: this.chatPath, headers, body: text, signal }).then(
-      (res) => (res.statusCode >= 400 ? this.httpError(res as UpstreamResponse).then(rejectWith) : (res as UpstreamResponse)),
+      (res) =>
+        res.statusCode >= 400
+          ? this.httpError(res as UpstreamResponse).then(rejectWith)
+          : isHtml(res as UpstreamResponse)
+            ? this.htmlAnswer(res as UpstreamResponse).then(rejectWith)
+            : (res as UpstreamResponse),
       (err: unknown) => {
         throw this.transportError(err);
       },
     );
+  }
+
+  /**
+   * A 2xx HTML page where a completion or an event stream belongs (a login page, a proxy's or load balancer's
+   * notice): refused here, before anything reaches the client, so a stream request gets a JSON 502 (with retries
+   * and fallback) rather than a 200 stream that ends in an error event.
+   */
+  private async htmlAnswer(res: UpstreamResponse): Promise<GatewayError> {
+    try {
+      await res.body.text();
+    } catch {
+      // Nothing to keep from it.
+    }
+    return new GatewayError(502, `${this.tier} upstream answered with an HTML page (HTTP ${res.statusCode}), not a chat completion: check its baseUrl`, { code: 'upstream_malformed' });
   }
 
   /** Any request relative to the upstream's base URL, for pass-through endpoints. */

@@ -191,6 +191,18 @@ describe('upstream faults', () => {
     expect((res.json as { error: { code: string } }).error.code).toBe('upstream_malformed');
   });
 
+  it('a 200 HTML page (a login page, a proxy notice) to a stream request: a JSON 502 before any stream, not a 200 stream that fails', async () => {
+    gw.direct.scenario = () => ({ kind: 'raw', status: 200, contentType: 'text/html; charset=utf-8', text: '<!doctype html><title>Sign in</title><p>Please log in' });
+    for (const stream of [true, false]) {
+      const res = await post(gw, '/v1/chat/completions', direct('m', stream));
+      expect(res.status, `stream: ${String(stream)}`).toBe(502);
+      const error = (res.json as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('upstream_malformed');
+      expect(error.message).toContain('HTML page');
+      expect(error.message).not.toContain('<');
+    }
+  });
+
   it('malformed upstream SSE: final error event upstream_malformed', async () => {
     gw.direct.scenario = () => ({ kind: 'sse', events: ['{"id":"x","choices":[]}', 'this is not json'] });
     const res = await post(gw, '/v1/chat/completions', direct('m', true));
