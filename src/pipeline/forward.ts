@@ -2,7 +2,7 @@ import { CompletionAssembler } from '../core/fold.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../core/types.js';
 import { isRecord } from '../core/types.js';
 import { GatewayError } from '../errors.js';
-import type { UpstreamClient, UpstreamResponse } from '../upstream/client.js';
+import { contentTypeOf, type UpstreamClient, type UpstreamResponse } from '../upstream/client.js';
 import { normaliseCompletion, StreamNormaliser, type ReasoningOutput } from '../upstream/normalise.js';
 import { SseParser } from '../upstream/sse.js';
 
@@ -43,10 +43,7 @@ export async function readCompletion(res: UpstreamResponse, opts: ForwardOptions
 }
 
 /** The answer is one JSON body, not an event stream (a server that does not stream, or not this request). */
-const isJsonAnswer = (res: UpstreamResponse): boolean => {
-  const type = res.headers['content-type'];
-  return (Array.isArray(type) ? type.join(',') : type ?? '').toLowerCase().includes('application/json');
-};
+const isJsonAnswer = (res: UpstreamResponse): boolean => contentTypeOf(res).includes('application/json');
 
 /**
  * A whole completion as the chunks a stream of it would hold: per choice one chunk with the whole message as its

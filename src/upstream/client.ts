@@ -9,10 +9,15 @@ import { CircuitBreaker } from './breaker.js';
 /** Reasoning models think before their first byte: they get a longer default wait. */
 const DEFAULT_FIRST_BYTE_MS: Record<Tier, number> = { reasoning: 300_000, direct: 60_000 };
 
+/** An upstream response's `Content-Type`, lower-cased ('' when absent; repeated headers joined by commas). */
+export const contentTypeOf = (res: UpstreamResponse): string => {
+  const type = res.headers['content-type'];
+  return (Array.isArray(type) ? type.join(',') : type ?? '').toLowerCase();
+};
+
 /** The upstream's answer is an HTML document (`text/html` or `application/xhtml+xml`). */
 const isHtml = (res: UpstreamResponse): boolean => {
-  const type = res.headers['content-type'];
-  const value = (Array.isArray(type) ? type.join(',') : type ?? '').toLowerCase();
+  const value = contentTypeOf(res);
   return value.includes('text/html') || value.includes('application/xhtml+xml');
 };
 
