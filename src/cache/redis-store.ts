@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis, waitForRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.js';
 import { MemoryStore, type CacheStore, type StoreLookup, type StoreStats } from './store.js';
@@ -28,8 +28,7 @@ export class RedisStore implements CacheStore {
   private readonly redis: Redis;
   private readonly near: MemoryStore;
   private readonly ttlMs: number;
-  private readonly warnIntervalMs: number;
-  private lastWarnAt = -Infinity;
+  private readonly warning: ThrottledWarning;
   private errors = 0;
   private wasReady = false;
   private closing = false;
@@ -37,12 +36,12 @@ export class RedisStore implements CacheStore {
   constructor(private readonly opts: RedisStoreOptions) {
     this.near = new MemoryStore(opts.nearCacheMaxBytes, Math.min(opts.nearCacheTtlSeconds, opts.ttlSeconds));
     this.ttlMs = opts.ttlSeconds * 1000;
-    this.warnIntervalMs = opts.warnIntervalMs ?? 30_000;
+    this.warning = new ThrottledWarning((fields, message) => opts.log.warn(fields, message), 'cache: redis unavailable, cache bypassed', opts.warnIntervalMs);
     this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
     this.redis.on('error', (err: Error) => this.failed(err));
     this.redis.on('ready', () => {
       if (this.errors > 0) this.opts.log.info({ redisErrors: this.errors }, 'cache: redis is reachable again');
-      this.lastWarnAt = -Infinity;
+      this.warning.reset();
       this.wasReady = true;
     });
     // A lost connection is a failure even before any command or reconnect attempt reports one.
@@ -67,11 +66,7 @@ export class RedisStore implements CacheStore {
 
   private failed(err: unknown): void {
     this.errors++;
-    const now = performance.now();
-    if (now - this.lastWarnAt < this.warnIntervalMs) return;
-    this.lastWarnAt = now;
-    const message = err instanceof Error ? err.message : String(err);
-    this.opts.log.warn({ redisErrors: this.errors, err: message }, 'cache: redis unavailable, cache bypassed');
+    this.warning.failed(err, { redisErrors: this.errors });
   }
 
   peek(key: string): CacheEntry | undefined {

@@ -50,7 +50,7 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
 /**
  * A store's failure warnings, at most one line per `intervalMs` while failures go on, with how many there were
  * since the last line. During an outage every request fails to write: one warning each multiplied the log volume
- * (the result cache has always logged this way). Counters (metrics) still count every failure.
+ * (the result cache's way, which it now shares). Counters (metrics) still count every failure.
  */
 export class ThrottledWarning {
   private lastAt = -Infinity;
@@ -61,6 +61,12 @@ export class ThrottledWarning {
     private readonly message: string,
     private readonly intervalMs = 30_000,
   ) {}
+
+  /** The store is reachable again: the next failure starts a new outage and is logged at once. */
+  reset(): void {
+    this.lastAt = -Infinity;
+    this.suppressed = 0;
+  }
 
   failed(err: unknown, fields: Record<string, unknown> = {}): void {
     const now = performance.now();

@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis, ThrottledWarning } from '../../redis/client.js';
+import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { waitForRedis } from '../../redis/client.js';
 import type { Tier } from '../../config/schema.js';
 import type { AnyInputItem } from './schema.js';
 import type { ResponseObject } from './types.js';
