@@ -47,7 +47,6 @@ export class GatewayMetrics {
   private readonly routes = new Map<string, RouteCells>();
   private readonly upstreamLatency: DeferredHistogram<'route' | 'model'>;
   private readonly firstByte: DeferredHistogram<'route'>;
-  /** Chat requests in flight; read at scrape time. */
   /** Requests in progress, read at scrape time (the /v1 in-flight limiter's count; 0 until one is watched). */
   private inFlightSource: () => number = () => 0;
   readonly ledgerErrors: Counter;
@@ -102,12 +101,12 @@ export class GatewayMetrics {
     });
   }
 
-  /** The gate controller's threshold, read at scrape time (it moves with traffic and spend, not per request). */
   /** The in-flight gauge reads `source` at scrape time: the load-shedding limiter already counts every /v1 request. */
   watchInFlight(source: () => number): void {
     this.inFlightSource = source;
   }
 
+  /** The gate controller's threshold, read at scrape time (it moves with traffic and spend, not per request). */
   watchThreshold(source: () => number): void {
     this.thresholdSource = source;
   }
