@@ -46,7 +46,7 @@ try {
     pid: p.pid,
     gcLog: logFileOf(p.name),
   });
-  const settings = { rounds: Number(values.rounds), durationS: Number(values.duration), connections: Number(values.connections), latencyMs: 0 };
+  const settings = { rounds: Number(values.rounds), durationS: Number(values.duration), connections: Number(values.connections), latencyMs: 0, latencyWarmupMs: 0 };
   const [result] = await measurePaired([['before', target(before), 'after', target(after)]], settings);
   const date = new Date().toISOString();
   const file = join(ROOT, 'bench', 'results', `${date.slice(0, 10)}T${date.slice(11, 19).replace(/:/g, '')}Z-${values.label}.json`);

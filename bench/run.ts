@@ -50,6 +50,7 @@ const settings: ProxySettings = {
   durationS: Number(values.duration ?? (values.quick ? 2 : 5)),
   connections: Number(values.connections),
   latencyMs: values.quick ? 1_000 : 3_000,
+  latencyWarmupMs: values.quick ? 1_000 : 6_000,
 };
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 

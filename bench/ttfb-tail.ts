@@ -17,6 +17,8 @@ const { values } = parseArgs({
     'same-cpu': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     ms: { type: 'string', default: '3000' },
+    /** Untimed warm-up per variant before the rounds, ms (300: the rounds show how the tail settles). */
+    warmup: { type: 'string', default: '300' },
     variant: { type: 'string', multiple: true, default: [] },
   },
 });
@@ -39,7 +41,7 @@ try {
     procs.push(tg);
     targets[name] = { ...targetFor('thinkgate', tg.url, upstream.url, STREAM_BODY), pid: tg.pid };
   }
-  const r = await measureLatency(targets, { rounds: Number(values.rounds), durationS: 0, connections: 1, latencyMs: Number(values.ms) });
+  const r = await measureLatency(targets, { rounds: Number(values.rounds), durationS: 0, connections: 1, latencyMs: Number(values.ms), latencyWarmupMs: Number(values.warmup) });
   for (const [name, m] of Object.entries(r)) {
     process.stdout.write(`${name.padEnd(16)} ttfb p50 ${m.median.ttfbP50Ms.toFixed(3)} p99 ${m.median.ttfbP99Ms.toFixed(3)} ms  rounds p99: ${m.rounds.map((x) => x.ttfbP99Ms.toFixed(2)).join(' ')}  n=${m.median.count}\n`);
   }

@@ -46,7 +46,9 @@ export function renderSummary(r: BenchResults): string {
     `Machine: ${r.machine.nproc} × ${r.machine.cpu}, node ${r.machine.node}, load average (1 min) ${r.machine.loadAvg1mStart} at start (${r.machine.loadAvg1mEnd} at end, raised by the benchmark itself).` +
       (r.machine.pinned === undefined ? '' : ` Pinned: ${r.machine.pinned}.`) +
       (underLoad ? ' **Measured under load from other processes: absolute figures are not meaningful; ratios (same run, interleaved) are indicative.**' : ''),
-    `Settings: ${r.settings.rounds} interleaved rounds, ${r.settings.durationS} s per throughput run at ${r.settings.connections} connections, ${r.settings.latencyMs} ms per latency run at 1 connection; medians of rounds.`,
+    `Settings: ${r.settings.rounds} interleaved rounds, ${r.settings.durationS} s per throughput run at ${r.settings.connections} connections, ${r.settings.latencyMs} ms per latency run at 1 connection` +
+      (r.settings.latencyWarmupMs === undefined ? '' : ` after ${r.settings.latencyWarmupMs} ms untimed warm-up per contender`) +
+      '; medians of rounds.',
     '',
   ];
 
@@ -119,8 +121,9 @@ export function renderSummary(r: BenchResults): string {
 
   const table = (title: string, m: Record<string, Measured<LatencySample>> | undefined): void => {
     if (!m) return;
-    lines.push(`**${title}** (ms, medians)`, '', row(['contender', 'ttfb p50', 'ttfb p99', 'total p50', 'total p99', 'requests']), row(['---', '---', '---', '---', '---', '---']));
-    for (const [k, v] of Object.entries(m)) lines.push(row([k, fmt(v.median.ttfbP50Ms, 3), fmt(v.median.ttfbP99Ms, 3), fmt(v.median.totalP50Ms, 3), fmt(v.median.totalP99Ms, 3), String(v.median.count)]));
+    // The warm-up's p99 beside the rounds': what the first seconds of a process give while V8 still compiles.
+    lines.push(`**${title}** (ms, medians)`, '', row(['contender', 'ttfb p50', 'ttfb p99', 'total p50', 'total p99', 'requests', 'warm-up ttfb p99']), row(['---', '---', '---', '---', '---', '---', '---']));
+    for (const [k, v] of Object.entries(m)) lines.push(row([k, fmt(v.median.ttfbP50Ms, 3), fmt(v.median.ttfbP99Ms, 3), fmt(v.median.totalP50Ms, 3), fmt(v.median.totalP99Ms, 3), String(v.median.count), v.warmup === undefined ? '–' : fmt(v.warmup.ttfbP99Ms, 3)]));
     lines.push('');
   };
   const rpsTable = (title: string, m: Partial<Record<string, Measured<ThroughputSample>>> | undefined): void => {
