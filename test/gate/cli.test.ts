@@ -113,6 +113,27 @@ describe('calibrate and score honour --config', () => {
   });
 });
 
+describe('thinkgate score reports what the gateway reports beside a decision', () => {
+  it('prints difficulty and reasons on every line, and the tier\'s effort when gate.tiers is configured', async () => {
+    const input = '{"id":"p","prompt":"Prove that there are infinitely many primes, step by step."}\n{"id":"h","prompt":"hello there!"}\n';
+    const plain = (await invoke(score, [], input)).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const line of plain) {
+      expect(line.difficulty).toEqual(expect.any(Number));
+      expect(line.difficulty as number).toBeGreaterThanOrEqual(0);
+      expect(line.difficulty as number).toBeLessThanOrEqual(1);
+      expect(line.reasons).toEqual(expect.arrayContaining([expect.any(String)]));
+      expect(line).not.toHaveProperty('effort');
+    }
+    // Bands that send everything above 0.2 to high effort: the proof is a high-effort prompt, the greeting direct.
+    const tiered = join(dir, 'tiers.yaml');
+    writeFileSync(tiered, 'gate:\n  tiers:\n    bands:\n      - { from: 0, route: direct }\n      - { from: 0.2, route: reasoning, effort: high }\n');
+    const [proof, hello] = (await invoke(score, ['--config', tiered], input)).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(proof).toMatchObject({ id: 'p', route: 'reasoning', effort: 'high' });
+    expect(hello).toMatchObject({ id: 'h', route: 'direct' });
+    expect(hello).not.toHaveProperty('effort');
+  });
+});
+
 describe('every subcommand: unknown flags are refused with usage and exit 2', () => {
   it.each([
     ['eval', evaluate, [labelled, '--bogus-flag']],

@@ -3,10 +3,14 @@ import { type CommandIO, EXIT, commandConfig, parseCommandArgs, runCommand, writ
 import { GATE_OPTIONS, gateFromFlags } from './gate-choice.js';
 import { BOM } from '../../core/json-lines.js';
 import { gateInputOf } from './lines.js';
+import { tierForScore } from '../../gate/tiers.js';
 
 /**
  * `thinkgate score [--gate learned|heuristic] [--threshold X] [--model PATH] [--config PATH]`: JSON lines in
- * (`{"id","messages"}` or `{"id","prompt"}`), one `{"id","score","route"}` out per line, in order. A bad line
+ * (`{"id","messages"}` or `{"id","prompt"}`), one `{"id","score","route"}` out per line, in order, with what the
+ * running gateway reports beside a decision: `difficulty` (0..1 within the prompt's domain, when the gate has
+ * one), `reasons` (the features that weighed most) and, when `gate.tiers` is configured, the tier's `effort`.
+ * A bad line
  * answers `{"id","error"}` and the run goes on; the exit code is then 2. One gate for the whole run, the
  * configuration's unless a flag says otherwise.
  */
@@ -20,7 +24,9 @@ export function run(args: string[], io: CommandIO): Promise<number> {
       writeLine(io.stdout, USAGE);
       return 0;
     }
-    const { gate } = gateFromFlags(values, commandConfig(values.config), ['learned', 'heuristic']);
+    const config = commandConfig(values.config);
+    const { gate } = gateFromFlags(values, config, ['learned', 'heuristic']);
+    const tiers = config.gate.tiers;
     const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
     let out = '';
     let failures = 0;
@@ -42,7 +48,9 @@ export function run(args: string[], io: CommandIO): Promise<number> {
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`line ${lineNo}: not a JSON object`);
         id = (parsed as { id?: unknown }).id ?? null;
         const d = gate.score(gateInputOf(parsed));
-        out += `${JSON.stringify({ id, score: Number(d.score.toFixed(6)), route: d.route })}\n`;
+        const effort = tiers === undefined ? undefined : tierForScore(d.score, tiers).effort;
+        const difficulty = d.difficulty === undefined ? undefined : Number(d.difficulty.toFixed(6));
+        out += `${JSON.stringify({ id, score: Number(d.score.toFixed(6)), route: d.route, difficulty, effort, reasons: d.reasons })}\n`;
       } catch (err) {
         failures++;
         out += `${JSON.stringify({ id, error: err instanceof Error ? err.message : String(err) })}\n`;
