@@ -2,13 +2,13 @@ import { GATEWAY_V8_FLAGS } from '../src/cli/v8-flags.js';
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startAppConstant, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
+import { startAppConstant, startBareFastify, startThinkgate, startUpstream, WORK_DIR } from './lib/fleet.js';
 import { throughput } from './lib/load.js';
 import { pinMeasuredServers } from './lib/processes.js';
 import { CACHEABLE_BODY, CHAT_BODY, STREAM_BODY } from './scenarios/requests.js';
 
 /**
- * `node --import tsx bench/profile.ts [--pin] [--duration 10] [--mode json|stream|both|hit|constant]` (hit: identical cacheable requests; constant: the same app's constant route): runs thinkgate under
+ * `node --import tsx bench/profile.ts [--pin] [--duration 10] [--mode json|stream|both|hit|constant|bare] [--bare-arg=--touch-kb --bare-arg=512]` (hit: identical cacheable requests; constant: the same app's constant route; bare: bare fastify with its flags): runs thinkgate under
  * `node --cpu-prof`, loads it, and prints where its CPU went (self time by function and by package).
  * The .cpuprofile file opens in Chrome DevTools (Performance) or speedscope as a flame graph.
  */
@@ -22,9 +22,12 @@ interface ProfileNode {
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
+  /** µs timestamps of the recording's start and end. */
+  startTime: number;
+  endTime: number;
 }
 
-const { values } = parseArgs({ options: { pin: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' }, mode: { type: 'string', default: 'both' }, top: { type: 'string', default: '30' }, 'node-arg': { type: 'string', multiple: true } } });
+const { values } = parseArgs({ options: { pin: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' }, mode: { type: 'string', default: 'both' }, top: { type: 'string', default: '30' }, 'node-arg': { type: 'string', multiple: true }, 'bare-arg': { type: 'string', multiple: true } } });
 const dir = join(WORK_DIR, 'profiles');
 mkdirSync(dir, { recursive: true });
 
@@ -32,15 +35,23 @@ if (values.pin) process.stderr.write(`pinned: ${pinMeasuredServers()}\n`);
 const upstream = await startUpstream();
 const gateway = { reasoningUrl: upstream.url, directUrl: upstream.url, nodeArgs: [...GATEWAY_V8_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, ...(values['node-arg'] ?? [])] };
 // constant: the same app answering a constant JSON body on /v1/constant (the cache hit's ceiling).
-const tg = values.mode === 'constant' ? await startAppConstant(gateway) : await startThinkgate(gateway);
+// bare: the bare fastify route (bench/bare-fastify.ts) with `--bare-arg` flags, loaded like a cache hit.
+const tg =
+  values.mode === 'constant'
+    ? await startAppConstant(gateway)
+    : values.mode === 'bare'
+      ? await startBareFastify(values['bare-arg'] ?? [], gateway.nodeArgs)
+      : await startThinkgate(gateway);
 /** Loads `path` with `body` for the run's duration at 32 connections and prints what the load generator saw. */
+let requests = 0;
 const load = async (label: string, path: string, body: string, headers: Record<string, string>): Promise<void> => {
-  const r = await throughput({ url: `${tg.url}${path}`, body, headers }, 32, Number(values.duration));
+  const r = await throughput({ url: `${tg.url}${path}`, body, headers, pid: tg.pid }, 32, Number(values.duration));
+  requests += Math.round(r.rps * Number(values.duration));
   process.stderr.write(`${label}: ${JSON.stringify(r)}\n`);
 };
 const noStore = { 'cache-control': 'no-store' };
 if (values.mode === 'constant') await load('constant', '/v1/constant', CACHEABLE_BODY, {});
-else if (values.mode === 'hit') await load('hit', '/v1/chat/completions', CACHEABLE_BODY, {});
+else if (values.mode === 'hit' || values.mode === 'bare') await load('hit', '/v1/chat/completions', CACHEABLE_BODY, {});
 else {
   if (values.mode !== 'stream') await load('json', '/v1/chat/completions', CHAT_BODY, noStore);
   if (values.mode !== 'json') await load('stream', '/v1/chat/completions', STREAM_BODY, noStore);
@@ -91,4 +102,10 @@ for (const node of profile.nodes) {
 print('self time by package', byPackage);
 print('inclusive time by function', inclusive);
 print('self time by function', byFunction);
+// In µs per request (sampled time ÷ requests): the kernel's socket send (`writev`) is the one native frame whose
+// cost moves with what else the process touches (docs/benchmarks.md, "Pass 8").
+const perSample = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
+const usPerRequest = (hits: number): string => (requests > 0 ? ((hits * perSample) / requests).toFixed(2) : 'n/a');
+const idle = byFunction.get('(idle) :0') ?? 0;
+process.stdout.write(`\n~${requests} requests; busy ${usPerRequest(total - idle)} µs per request, of which writev ${usPerRequest(byFunction.get('writev :0') ?? 0)} µs\n`);
 process.stdout.write(`\nprofile: ${join(dir, file)}\n`);

@@ -16,8 +16,9 @@ export function startUpstream(opts: { chunks?: number; chunkDelayMs?: number } =
   return startPortPrinter(opts.chunkDelayMs ? 'slow-upstream' : 'upstream', args, { measured: false });
 }
 
-export function startBareFastify(): Promise<ServerProcess> {
-  return startPortPrinter('bare-fastify', [join(BENCH_DIST, 'bare-fastify.js')]);
+/** `args`: bare-fastify.js's own flags (`--touch-kb N`, `--headers`); `nodeArgs`: node's, before the script. */
+export function startBareFastify(args: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
+  return startPortPrinter('bare-fastify', [...nodeArgs, join(BENCH_DIST, 'bare-fastify.js'), ...args]);
 }
 
 export interface ThinkgateOptions {
