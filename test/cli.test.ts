@@ -43,7 +43,13 @@ describe('thinkgate CLI (compiled)', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.id)).toEqual(['a', 'b', null, 'c']);
     for (const l of [lines[0], lines[1], lines[3]]) {
-      expect(l).toEqual({ id: expect.any(String), score: expect.any(Number), route: expect.stringMatching(/^(reasoning|direct)$/) });
+      expect(l).toEqual({
+        id: expect.any(String),
+        score: expect.any(Number),
+        route: expect.stringMatching(/^(reasoning|direct)$/),
+        difficulty: expect.any(Number),
+        reasons: expect.any(Array),
+      });
     }
     // Without an id to answer with, the error names the input line.
     expect(lines[2]).toEqual({ id: null, error: expect.stringMatching(/^line 3: not valid JSON \(.+\)$/) });
