@@ -106,35 +106,68 @@ export interface RoutedOutcome {
 }
 
 /**
- * APGR, average performance gap recovered (RouteLLM, Ong et al. 2024, §5.1): route the top-k prompts by score to the
- * strong model and the rest to the weak one; PGR(k) = (perf(k) − perf(weak)) / (perf(strong) − perf(weak)); APGR is
- * the mean of PGR over k = 0..n (the area under the PGR curve against the share of calls to the strong model).
- * Tied scores are treated as a random order (their gains averaged). NaN when the two models perform alike.
- * 0.5 = random routing; 1 = every prompt the weak model fails is sent to the strong one first.
+ * The PGR curve (RouteLLM, Ong et al. 2024, §5.1): route the top-k prompts by score to the strong model and the rest
+ * to the weak one; PGR(k) = (perf(k) − perf(weak)) / (perf(strong) − perf(weak)) for k = 0..n (entry k of the
+ * returned array; entry 0 is 0 and entry n is 1). Tied scores are treated as a random order (their gains averaged).
+ * Null when the two models perform alike overall (no gap to recover).
  */
-export function apgr(outcomes: readonly RoutedOutcome[]): number {
+export function pgrCurve(outcomes: readonly RoutedOutcome[]): Float64Array | null {
   const n = outcomes.length;
   const total = outcomes.reduce((s, o) => s + (o.strong - o.weak), 0);
-  if (n === 0 || Math.abs(total) < 1e-12) return Number.NaN;
+  if (n === 0 || Math.abs(total) < 1e-12) return null;
   const sorted = [...outcomes].sort((a, b) => b.score - a.score);
-  const gains = new Float64Array(n);
+  const curve = new Float64Array(n + 1);
+  let recovered = 0;
   let i = 0;
   while (i < n) {
     let j = i;
     while (j + 1 < n && sorted[j + 1]?.score === sorted[i]?.score) j++;
     let group = 0;
     for (let k = i; k <= j; k++) group += (sorted[k]?.strong ?? 0) - (sorted[k]?.weak ?? 0);
-    for (let k = i; k <= j; k++) gains[k] = group / (j - i + 1);
+    const each = group / (j - i + 1);
+    for (let k = i; k <= j; k++) {
+      recovered += each;
+      curve[k + 1] = recovered / total;
+    }
     i = j + 1;
   }
-  let recovered = 0;
+  return curve;
+}
+
+/**
+ * APGR, average performance gap recovered (RouteLLM §5.1): the area under the PGR curve against the share of calls
+ * to the strong model (trapezoids over k = 0..n). NaN when the two models perform alike. 0.5 = random routing;
+ * 1 = every prompt the weak model fails is sent to the strong one first.
+ */
+export function apgr(outcomes: readonly RoutedOutcome[]): number {
+  const curve = pgrCurve(outcomes);
+  if (curve === null) return Number.NaN;
+  const n = curve.length - 1;
   let area = 0;
-  for (let k = 0; k < n; k++) {
-    const before = recovered / total;
-    recovered += gains[k] ?? 0;
-    area += (before + recovered / total) / 2;
-  }
+  for (let k = 1; k <= n; k++) area += ((curve[k - 1] ?? 0) + (curve[k] ?? 0)) / 2;
   return area / n;
+}
+
+/**
+ * CPT(x), call-performance threshold (RouteLLM §5.1): the smallest share of calls to the strong model, 0..1, at which
+ * routing by score recovers `target` (0..1, e.g. 0.5 or 0.8) of the gap between the two models; between two
+ * prompts the share is interpolated along the curve. Lower is better; random routing needs `target` itself. NaN
+ * when the two models perform alike.
+ */
+export function cpt(outcomes: readonly RoutedOutcome[], target: number): number {
+  const curve = pgrCurve(outcomes);
+  if (curve === null) return Number.NaN;
+  if (target <= 0) return 0;
+  const n = curve.length - 1;
+  for (let k = 1; k <= n; k++) {
+    const hi = curve[k] ?? 0;
+    if (hi < target) continue;
+    const lo = curve[k - 1] ?? 0;
+    // The curve may dip (prompts the weak model gets right and the strong one wrong): take the first crossing.
+    const step = hi > lo ? (target - lo) / (hi - lo) : 1;
+    return (k - 1 + Math.min(1, Math.max(0, step))) / n;
+  }
+  return 1;
 }
 
 /** Spearman rank correlation (ties get their average rank). NaN for fewer than two values or a constant side. */

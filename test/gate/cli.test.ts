@@ -8,6 +8,8 @@ import { run as evaluate } from '../../src/cli/commands/eval.js';
 import { run as train } from '../../src/cli/commands/train.js';
 import { run as score } from '../../src/cli/commands/score.js';
 import { configSchema } from '../../src/config/schema.js';
+import { apgr, cpt } from '../../src/gate/metrics.js';
+import type { RoutingFigures } from '../../src/gate/evaluation.js';
 
 function collect(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -110,6 +112,58 @@ describe('calibrate and score honour --config', () => {
     const proof = '{"prompt":"Prove that there are infinitely many primes, step by step."}\n';
     expect(JSON.parse((await invoke(score, [], proof)).stdout)).toMatchObject({ route: 'reasoning' });
     expect(JSON.parse((await invoke(score, ['--config', strict], proof)).stdout)).toMatchObject({ route: 'direct' });
+  });
+});
+
+describe('thinkgate eval --outcomes (RouteLLM-style: both models\' results per prompt)', () => {
+  // The weak model fails the proofs and word problems and gets the small talk right: a router that sends the
+  // reasoning prompts to the strong model first recovers most of the gap with few calls.
+  const outcomeLines = [
+    { prompt: 'Prove that the square root of 2 is irrational, step by step.', strong: 1, weak: 0, source: 'maths', lang: 'en' },
+    { prompt: 'A train leaves at 3 pm at 60 km/h and another at 4 pm at 90 km/h on the same track. When does the second catch up? Show your working.', strong: 1, weak: 0, source: 'maths', lang: 'en' },
+    { prompt: '证明：任意两个奇数之和是偶数，并写出推理过程。', strong: 1, weak: 0, source: 'maths', lang: 'zh' },
+    { prompt: 'hello there!', strong: 1, weak: 1, source: 'chat', lang: 'en' },
+    { prompt: 'Thanks, that is all.', strong: 1, weak: 1, source: 'chat', lang: 'en' },
+    { prompt: '你好', strong: 1, weak: 1, source: 'chat', lang: 'zh' },
+    { prompt: 'What is the capital of Japan?', strong: 1, weak: 1, source: 'chat', lang: 'en' },
+    { prompt: 'Translate "good morning" into French.', strong: 1, weak: 0.5, source: 'chat', lang: 'en' },
+  ];
+  const outcomes = join(dir, 'outcomes.jsonl');
+  writeFileSync(outcomes, outcomeLines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+  it('prints APGR, CPT(50 %), CPT(80 %) and length-only APGR, overall, per language and per source', async () => {
+    const result = await invoke(evaluate, [outcomes, '--outcomes', '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { overall: RoutingFigures; byLang: Record<string, unknown>; bySource: Record<string, RoutingFigures> };
+    expect(report.overall).toMatchObject({ n: 8, strong: 1, weak: 0.5625 });
+    // The same figures as RouteLLM's definitions applied to what `thinkgate score` prints for these prompts.
+    const scored = (await invoke(score, [], outcomeLines.map((l) => JSON.stringify({ prompt: l.prompt })).join('\n'))).stdout.trim().split('\n');
+    const routed = outcomeLines.map((l, i) => ({ score: (JSON.parse(scored[i] ?? '{}') as { score: number }).score, strong: l.strong, weak: l.weak }));
+    expect(report.overall.apgr).toBeCloseTo(apgr(routed), 5);
+    expect(report.overall.cpt80).toBeCloseTo(cpt(routed, 0.8), 5);
+    // Well above random routing (0.5) on prompts this plain; the best order possible here gives 0.777.
+    expect(report.overall.apgr).toBeGreaterThan(0.65);
+    expect(report.overall.cpt50).toBeLessThanOrEqual(report.overall.cpt80);
+    expect(report.overall.lengthApgr).toEqual(expect.any(Number));
+    expect(Object.keys(report.byLang).sort()).toEqual(['en', 'zh']);
+    expect(Object.keys(report.bySource).sort()).toEqual(['chat', 'maths']);
+    // Every maths prompt has the same gain: nothing to order within the slice, so any ranking is random routing.
+    expect(report.bySource.maths?.apgr).toBeCloseTo(0.5, 9);
+    const table = await invoke(evaluate, [outcomes, '--outcomes']);
+    expect(table.stdout).toMatch(/APGR/);
+    expect(table.stdout).toMatch(/source maths/);
+  });
+
+  it('names the line and the field a line gets wrong', async () => {
+    const bad = join(dir, 'bad-outcomes.jsonl');
+    writeFileSync(bad, `${JSON.stringify({ prompt: 'hi', strong: 1, weak: 0 })}\n${JSON.stringify({ prompt: 'hi', strong: 2, weak: 0 })}\n`);
+    const tooHigh = await invoke(evaluate, [bad, '--outcomes']);
+    expect(tooHigh.code).toBe(2);
+    expect(tooHigh.stderr).toMatch(/bad-outcomes\.jsonl:2: strong: expected a number from 0 to 1/);
+    writeFileSync(bad, `${JSON.stringify({ prompt: 'hi', strong: 1 })}\n`);
+    expect((await invoke(evaluate, [bad, '--outcomes'])).stderr).toMatch(/:1: weak: expected a number from 0 to 1/);
+    // A labelled file is not an outcome file: the missing field is named, not silently scored.
+    expect((await invoke(evaluate, [labelled, '--outcomes'])).stderr).toMatch(/strong: expected a number/);
   });
 });
 

@@ -11,7 +11,10 @@ import { InputError } from '../io.js';
  *   optionally with `"id"`;
  * - a labelled line (`eval`, `train`): a prompt line plus `"label":"reasoning"|"direct"`, and optionally
  *   `"lang"` (slices the report), `"source"` (slices the report; balances training), `"category"` and `"license"`
- *   (an SPDX id; `train` uses only permissively licensed lines unless `--any-license`).
+ *   (an SPDX id; `train` uses only permissively licensed lines unless `--any-license`);
+ * - an outcome line (`eval --outcomes`): a prompt line plus `"strong"` and `"weak"`, each model's result on the
+ *   prompt from 0 to 1 (RouteLLM's per-prompt outcomes: 1 right, 0 wrong, or a judge's score scaled to 0..1), and
+ *   optionally `"lang"` and `"source"`.
  *
  * Both forms mean the same to the gate: a prompt is one user message.
  */
@@ -83,4 +86,39 @@ export function parseLabelledLines(text: string, fileName: string): LabelledLine
 /** Calls `each` per non-blank JSON line of `text` with its 1-based number; an `InputError` names `name:line` otherwise. */
 export function forEachJsonLine(text: string, name: string, each: (json: unknown, lineNo: number) => void): void {
   forEachLine(text, name, each, (message) => new InputError(message));
+}
+
+const unitResult = (model: string) =>
+  z.number({ error: `${model}: expected a number from 0 to 1 (the ${model} model's result on this prompt)` }).min(0, `${model}: expected a number from 0 to 1`).max(1, `${model}: expected a number from 0 to 1`);
+const outcomeFields = z.looseObject({
+  strong: unitResult('strong'),
+  weak: unitResult('weak'),
+  lang: z.string().default('unknown'),
+  source: z.string().default('unknown'),
+});
+
+export interface OutcomeLine {
+  input: GateInput;
+  strong: number;
+  weak: number;
+  lang: string;
+  source: string;
+}
+
+/** Parses an outcome JSON-lines file; an `InputError` names the file, the line and the field. */
+export function parseOutcomeLines(text: string, fileName: string): OutcomeLine[] {
+  const out: OutcomeLine[] = [];
+  forEachJsonLine(text, fileName, (json, lineNo) => {
+    const where = `${fileName}:${lineNo}`;
+    let input: GateInput;
+    try {
+      input = gateInputOf(json);
+    } catch (err) {
+      throw new InputError(`${where}: ${(err as Error).message}`);
+    }
+    const fields = outcomeFields.safeParse(json);
+    if (!fields.success) throw new InputError(`${where}: ${fields.error.issues[0]?.message ?? 'invalid line'}`);
+    out.push({ input, ...fields.data });
+  });
+  return out;
 }
