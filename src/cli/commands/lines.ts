@@ -64,9 +64,12 @@ export interface LabelledLine {
   input: GateInput;
 }
 
-/** Parses a labelled JSON-lines file; an `InputError` names the file, the line and the field. */
-export function parseLabelledLines(text: string, fileName: string): LabelledLine[] {
-  const out: LabelledLine[] = [];
+/**
+ * Parses a JSON-lines file of prompt lines with extra `fields`, one result per line from `build`; an `InputError`
+ * names the file, the line and the field.
+ */
+function parsePromptLines<F extends z.ZodType, T>(text: string, fileName: string, fields: F, build: (input: GateInput, data: z.output<F>, where: string) => T): T[] {
+  const out: T[] = [];
   forEachJsonLine(text, fileName, (json, lineNo) => {
     const where = `${fileName}:${lineNo}`;
     let input: GateInput;
@@ -75,12 +78,19 @@ export function parseLabelledLines(text: string, fileName: string): LabelledLine
     } catch (err) {
       throw new InputError(`${where}: ${(err as Error).message}`);
     }
-    const fields = labelFields.safeParse(json);
-    if (!fields.success) throw new InputError(`${where}: ${fields.error.issues[0]?.message ?? 'invalid line'}`);
-    const { id, label, lang, source, category, license } = fields.data;
-    out.push({ row: { id: id ?? where, prompt: userText(input), label, lang, source, category, license }, input });
+    const parsed = fields.safeParse(json);
+    if (!parsed.success) throw new InputError(`${where}: ${parsed.error.issues[0]?.message ?? 'invalid line'}`);
+    out.push(build(input, parsed.data, where));
   });
   return out;
+}
+
+/** Parses a labelled JSON-lines file; an `InputError` names the file, the line and the field. */
+export function parseLabelledLines(text: string, fileName: string): LabelledLine[] {
+  return parsePromptLines(text, fileName, labelFields, (input, { id, label, lang, source, category, license }, where) => ({
+    row: { id: id ?? where, prompt: userText(input), label, lang, source, category, license },
+    input,
+  }));
 }
 
 /** Calls `each` per non-blank JSON line of `text` with its 1-based number; an `InputError` names `name:line` otherwise. */
@@ -107,18 +117,5 @@ export interface OutcomeLine {
 
 /** Parses an outcome JSON-lines file; an `InputError` names the file, the line and the field. */
 export function parseOutcomeLines(text: string, fileName: string): OutcomeLine[] {
-  const out: OutcomeLine[] = [];
-  forEachJsonLine(text, fileName, (json, lineNo) => {
-    const where = `${fileName}:${lineNo}`;
-    let input: GateInput;
-    try {
-      input = gateInputOf(json);
-    } catch (err) {
-      throw new InputError(`${where}: ${(err as Error).message}`);
-    }
-    const fields = outcomeFields.safeParse(json);
-    if (!fields.success) throw new InputError(`${where}: ${fields.error.issues[0]?.message ?? 'invalid line'}`);
-    out.push({ input, ...fields.data });
-  });
-  return out;
+  return parsePromptLines(text, fileName, outcomeFields, (input, fields) => ({ input, ...fields }));
 }
