@@ -9,7 +9,8 @@ export interface StoreStats {
   entries: number;
   bytes: number;
   maxBytes: number;
-  redis?: { status: string; up: boolean; errors: number };
+  /** `invalidations`: near-cache entries dropped because another replica wrote the key. */
+  redis?: { status: string; up: boolean; errors: number; invalidations: number };
 }
 
 export interface CacheStore {
@@ -46,6 +47,16 @@ export class MemoryStore implements CacheStore {
 
   put(key: string, entry: CacheEntry): void {
     this.lru.set(key, entry);
+  }
+
+  /** Drops the entry; true when there was one. */
+  delete(key: string): boolean {
+    return this.lru.delete(key);
+  }
+
+  /** Drops every entry (the near-cache, after missing other replicas' writes). */
+  clear(): void {
+    this.lru.clear();
   }
 
   async set(key: string, entry: CacheEntry): Promise<void> {
