@@ -78,4 +78,51 @@ describe.skipIf(!haveRedis)('result cache across replicas (real redis-server, tw
     expect(await content(a)).toEqual(['version 3', 'hit']);
     expect(await content(b)).toEqual(['version 3', 'hit']);
   });
+
+  it('identical requests at A and B at once: every client gets a whole answer, then both replicas serve the same one', async () => {
+    let n = 0;
+    fleet.reasoning.scenario = () => ({ kind: 'answer', answer: { content: `answer number ${++n}, whole` }, delayMs: 80, chunkDelayMs: 2 });
+    const calls = fleet.reasoning.chatRequests().length;
+    const answers = await Promise.all(
+      [a, b, a, b, a, b].map(async (r, i) => (i < 2 ? (await r.client().chat.completions.create(ask('at once'))).choices[0]!.message.content : streamed(r, 'at once'))),
+    );
+    for (const answer of answers) expect(answer).toMatch(/^answer number [12], whole$/);
+    // Coalescing is per replica: at most one upstream call each.
+    expect(fleet.reasoning.chatRequests().length - calls).toBeLessThanOrEqual(2);
+    const served = await Promise.all([a, b].map(async (r) => (await r.client().chat.completions.create(ask('at once'))).choices[0]!.message.content));
+    expect(served[0]).toBe(served[1]);
+  });
+
+  it('a stream its client left half-way on A, and a failure on A, are not stored for B to serve', async () => {
+    fleet.reasoning.scenario = (body) => ({ kind: 'answer', answer: { content: `slow ${lastUserContent(body)} `.repeat(40) }, chunkDelayMs: 5 });
+    const controller = new AbortController();
+    let chunks = 0;
+    let text = '';
+    try {
+      for await (const chunk of await a.client().chat.completions.create({ ...ask('left half-way'), stream: true }, { signal: controller.signal })) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (++chunks === 3) controller.abort();
+      }
+    } catch {
+      // The SDK may raise its abort error or just end the iteration.
+    }
+    expect(text.length).toBeLessThan(40);
+    // A has seen its client leave and ended the request (the upstream call aborted).
+    for (let i = 0; i < 100 && a.app.thinkgate.cache.flights.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    // Direct, which has no fallback by default: the failure reaches the client.
+    const direct = (content: string) => ({ ...ask(content), model: 'thinkgate-direct' });
+    const directBefore = fleet.direct.scenario;
+    fleet.direct.scenario = () => ({ kind: 'status', status: 500, body: { error: { message: 'upstream broke', type: 'server_error' } } });
+    await expect(a.client().chat.completions.create(direct('failed on A'))).rejects.toMatchObject({ status: 500 });
+    fleet.direct.scenario = directBefore;
+    const failed = await b.client().chat.completions.create(direct('failed on A')).withResponse();
+    expect(failed.response.headers.get('x-thinkgate-cache')).toBe('miss');
+    expect(failed.data.choices[0]!.message.content).toBe('echo: failed on A');
+    fleet.reasoning.scenario = (body) => ({ kind: 'answer', answer: { content: `fresh ${lastUserContent(body)}` } });
+    for (const question of ['left half-way']) {
+      const res = await b.client().chat.completions.create(ask(question)).withResponse();
+      expect(res.response.headers.get('x-thinkgate-cache'), question).toBe('miss');
+      expect(res.data.choices[0]!.message.content).toBe(`fresh ${question}`);
+    }
+  });
 });
