@@ -119,7 +119,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerCacheMetrics(savings.metrics.registry, cache);
 
   const controller = createControllerFromConfig(config.gate);
-  const sessions = createSessionStore(config.gate, config.redis, config.cache.redisTimeoutMs);
+  const sessions = createSessionStore(config.gate, config.redis, config.cache.redisTimeoutMs, app.log);
   if (sessions !== undefined) app.addHook('onClose', () => sessions.close());
   const ctx: GatewayContext = {
     config,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis, waitForRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
@@ -19,8 +19,9 @@ import {
 
 /**
  * Where session states live: a bounded in-process LRU (one replica), or Redis (a fleet: every replica sees the same
- * sessions). Both expire a session `ttlSeconds` after its last request. Redis trouble never fails a request: a failed
- * or slow read counts as "no session" (the fresh decision stands) and is counted.
+ * sessions) with this replica's own copy of what it served beside it. Both expire a session `ttlSeconds` after its
+ * last request. Redis trouble never fails a request: a failed or slow read falls back to the replica's own copy
+ * (none: the fresh decision stands), and is counted and logged.
  */
 export interface SessionStore {
   readonly kind: 'memory' | 'redis';
@@ -36,7 +37,7 @@ export interface SessionStore {
 
 export interface SessionStoreStats {
   kind: 'memory' | 'redis';
-  /** Sessions held in this process (memory store only). */
+  /** Sessions held in this process (with Redis: this replica's own copy of the sessions it served). */
   entries?: number;
   errors: number;
 }
@@ -108,27 +109,70 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
+/** Where a store's warnings go (the app's logger). */
+export interface SessionStoreLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface RedisSessionStoreOptions {
   url: string;
   /** `redis.keyPrefix` + `session:` */
   keyPrefix: string;
   ttlSeconds: number;
-  /** A read slower than this counts as "no session" for that request. */
+  /** A read slower than this falls back to this replica's own copy for that request. */
   commandTimeoutMs: number;
+  /** Most sessions this replica keeps its own copy of (least recently used dropped first); default 100 000. */
+  localMaxEntries?: number;
+  log?: SessionStoreLog;
+  /** How often at most "Redis is down" is logged while it stays down (default 30 s). */
+  warnIntervalMs?: number;
 }
 
-/** Shared sessions for a fleet: one GET per request, one SET PX (not awaited by callers that do not need to). */
+/**
+ * Shared sessions for a fleet: one GET per request, one SET PX (not awaited by callers that do not need to).
+ * Every state this replica writes is also kept in its own memory (an LRU with the same TTL), which answers when Redis
+ * cannot, or has nothing for the key. Why: a read that failed used to count as "no session", so while Redis was down
+ * every conversation went back to being decided turn by turn (a task raised to reasoning fell back to direct
+ * mid-conversation, the bounce `up-only` exists to prevent), silently: nothing was logged. And a Redis that came back
+ * empty (no persistence) had forgotten every session; the replica that serves a conversation's next turn now writes
+ * its copy back, so the rest of the fleet finds it again.
+ */
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
+  private readonly local: MemorySessionStore;
+  private readonly warning: ThrottledWarning;
   private errors = 0;
+  private wasReady = false;
+  private closing = false;
 
   constructor(private readonly options: RedisSessionStoreOptions) {
+    this.local = new MemorySessionStore({ ttlSeconds: options.ttlSeconds, maxEntries: options.localMaxEntries ?? 100_000 });
+    const log = options.log;
+    this.warning = new ThrottledWarning(
+      (fields, message) => log?.warn(fields, message),
+      "sessions: redis unavailable, session affinity from this replica's own memory",
+      options.warnIntervalMs,
+    );
     // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
     this.redis = newRedis(options.url, failFastRedisOptions(options.commandTimeoutMs));
-    this.redis.on('error', () => {
-      this.errors++;
+    this.redis.on('error', (err: Error) => this.failed(err));
+    this.redis.on('ready', () => {
+      if (this.errors > 0) log?.info({ redisErrors: this.errors }, 'sessions: redis is reachable again');
+      this.warning.reset();
+      this.wasReady = true;
     });
+    // A lost connection is a failure even before a command or a reconnect attempt reports one.
+    this.redis.on('close', () => {
+      if (this.wasReady && !this.closing) this.failed(new Error('connection to redis lost'));
+      this.wasReady = false;
+    });
+  }
+
+  private failed(err: unknown): void {
+    this.errors++;
+    this.warning.failed(err, { redisErrors: this.errors });
   }
 
   /** Resolves true once connected, false after `timeoutMs`: startup never blocks on a missing Redis. */
@@ -136,30 +180,39 @@ export class RedisSessionStore implements SessionStore {
     return waitForRedis(this.redis, timeoutMs);
   }
 
+  /**
+   * Redis's state when it has one (another replica may have moved the session since this one last saw it), else
+   * this replica's own copy: Redis is down or slow, or came back empty. The copy never outlives Redis's entry
+   * otherwise: both were written together, with the same TTL, and a later write by another replica only lengthens
+   * Redis's.
+   */
   async get(key: string): Promise<SessionState | undefined> {
-    if (this.redis.status !== 'ready') return undefined;
+    if (this.redis.status !== 'ready') return this.local.get(key);
     try {
-      return decodeSessionState(await this.redis.get(this.options.keyPrefix + key));
-    } catch {
-      this.errors++;
-      return undefined;
+      return decodeSessionState(await this.redis.get(this.options.keyPrefix + key)) ?? this.local.get(key);
+    } catch (err) {
+      this.failed(err);
+      return this.local.get(key);
     }
   }
 
   async set(key: string, state: SessionState): Promise<void> {
+    this.local.set(key, state);
     if (this.redis.status !== 'ready') return;
     try {
       await this.redis.set(this.options.keyPrefix + key, encodeSessionState(state), 'PX', this.options.ttlSeconds * 1000);
-    } catch {
-      this.errors++;
+    } catch (err) {
+      this.failed(err);
     }
   }
 
   stats(): SessionStoreStats {
-    return { kind: 'redis', errors: this.errors };
+    return { kind: 'redis', entries: this.local.stats().entries, errors: this.errors };
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.local.close();
     try {
       await this.redis.quit();
     } catch {
@@ -176,12 +229,24 @@ export interface SessionAffinityConfig {
 }
 
 /** The store the config asks for; undefined when the policy is `off`. Redis when `sessionStore` says so or, unset, when a Redis URL is configured. */
-export function createSessionStore(gate: SessionAffinityConfig, redis: { url?: string | undefined; keyPrefix: string }, commandTimeoutMs = 200): SessionStore | undefined {
+export function createSessionStore(
+  gate: SessionAffinityConfig,
+  redis: { url?: string | undefined; keyPrefix: string },
+  commandTimeoutMs = 200,
+  log?: SessionStoreLog,
+): SessionStore | undefined {
   if (gate.session === 'off') return undefined;
   const kind = gate.sessionStore ?? (redis.url !== undefined ? 'redis' : 'memory');
   if (kind === 'redis') {
     if (redis.url === undefined) throw new Error('gate.sessionStore is "redis" but redis.url is not set');
-    return new RedisSessionStore({ url: redis.url, keyPrefix: `${redis.keyPrefix}session:`, ttlSeconds: gate.sessionTtlSeconds, commandTimeoutMs });
+    return new RedisSessionStore({
+      url: redis.url,
+      keyPrefix: `${redis.keyPrefix}session:`,
+      ttlSeconds: gate.sessionTtlSeconds,
+      commandTimeoutMs,
+      localMaxEntries: gate.sessionMaxEntries,
+      log,
+    });
   }
   return new MemorySessionStore({ ttlSeconds: gate.sessionTtlSeconds, maxEntries: gate.sessionMaxEntries });
 }
