@@ -354,7 +354,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       for (const observer of observers) observer(record);
     };
     // Counting tokens (the tokenizer loads on first need) happens after the answer went out, never before it.
-    if (record.usage === null && produced !== undefined) void fillEstimatedUsage(record, chat.messages, produced).then(observe);
+    if (record.usage === null && produced !== undefined) ctx.savings.ledger.track(fillEstimatedUsage(record, chat.messages, produced).then(observe));
     else observe();
   }
 }

@@ -53,7 +53,8 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
     return {
       object: 'thinkgate.stats',
       generatedAt: new Date().toISOString(),
-      since,
+      // With Redis, when the fleet's totals start (the same on every replica); else this replica's start.
+      since: snap.since ?? since,
       scope: { tenant: tenant ?? 'all', store: ledger.store.kind, fleet: ledger.store.kind === 'redis' },
       estimates: {
         fields: ESTIMATED_FIELDS,

@@ -53,6 +53,16 @@ export class RedisLedgerStore implements LedgerStore {
     this.redis.defineCommand('thinkgateLedgerAdd', { lua: ADD_SCRIPT });
     // Connection errors surface as failed commands; the default handler would print every reconnect attempt.
     this.redis.on('error', () => {});
+    // The fleet's "since": set by the first replica that connects (NX), again after Redis came back empty. Why:
+    // each replica reported its own start as the start of totals that every replica had been adding to, so
+    // `/v1/stats` on two replicas gave two different "since" for the same figures.
+    this.redis.on('ready', () => {
+      this.redis.set(`${this.prefix}since`, new Date().toISOString(), 'NX').catch(() => {});
+    });
+  }
+
+  async since(): Promise<string | null> {
+    return this.redis.get(`${this.prefix}since`);
   }
 
   async add(increments: CellIncrements, buckets: readonly BucketRef[], recent: RecentSource | null): Promise<void> {
