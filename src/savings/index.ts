@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { RequestObserver, RequestRecord } from '../core/record.js';
 import type { Config } from '../config/schema.js';
 import { accountRequest, learnFrom, type Accounting } from './accounting.js';
@@ -48,7 +49,19 @@ export function createSavings(config: Config, reasoningModel: string, log: Fasti
   const expansion = new ExpansionModel({ prior: s.expansionPrior, latencyPriorMsPerToken: s.latencyPriorMsPerToken, minSamples: s.minSamples, bands: s.promptBands });
   const metrics = new GatewayMetrics(config.gate.threshold);
   const store: LedgerStore =
-    config.redis.url === undefined ? new MemoryLedgerStore(s.recent, clock) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent, Math.max(config.cache.redisTimeoutMs, 1_000));
+    config.redis.url === undefined
+      ? new MemoryLedgerStore(s.recent, clock)
+      : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent, Math.max(config.cache.redisTimeoutMs, 1_000), log);
+  if (store instanceof RedisLedgerStore) {
+    new Gauge({
+      name: 'thinkgate_ledger_held_requests',
+      help: 'Requests counted in this replica\'s memory while Redis is unreachable, added to the fleet\'s totals once it is back.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(store.heldCount);
+      },
+    });
+  }
   const writeFailed = new ThrottledWarning((fields, message) => log.warn(fields, message), 'ledger write failed');
   const ledger = new Ledger(store, s.windows, (err) => {
     metrics.ledgerErrors.inc();

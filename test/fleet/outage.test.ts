@@ -96,4 +96,41 @@ describe.skipIf(!haveRedis)('Redis killed and restarted under a two-replica flee
     expect(await during.turn(b, 'and of Portugal?')).toBe('reasoning');
     expect(await talk.turn(b, 'and of Greece?')).toBe('reasoning');
   }, 30_000);
+
+  it('requests answered on both replicas while Redis was down are in the fleet\'s totals once it is back, each once', async () => {
+    fleet = await startFleet(2);
+    const f = fleet;
+    const [a, b] = f.replicas as [Replica, Replica];
+    const ask = (r: Replica, content: string) => r.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content }] });
+    await ask(a, 'before');
+    await f.redis.stop();
+    await until(() => f.replicas.every((r) => !r.app.thinkgate.cache.stats().redis!.up), 'both replicas to notice');
+    let during = 0;
+    for (let i = 0; i < 6; i++) {
+      const r = i % 2 === 0 ? a : b;
+      if (i % 3 === 2) {
+        for await (const c of await r.client().chat.completions.create({ model: 'thinkgate-direct', messages: [{ role: 'user', content: `streamed ${i}` }], stream: true })) void c;
+      } else await ask(r, `during ${i}`);
+      during++;
+    }
+    expect((await fetch(`${a.url}/v1/stats`)).status).toBe(503);
+    // An outage long enough for the gateway's Redis clients to give up on their first reconnect attempts.
+    await new Promise((r) => setTimeout(r, 1_200));
+    f.redis = await startRedis({ port: f.redis.port });
+    // The restarted Redis is empty: what it holds once the replicas are back is what they kept while it was down.
+    await until(async () => {
+      const res = await Promise.all(f.replicas.map((r) => fetch(`${r.url}/v1/stats`)));
+      if (res.some((x) => x.status !== 200)) return false;
+      const bodies = (await Promise.all(res.map((x) => x.json()))) as { requests: number }[];
+      return bodies.every((x) => x.requests === during);
+    }, `the ${during} requests of the outage in the fleet's totals on both replicas`);
+    await ask(b, 'after');
+    for (const r of f.replicas) {
+      expect(f.warnings().filter((w) => w.replica === r.name && w.msg.startsWith('ledger: ')).map((w) => w.msg), r.name).toEqual(['ledger: redis unavailable, counting in memory until it is back']);
+      expect(r.logs.filter((l) => l['msg'] === 'ledger: redis is reachable again; what was counted meanwhile is added').map((l) => l['requests']), r.name).toEqual([3]);
+      const body = (await (await fetch(`${r.url}/v1/stats`)).json()) as { requests: number; routes: Record<string, number> };
+      expect(body.requests, r.name).toBe(during + 1);
+      expect(body.routes, r.name).toEqual({ direct: during + 1 });
+    }
+  }, 30_000);
 });
