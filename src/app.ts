@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { upstreamMode, type Config, type Tier, type UpstreamConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
-import { toOpenAIError } from './errors.js';
+import { GatewayError, toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
 import { authenticator, KeyRing } from './http/auth.js';
@@ -143,7 +143,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);
     // errorForLog: an upstream's error text may quote the prompt; it never reaches the log (issue 6).
-    if (status >= 500) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
+    if (status >= 500 && !(err instanceof GatewayError && err.quiet)) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
     const send = (): FastifyReply => reply.code(status).headers(headers).send(body);
     // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
     // The connection closes after it: what is left of an unread body cannot be told from a next request.

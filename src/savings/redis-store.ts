@@ -148,6 +148,7 @@ export class RedisLedgerStore implements LedgerStore {
   }
 
   async since(): Promise<string | null> {
+    this.connected();
     return this.redis.get(`${this.prefix}since`);
   }
 
@@ -160,6 +161,14 @@ export class RedisLedgerStore implements LedgerStore {
     await this.send(buckets, fieldIncrements(increments), recent === null || this.recentLimit === 0 ? null : JSON.stringify(recent()));
   }
 
+  /**
+   * Reads fail at once while the client is not connected. Why: they waited in the offline queue for the command
+   * timeout (1 s), so every `/v1/stats` poll during an outage took seconds to say 503, one read after another.
+   */
+  private connected(): void {
+    if (this.redis.status !== 'ready') throw new Error(`redis not connected (${this.redis.status})`);
+  }
+
   async read(bucketIds: readonly string[]): Promise<Map<string, number>> {
     const sum = new Map<string, number>();
     for (const fields of await this.readEach(bucketIds)) for (const [field, n] of fields) sum.set(field, (sum.get(field) ?? 0) + n);
@@ -168,6 +177,7 @@ export class RedisLedgerStore implements LedgerStore {
 
   /** One pipelined round trip for all the buckets (the daily series reads a few hundred). */
   async readEach(bucketIds: readonly string[]): Promise<Map<string, number>[]> {
+    this.connected();
     const pipeline = this.redis.pipeline();
     for (const id of bucketIds) pipeline.hgetall(this.prefix + id);
     const results = (await pipeline.exec()) ?? [];
@@ -184,6 +194,7 @@ export class RedisLedgerStore implements LedgerStore {
 
   async recent(): Promise<RecentRequest[]> {
     if (this.recentLimit === 0) return [];
+    this.connected();
     const rows = await this.redis.lrange(`${this.prefix}recent`, 0, this.recentLimit - 1);
     const out: RecentRequest[] = [];
     for (const row of rows) {

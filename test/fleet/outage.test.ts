@@ -133,4 +133,34 @@ describe.skipIf(!haveRedis)('Redis killed and restarted under a two-replica flee
       expect(body.routes, r.name).toEqual({ direct: during + 1 });
     }
   }, 30_000);
+
+  it('reads that need Redis (stats, stored responses) answer 503 at once while it is down, and the outage is logged once per store, not once per read', async () => {
+    fleet = await startFleet(2);
+    const f = fleet;
+    const stored = await f.replicas[0]!.client().responses.create({ model: 'thinkgate-direct', input: 'kept before the outage' });
+    await f.redis.stop();
+    await until(() => f.replicas.every((r) => !r.app.thinkgate.cache.stats().redis!.up), 'both replicas to notice');
+    const started = performance.now();
+    // A dashboard polling both replicas, and a client reading its stored response.
+    for (let poll = 0; poll < 4; poll++) {
+      for (const r of f.replicas) {
+        for (const path of ['/v1/stats', '/v1/stats/series', `/v1/responses/${stored.id}`]) {
+          const res = await fetch(`${r.url}${path}`);
+          expect(res.status, path).toBe(503);
+          expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/^(stats|response_store)_unavailable$/);
+        }
+        await expect(r.client().responses.create({ model: 'thinkgate-direct', input: 'and then?', previous_response_id: stored.id })).rejects.toMatchObject({ status: 503 });
+      }
+    }
+    // Not held for a command timeout each: the stores know they are not connected.
+    expect(performance.now() - started).toBeLessThan(3_000);
+    for (const r of f.replicas) {
+      const lines = f.warnings().filter((w) => w.replica === r.name);
+      expect(lines.filter((w) => w.level >= 50).map((w) => w.msg), r.name).toEqual([]);
+      const counts = new Map<string, number>();
+      for (const w of lines) counts.set(w.msg, (counts.get(w.msg) ?? 0) + 1);
+      for (const [msg, n] of counts) expect(n, `${r.name}: ${msg}`).toBe(1);
+      expect([...counts.keys()], r.name).toEqual(expect.arrayContaining(['stats read failed', 'responses store: redis unavailable, stored responses cannot be read']));
+    }
+  }, 30_000);
 });
