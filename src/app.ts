@@ -24,6 +24,7 @@ import { statsRoute } from './routes/stats.js';
 import { metricsRoute } from './routes/metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings, reasoningSpendObserver } from './savings/index.js';
+import { FleetReasoningSpend } from './savings/fleet-spend.js';
 import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
 import { createSessionStore } from './gate/session-store.js';
@@ -138,7 +139,20 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorateRequest('tenant', 'anonymous');
   app.decorateRequest('isAdmin', false);
   // The log line needs the request's cost and savings, so it runs inside the savings observer, after accounting.
-  ctx.observers.push(savings.observer(reasoningSpendObserver(controller, savings.metrics), requestLogObserver(app.log, config.log.prompts, ownLogger?.writeInfoLine)));
+  // With Redis the hourly reasoning budget is the fleet's (see FleetReasoningSpend), else this replica's.
+  let fleetSpend: FleetReasoningSpend | undefined;
+  if (config.gate.reasoningBudget !== undefined && config.redis.url !== undefined) {
+    const spend = new FleetReasoningSpend({
+      url: config.redis.url,
+      keyPrefix: `${config.redis.keyPrefix}budget:`,
+      apply: (s) => controller.recordReasoningSpend(s),
+      commandTimeoutMs: config.cache.redisTimeoutMs,
+    });
+    app.addHook('onClose', () => spend.close());
+    fleetSpend = spend;
+  }
+  const spendObserver = reasoningSpendObserver(controller, savings.metrics, fleetSpend === undefined ? undefined : (s) => fleetSpend.record(s));
+  ctx.observers.push(savings.observer(spendObserver, requestLogObserver(app.log, config.log.prompts, ownLogger?.writeInfoLine)));
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);

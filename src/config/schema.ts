@@ -255,7 +255,7 @@ export const configSchema = z.strictObject({
       targetReasoningShare: z.number().gt(0).lt(1).optional(),
       /** Recent scores the share controller remembers. */
       controllerWindow: z.number().int().min(10).max(100_000).default(2_000),
-      /** Hourly reasoning budget: the threshold rises smoothly as it runs down (requests are never refused). */
+      /** Hourly reasoning budget: the threshold rises smoothly as it runs down (requests are never refused). With `redis.url` it is the fleet's: every replica's reasoning spend counts against it. */
       reasoningBudget: z
         .strictObject({
           reasoningTokensPerHour: z.number().positive().optional(),

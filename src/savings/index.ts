@@ -33,12 +33,17 @@ export interface Savings {
  * Feeds the gate's budget controller with what reasoning calls really spent; `/metrics` reads the threshold it
  * then applies at scrape time. Cache hits spent nothing upstream.
  */
-export function reasoningSpendObserver(controller: ThresholdController, metrics: GatewayMetrics): AccountedObserver {
+export function reasoningSpendObserver(
+  controller: ThresholdController,
+  metrics: GatewayMetrics,
+  /** Where the spend goes instead of the controller directly: the fleet's budget (FleetReasoningSpend.record). */
+  record: (spend: { tokens: number; cost: number }) => void = (spend) => controller.recordReasoningSpend(spend),
+): AccountedObserver {
   metrics.watchThreshold(() => controller.effectiveThreshold());
-  return (record, accounting) => {
-    if (record.route === 'reasoning' && record.cache !== 'hit') {
+  return (r, accounting) => {
+    if (r.route === 'reasoning' && r.cache !== 'hit') {
       const t = accounting.upstreamTokens;
-      controller.recordReasoningSpend({ tokens: t.reasoning > 0 ? t.reasoning : t.completion, cost: nanoToUsd(accounting.costNano) });
+      record({ tokens: t.reasoning > 0 ? t.reasoning : t.completion, cost: nanoToUsd(accounting.costNano) });
     }
   };
 }
