@@ -25,6 +25,7 @@ export interface Replica {
 }
 
 export interface Fleet {
+  /** The running redis-server; a test that restarts it assigns the new one here, and `close()` stops that one. */
   redis: TestRedis;
   reasoning: FakeUpstream;
   direct: FakeUpstream;
@@ -55,9 +56,12 @@ export async function startFleet(size: number, overrides: (redisUrl: string) => 
   const reasoning = await startFakeUpstream({ model: 'fake-reasoner', reasoning: 'Let me think: step one, step two.' });
   const direct = await startFakeUpstream({ model: 'fake-chat' });
   const replicas: Replica[] = [];
+  // `fleet.redis` is replaced by a test that restarts Redis: the one running at the end is the one stopped (the
+  // first one too, in case the test never stopped it).
+  const servers = { current: redis };
   const close = async (): Promise<void> => {
     await Promise.all(replicas.map((r) => r.app.close()));
-    await Promise.all([reasoning.close(), direct.close(), redis.stop()]);
+    await Promise.all([reasoning.close(), direct.close(), redis.stop(), servers.current.stop()]);
   };
   try {
     const extra = overrides(redis.url);
@@ -93,7 +97,12 @@ export async function startFleet(size: number, overrides: (redisUrl: string) => 
     throw err;
   }
   return {
-    redis,
+    get redis() {
+      return servers.current;
+    },
+    set redis(next: TestRedis) {
+      servers.current = next;
+    },
     reasoning,
     direct,
     replicas,
