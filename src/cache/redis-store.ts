@@ -115,7 +115,10 @@ export class RedisStore implements CacheStore {
       if (buf === null) return null;
       const entry = await decodeEntry(buf);
       if (entry === undefined) return null;
-      this.near.put(key, entry);
+      // Kept here no longer than Redis keeps it (the writer's clock says when it was stored). Why: another replica's
+      // entry read near the end of its `cache.ttlSeconds` was served here for up to `nearCacheTtlSeconds` more.
+      const left = entry.storedAt + this.ttlMs - Date.now();
+      if (left > 0) this.near.put(key, entry, left);
       return entry;
     } catch (err) {
       this.failed(err);

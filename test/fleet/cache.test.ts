@@ -125,4 +125,26 @@ describe.skipIf(!haveRedis)('result cache across replicas (real redis-server, tw
       expect(res.data.choices[0]!.message.content).toBe(`fresh ${question}`);
     }
   });
+
+  it('an entry read from Redis by another replica expires there when it expires in Redis (cache.ttlSeconds), not a near-cache TTL later', async () => {
+    const short = await startFleet(2, () => ({ cache: { ttlSeconds: 2, nearCacheTtlSeconds: 60 } }));
+    try {
+      const [x, y] = short.replicas as [Replica, Replica];
+      let version = 1;
+      short.reasoning.scenario = () => ({ kind: 'answer', answer: { content: `version ${version}` } });
+      const content = async (r: Replica): Promise<[string | null, string | null]> => {
+        const res = await r.client().chat.completions.create(ask('short-lived')).withResponse();
+        return [res.data.choices[0]!.message.content, res.response.headers.get('x-thinkgate-cache')];
+      };
+      expect(await content(x)).toEqual(['version 1', 'miss']);
+      await new Promise((r) => setTimeout(r, 1_200));
+      // Read from Redis with 0.8 s of its 2 s left.
+      expect(await content(y)).toEqual(['version 1', 'hit']);
+      await new Promise((r) => setTimeout(r, 1_100));
+      version = 2;
+      expect(await content(y)).toEqual(['version 2', 'miss']);
+    } finally {
+      await short.close();
+    }
+  });
 });
