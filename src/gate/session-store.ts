@@ -27,12 +27,23 @@ export interface SessionStore {
   readonly kind: 'memory' | 'redis';
   /** The remembered state, or undefined (none, expired, or the store is unavailable). */
   get(key: string): SessionState | undefined | Promise<SessionState | undefined>;
-  /** Remembers the state and restarts the session's TTL. Never throws. */
-  set(key: string, state: SessionState): void | Promise<void>;
+  /**
+   * Remembers the state and restarts the session's TTL. Never throws. `basis`: the state `state` was worked out from
+   * (what `get` returned) and how to work it out again from another; a store shared by replicas writes only over that
+   * basis, and when another replica moved the session meanwhile, rebases on what it wrote.
+   */
+  set(key: string, state: SessionState, basis?: SessionBasis): void | Promise<void>;
   stats(): SessionStoreStats;
   /** Resolves true once the store can answer (at once for memory), false after `timeoutMs`. */
   waitReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What a session write was worked out from: see SessionStore.set. */
+export interface SessionBasis {
+  read: SessionState | undefined;
+  /** The state to write over `current` instead (the policy applied to it); undefined writes nothing. */
+  rebase(current: SessionState | undefined): SessionState | undefined;
 }
 
 export interface SessionStoreStats {
@@ -138,6 +149,23 @@ export interface RedisSessionStoreOptions {
  * empty (no persistence) had forgotten every session; the replica that serves a conversation's next turn now writes
  * its copy back, so the rest of the fleet finds it again.
  */
+/**
+ * Writes ARGV[2] with a TTL of ARGV[3] ms only if the key still holds ARGV[1] ('' = absent): {0} when written, else
+ * {1, what it holds}. KEYS[1]: the session.
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1]) or ''
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return {0}
+end
+return {1, current}
+`;
+/** Rebases after which a write gives up (each one means another replica wrote the same session in between). */
+const MAX_REBASES = 3;
+
+type CompareAndSet = (key: string, expected: string, next: string, ttlMs: string) => Promise<[number, string?]>;
+
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
@@ -157,6 +185,7 @@ export class RedisSessionStore implements SessionStore {
     );
     // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
     this.redis = newRedis(options.url, failFastRedisOptions(options.commandTimeoutMs));
+    this.redis.defineCommand('thinkgateSessionCas', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     this.redis.on('error', (err: Error) => this.failed(err));
     this.redis.on('ready', () => {
       if (this.errors > 0) log?.info({ redisErrors: this.errors }, 'sessions: redis is reachable again');
@@ -196,11 +225,36 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  async set(key: string, state: SessionState): Promise<void> {
+  /**
+   * With a `basis`, a compare-and-set: written only over the state it was worked out from. Why: two turns of one
+   * session decided at once on two replicas both read the same state; the later write won, so a turn that stayed
+   * direct overwrote the other's raise to reasoning, and the conversation bounced back to direct, which one replica
+   * (whose memory store decides a session's turns one at a time) never does. Now the later write is rebased on
+   * the earlier: the policy is applied again to what the other replica wrote.
+   */
+  async set(key: string, state: SessionState, basis?: SessionBasis): Promise<void> {
     this.local.set(key, state);
     if (this.redis.status !== 'ready') return;
+    const redisKey = this.options.keyPrefix + key;
+    const ttl = String(this.options.ttlSeconds * 1000);
     try {
-      await this.redis.set(this.options.keyPrefix + key, encodeSessionState(state), 'PX', this.options.ttlSeconds * 1000);
+      if (basis === undefined) {
+        await this.redis.set(redisKey, encodeSessionState(state), 'PX', ttl);
+        return;
+      }
+      const cas = (this.redis as unknown as Record<string, CompareAndSet>).thinkgateSessionCas as CompareAndSet;
+      let expected = basis.read === undefined ? '' : encodeSessionState(basis.read);
+      let next: SessionState | undefined = state;
+      for (let attempt = 0; attempt <= MAX_REBASES && next !== undefined; attempt++) {
+        const [conflict, current] = await cas.call(this.redis, redisKey, expected, encodeSessionState(next), ttl);
+        if (conflict === 0) break;
+        expected = current ?? '';
+        // Nothing there (Redis came back empty, or the session just expired): this state, worked out from this
+        // replica's own copy, is the best there is. Otherwise another replica moved the session: rebase on it.
+        if (expected === '') continue;
+        next = basis.rebase(decodeSessionState(expected));
+        if (next !== undefined) this.local.set(key, next);
+      }
     } catch (err) {
       this.failed(err);
     }
@@ -259,9 +313,9 @@ export interface SessionResult extends SessionOutcome {
   state?: SessionState | undefined;
 }
 
-function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome, write: boolean): SessionResult {
+function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome, write: boolean, basis?: SessionBasis): SessionResult {
   // Not awaited: writing the state is off the request's path (a failed write only loses affinity).
-  if (write && outcome.next !== undefined) void store.set(key.key, outcome.next);
+  if (write && outcome.next !== undefined) void store.set(key.key, outcome.next, basis);
   return result(outcome, policy, key.source);
 }
 
@@ -299,6 +353,11 @@ export function resolveSession(
   const newConversation = body?.newConversation ?? isNewConversation(userTurnCount(input.messages));
   // A new conversation starts afresh whatever is stored: no read needed.
   const stored = newConversation ? undefined : store.get(key.key);
-  if (stored instanceof Promise) return stored.then((state) => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write));
+  if (stored instanceof Promise) {
+    // A shared store: the write is based on the state read (a new conversation starts afresh, whatever is stored).
+    return stored.then((state) =>
+      finish(policy, store, key, applySession(policy, state, fresh, newConversation), write, newConversation ? undefined : { read: state, rebase: (current) => applySession(policy, current, fresh, false).next }),
+    );
+  }
   return finish(policy, store, key, applySession(policy, stored, fresh, newConversation), write);
 }

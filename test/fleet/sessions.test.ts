@@ -84,6 +84,30 @@ describe.skipIf(!haveRedis)('session affinity across replicas (up-only, the defa
     expect(loggedSession(after.replica, after.requestId)).toBe('held');
   });
 
+  it('two turns of one session at once on two replicas: the raise to reasoning is never overwritten by the other turn', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const sessions = Array.from({ length: 12 }, (_, i) => `parallel-${i}`);
+    const opening: Message[] = [{ role: 'user', content: 'hi there!' }, { role: 'assistant', content: 'Hello!' }];
+    const send = async (r: Replica, session: string, messages: Message[]): Promise<string | null> =>
+      (await r.client().chat.completions.create({ model: 'auto', messages }, { headers: { 'x-thinkgate-session': session } }).withResponse()).response.headers.get('x-thinkgate-route');
+    for (const session of sessions) expect(await send(a, session, opening.slice(0, 1))).toBe('direct');
+    // An agent's parallel calls: one turns hard on A while an easy one goes through B.
+    await Promise.all(
+      sessions.map(async (session) => {
+        const [raised] = await Promise.all([
+          send(a, session, [...opening, { role: 'user', content: hard }]),
+          send(b, session, [...opening, { role: 'user', content: 'what is the capital of Japan?' }]),
+        ]);
+        expect(raised).toBe('reasoning');
+      }),
+    );
+    // On one replica the two would have been decided one after the other, and the session would be on reasoning.
+    for (const session of sessions) {
+      const next = [...opening, { role: 'user' as const, content: hard }, { role: 'assistant' as const, content: '…' }, { role: 'user' as const, content: 'what is the capital of France?' }];
+      expect(await send(b, session, next), session).toBe('reasoning');
+    }
+  });
+
   it('a new conversation under the same session starts afresh on any replica', async () => {
     const chat = roundRobin(replicas, { 'x-thinkgate-session': 'restarted' });
     expect((await chat.turn(hard)).route).toBe('reasoning');
