@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { upstreamMode, type Config, type Tier, type UpstreamConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
-import { toOpenAIError } from './errors.js';
+import { GatewayError, toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
 import type { Gate } from './gate/types.js';
 import { authenticator, KeyRing } from './http/auth.js';
@@ -24,6 +24,7 @@ import { statsRoute } from './routes/stats.js';
 import { metricsRoute } from './routes/metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { createSavings, reasoningSpendObserver } from './savings/index.js';
+import { FleetReasoningSpend } from './savings/fleet-spend.js';
 import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
 import { createSessionStore } from './gate/session-store.js';
@@ -119,7 +120,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerCacheMetrics(savings.metrics.registry, cache);
 
   const controller = createControllerFromConfig(config.gate);
-  const sessions = createSessionStore(config.gate, config.redis, config.cache.redisTimeoutMs);
+  const sessions = createSessionStore(config.gate, config.redis, config.cache.redisTimeoutMs, app.log);
   if (sessions !== undefined) app.addHook('onClose', () => sessions.close());
   const ctx: GatewayContext = {
     config,
@@ -138,12 +139,25 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorateRequest('tenant', 'anonymous');
   app.decorateRequest('isAdmin', false);
   // The log line needs the request's cost and savings, so it runs inside the savings observer, after accounting.
-  ctx.observers.push(savings.observer(reasoningSpendObserver(controller, savings.metrics), requestLogObserver(app.log, config.log.prompts, ownLogger?.writeInfoLine)));
+  // With Redis the hourly reasoning budget is the fleet's (see FleetReasoningSpend), else this replica's.
+  let fleetSpend: FleetReasoningSpend | undefined;
+  if (config.gate.reasoningBudget !== undefined && config.redis.url !== undefined) {
+    const spend = new FleetReasoningSpend({
+      url: config.redis.url,
+      keyPrefix: `${config.redis.keyPrefix}budget:`,
+      apply: (s) => controller.recordReasoningSpend(s),
+      commandTimeoutMs: config.cache.redisTimeoutMs,
+    });
+    app.addHook('onClose', () => spend.close());
+    fleetSpend = spend;
+  }
+  const spendObserver = reasoningSpendObserver(controller, savings.metrics, fleetSpend === undefined ? undefined : (s) => fleetSpend.record(s));
+  ctx.observers.push(savings.observer(spendObserver, requestLogObserver(app.log, config.log.prompts, ownLogger?.writeInfoLine)));
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);
     // errorForLog: an upstream's error text may quote the prompt; it never reaches the log (issue 6).
-    if (status >= 500) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
+    if (status >= 500 && !(err instanceof GatewayError && err.quiet)) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
     const send = (): FastifyReply => reply.code(status).headers(headers).send(body);
     // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.
     // The connection closes after it: what is left of an unread body cannot be told from a next request.

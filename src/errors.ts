@@ -24,11 +24,17 @@ export class GatewayError extends Error {
   readonly code: string | null;
   /** Extra response headers (e.g. Retry-After). */
   readonly headers: Record<string, string>;
+  /**
+   * A degradation its store already reports (a warning once per outage): the error handler does not log it again
+   * per request. Why: during a Redis outage every stats poll and stored-response read logged an error line with a
+   * stack trace, so a polling dashboard buried the one warning that said what was wrong.
+   */
+  readonly quiet: boolean;
 
   constructor(
     status: number,
     message: string,
-    opts: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string>; cause?: unknown } = {},
+    opts: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string>; cause?: unknown; quiet?: boolean } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'GatewayError';
@@ -37,6 +43,7 @@ export class GatewayError extends Error {
     this.param = opts.param ?? null;
     this.code = opts.code ?? null;
     this.headers = opts.headers ?? {};
+    this.quiet = opts.quiet ?? false;
   }
 
   toJSON(): OpenAIErrorBody {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
@@ -26,6 +27,18 @@ export interface RedisStoreOptions {
  */
 export class RedisStore implements CacheStore {
   private readonly redis: Redis;
+  /**
+   * Subscribed to the fleet's invalidation channel (a connection in subscriber mode can send nothing else). Why:
+   * each replica's near-cache keeps what it read for up to `nearCacheTtlSeconds`; when another replica writes the
+   * key (a `no-cache` / `max-age=0` refresh, or two replicas answering the same miss at once), this replica went on
+   * serving its old copy for up to a minute while the rest of the fleet served the new one.
+   */
+  private readonly subscriber: Redis;
+  /** This store's id in invalidation messages: its own writes are not dropped from its own near-cache. */
+  private readonly id = randomUUID();
+  private readonly channel: string;
+  /** Invalidation messages from other replicas that dropped an entry here. */
+  private invalidations = 0;
   private readonly near: MemoryStore;
   private readonly ttlMs: number;
   private readonly warning: ThrottledWarning;
@@ -49,11 +62,31 @@ export class RedisStore implements CacheStore {
       if (this.wasReady && !this.closing) this.failed(new Error('connection to redis lost'));
       this.wasReady = false;
     });
+    this.channel = `${opts.keyPrefix}invalidate`;
+    // Subscribed on every (re)connection, not through ioredis' resubscription: the near-cache is emptied first,
+    // since writes other replicas made while this connection was down were announced to nobody here.
+    this.subscriber = newRedis(opts.url, { ...failFastRedisOptions(opts.commandTimeoutMs), autoResubscribe: false });
+    this.subscriber.on('error', () => {}); // the main connection reports and counts Redis trouble
+    let subscribedBefore = false;
+    this.subscriber.on('ready', () => {
+      if (subscribedBefore) this.near.clear();
+      subscribedBefore = true;
+      this.subscriber.subscribe(this.channel).catch(() => this.subscriber.disconnect(true));
+    });
+    this.subscriber.on('message', (_channel: string, message: string) => this.invalidated(message));
+  }
+
+  /** `<store id> <key>` from another replica that wrote `key`: this replica's copy may be stale. */
+  private invalidated(message: string): void {
+    const space = message.indexOf(' ');
+    if (space < 0 || message.slice(0, space) === this.id) return;
+    if (this.near.delete(message.slice(space + 1))) this.invalidations++;
   }
 
   /** Resolves once connected or after `timeoutMs`, whichever first: startup never blocks on a missing Redis. */
   waitReady(timeoutMs: number): Promise<boolean> {
-    return waitForRedis(this.redis, timeoutMs);
+    // The subscriber too: a replica that starts serving before it listens would miss the others' first writes.
+    return Promise.all([waitForRedis(this.redis, timeoutMs), waitForRedis(this.subscriber, timeoutMs)]).then(([ready]) => ready);
   }
 
   get up(): boolean {
@@ -82,7 +115,10 @@ export class RedisStore implements CacheStore {
       if (buf === null) return null;
       const entry = await decodeEntry(buf);
       if (entry === undefined) return null;
-      this.near.put(key, entry);
+      // Kept here no longer than Redis keeps it (the writer's clock says when it was stored). Why: another replica's
+      // entry read near the end of its `cache.ttlSeconds` was served here for up to `nearCacheTtlSeconds` more.
+      const left = entry.storedAt + this.ttlMs - Date.now();
+      if (left > 0) this.near.put(key, entry, left);
       return entry;
     } catch (err) {
       this.failed(err);
@@ -95,7 +131,8 @@ export class RedisStore implements CacheStore {
     if (!this.up) return;
     try {
       const value = await encodeEntry(entry, this.opts.compressAboveBytes);
-      await this.redis.set(this.redisKey(key), value, 'PX', this.ttlMs);
+      // Both commands go out together (one round trip); the message tells the other replicas' near-caches.
+      await Promise.all([this.redis.set(this.redisKey(key), value, 'PX', this.ttlMs), this.redis.publish(this.channel, `${this.id} ${key}`)]);
     } catch (err) {
       this.failed(err);
     }
@@ -108,17 +145,21 @@ export class RedisStore implements CacheStore {
       entries: near.entries,
       bytes: near.bytes,
       maxBytes: near.maxBytes,
-      redis: { status: this.redis.status, up: this.up, errors: this.errors },
+      redis: { status: this.redis.status, up: this.up, errors: this.errors, invalidations: this.invalidations },
     };
   }
 
   async close(): Promise<void> {
     this.closing = true;
     await this.near.close();
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await Promise.all(
+      [this.redis, this.subscriber].map(async (client) => {
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
   }
 }

@@ -9,7 +9,8 @@ export interface StoreStats {
   entries: number;
   bytes: number;
   maxBytes: number;
-  redis?: { status: string; up: boolean; errors: number };
+  /** `invalidations`: near-cache entries dropped because another replica wrote the key. */
+  redis?: { status: string; up: boolean; errors: number; invalidations: number };
 }
 
 export interface CacheStore {
@@ -25,7 +26,10 @@ export interface CacheStore {
 export class MemoryStore implements CacheStore {
   private readonly lru: LRUCache<string, CacheEntry>;
 
+  private readonly ttlMs: number;
+
   constructor(readonly maxBytes: number, ttlSeconds: number) {
+    this.ttlMs = ttlSeconds * 1000;
     this.lru = new LRUCache<string, CacheEntry>({
       maxSize: maxBytes,
       // An entry bigger than a quarter of the store would evict a crowd of others for one answer.
@@ -44,8 +48,19 @@ export class MemoryStore implements CacheStore {
     return this.lru.get(key) ?? null;
   }
 
-  put(key: string, entry: CacheEntry): void {
-    this.lru.set(key, entry);
+  /** `ttlMs`: this entry's own time to live, when shorter than the store's. */
+  put(key: string, entry: CacheEntry, ttlMs?: number): void {
+    this.lru.set(key, entry, ttlMs === undefined ? undefined : { ttl: Math.min(ttlMs, this.ttlMs) });
+  }
+
+  /** Drops the entry; true when there was one. */
+  delete(key: string): boolean {
+    return this.lru.delete(key);
+  }
+
+  /** Drops every entry (the near-cache, after missing other replicas' writes). */
+  clear(): void {
+    this.lru.clear();
   }
 
   async set(key: string, entry: CacheEntry): Promise<void> {

@@ -255,7 +255,7 @@ export const configSchema = z.strictObject({
       targetReasoningShare: z.number().gt(0).lt(1).optional(),
       /** Recent scores the share controller remembers. */
       controllerWindow: z.number().int().min(10).max(100_000).default(2_000),
-      /** Hourly reasoning budget: the threshold rises smoothly as it runs down (requests are never refused). */
+      /** Hourly reasoning budget: the threshold rises smoothly as it runs down (requests are never refused). With `redis.url` it is the fleet's: every replica's reasoning spend counts against it. */
       reasoningBudget: z
         .strictObject({
           reasoningTokensPerHour: z.number().positive().optional(),
@@ -284,7 +284,7 @@ export const configSchema = z.strictObject({
       session: z.enum(['off', 'sticky', 'up-only']).default('up-only'),
       /** A session ends this long after its last request (or when a new conversation starts). */
       sessionTtlSeconds: z.number().int().positive().max(7 * 24 * 3600).default(1800),
-      /** Memory store only: most sessions remembered (least recently used dropped first). */
+      /** Most sessions remembered in this process (least recently used dropped first): the memory store's bound, and with Redis the bound of each replica's own copy of the sessions it served (what it routes by while Redis is down). */
       sessionMaxEntries: z.number().int().positive().default(100_000),
       /** Unset: `redis` when `redis.url` is set, else `memory`. */
       sessionStore: z.enum(['memory', 'redis']).optional(),

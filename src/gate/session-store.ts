@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis, waitForRedis } from '../redis/client.js';
+import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
@@ -19,24 +19,36 @@ import {
 
 /**
  * Where session states live: a bounded in-process LRU (one replica), or Redis (a fleet: every replica sees the same
- * sessions). Both expire a session `ttlSeconds` after its last request. Redis trouble never fails a request: a failed
- * or slow read counts as "no session" (the fresh decision stands) and is counted.
+ * sessions) with this replica's own copy of what it served beside it. Both expire a session `ttlSeconds` after its
+ * last request. Redis trouble never fails a request: a failed or slow read falls back to the replica's own copy
+ * (none: the fresh decision stands), and is counted and logged.
  */
 export interface SessionStore {
   readonly kind: 'memory' | 'redis';
   /** The remembered state, or undefined (none, expired, or the store is unavailable). */
   get(key: string): SessionState | undefined | Promise<SessionState | undefined>;
-  /** Remembers the state and restarts the session's TTL. Never throws. */
-  set(key: string, state: SessionState): void | Promise<void>;
+  /**
+   * Remembers the state and restarts the session's TTL. Never throws. `basis`: the state `state` was worked out from
+   * (what `get` returned) and how to work it out again from another; a store shared by replicas writes only over that
+   * basis, and when another replica moved the session meanwhile, rebases on what it wrote.
+   */
+  set(key: string, state: SessionState, basis?: SessionBasis): void | Promise<void>;
   stats(): SessionStoreStats;
   /** Resolves true once the store can answer (at once for memory), false after `timeoutMs`. */
   waitReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
+/** What a session write was worked out from: see SessionStore.set. */
+export interface SessionBasis {
+  read: SessionState | undefined;
+  /** The state to write over `current` instead (the policy applied to it); undefined writes nothing. */
+  rebase(current: SessionState | undefined): SessionState | undefined;
+}
+
 export interface SessionStoreStats {
   kind: 'memory' | 'redis';
-  /** Sessions held in this process (memory store only). */
+  /** Sessions held in this process (with Redis: this replica's own copy of the sessions it served). */
   entries?: number;
   errors: number;
 }
@@ -108,27 +120,88 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
+/** Where a store's warnings go (the app's logger). */
+export interface SessionStoreLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface RedisSessionStoreOptions {
   url: string;
   /** `redis.keyPrefix` + `session:` */
   keyPrefix: string;
   ttlSeconds: number;
-  /** A read slower than this counts as "no session" for that request. */
+  /** A read slower than this falls back to this replica's own copy for that request. */
   commandTimeoutMs: number;
+  /** Most sessions this replica keeps its own copy of (least recently used dropped first); default 100 000. */
+  localMaxEntries?: number;
+  log?: SessionStoreLog;
+  /** How often at most "Redis is down" is logged while it stays down (default 30 s). */
+  warnIntervalMs?: number;
 }
 
-/** Shared sessions for a fleet: one GET per request, one SET PX (not awaited by callers that do not need to). */
+/**
+ * Shared sessions for a fleet: one GET per request, one SET PX (not awaited by callers that do not need to).
+ * Every state this replica writes is also kept in its own memory (an LRU with the same TTL), which answers when Redis
+ * cannot, or has nothing for the key. Why: a read that failed used to count as "no session", so while Redis was down
+ * every conversation went back to being decided turn by turn (a task raised to reasoning fell back to direct
+ * mid-conversation, the bounce `up-only` exists to prevent), silently: nothing was logged. And a Redis that came back
+ * empty (no persistence) had forgotten every session; the replica that serves a conversation's next turn now writes
+ * its copy back, so the rest of the fleet finds it again.
+ */
+/**
+ * Writes ARGV[2] with a TTL of ARGV[3] ms only if the key still holds ARGV[1] ('' = absent): {0} when written, else
+ * {1, what it holds}. KEYS[1]: the session.
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1]) or ''
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return {0}
+end
+return {1, current}
+`;
+/** Rebases after which a write gives up (each one means another replica wrote the same session in between). */
+const MAX_REBASES = 3;
+
+type CompareAndSet = (key: string, expected: string, next: string, ttlMs: string) => Promise<[number, string?]>;
+
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
+  private readonly local: MemorySessionStore;
+  private readonly warning: ThrottledWarning;
   private errors = 0;
+  private wasReady = false;
+  private closing = false;
 
   constructor(private readonly options: RedisSessionStoreOptions) {
+    this.local = new MemorySessionStore({ ttlSeconds: options.ttlSeconds, maxEntries: options.localMaxEntries ?? 100_000 });
+    const log = options.log;
+    this.warning = new ThrottledWarning(
+      (fields, message) => log?.warn(fields, message),
+      "sessions: redis unavailable, session affinity from this replica's own memory",
+      options.warnIntervalMs,
+    );
     // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
     this.redis = newRedis(options.url, failFastRedisOptions(options.commandTimeoutMs));
-    this.redis.on('error', () => {
-      this.errors++;
+    this.redis.defineCommand('thinkgateSessionCas', { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    this.redis.on('error', (err: Error) => this.failed(err));
+    this.redis.on('ready', () => {
+      if (this.errors > 0) log?.info({ redisErrors: this.errors }, 'sessions: redis is reachable again');
+      this.warning.reset();
+      this.wasReady = true;
     });
+    // A lost connection is a failure even before a command or a reconnect attempt reports one.
+    this.redis.on('close', () => {
+      if (this.wasReady && !this.closing) this.failed(new Error('connection to redis lost'));
+      this.wasReady = false;
+    });
+  }
+
+  private failed(err: unknown): void {
+    this.errors++;
+    this.warning.failed(err, { redisErrors: this.errors });
   }
 
   /** Resolves true once connected, false after `timeoutMs`: startup never blocks on a missing Redis. */
@@ -136,30 +209,64 @@ export class RedisSessionStore implements SessionStore {
     return waitForRedis(this.redis, timeoutMs);
   }
 
+  /**
+   * Redis's state when it has one (another replica may have moved the session since this one last saw it), else
+   * this replica's own copy: Redis is down or slow, or came back empty. The copy never outlives Redis's entry
+   * otherwise: both were written together, with the same TTL, and a later write by another replica only lengthens
+   * Redis's.
+   */
   async get(key: string): Promise<SessionState | undefined> {
-    if (this.redis.status !== 'ready') return undefined;
+    if (this.redis.status !== 'ready') return this.local.get(key);
     try {
-      return decodeSessionState(await this.redis.get(this.options.keyPrefix + key));
-    } catch {
-      this.errors++;
-      return undefined;
+      return decodeSessionState(await this.redis.get(this.options.keyPrefix + key)) ?? this.local.get(key);
+    } catch (err) {
+      this.failed(err);
+      return this.local.get(key);
     }
   }
 
-  async set(key: string, state: SessionState): Promise<void> {
+  /**
+   * With a `basis`, a compare-and-set: written only over the state it was worked out from. Why: two turns of one
+   * session decided at once on two replicas both read the same state; the later write won, so a turn that stayed
+   * direct overwrote the other's raise to reasoning, and the conversation bounced back to direct, which one replica
+   * (whose memory store decides a session's turns one at a time) never does. Now the later write is rebased on
+   * the earlier: the policy is applied again to what the other replica wrote.
+   */
+  async set(key: string, state: SessionState, basis?: SessionBasis): Promise<void> {
+    this.local.set(key, state);
     if (this.redis.status !== 'ready') return;
+    const redisKey = this.options.keyPrefix + key;
+    const ttl = String(this.options.ttlSeconds * 1000);
     try {
-      await this.redis.set(this.options.keyPrefix + key, encodeSessionState(state), 'PX', this.options.ttlSeconds * 1000);
-    } catch {
-      this.errors++;
+      if (basis === undefined) {
+        await this.redis.set(redisKey, encodeSessionState(state), 'PX', ttl);
+        return;
+      }
+      const cas = (this.redis as unknown as Record<string, CompareAndSet>).thinkgateSessionCas as CompareAndSet;
+      let expected = basis.read === undefined ? '' : encodeSessionState(basis.read);
+      let next: SessionState | undefined = state;
+      for (let attempt = 0; attempt <= MAX_REBASES && next !== undefined; attempt++) {
+        const [conflict, current] = await cas.call(this.redis, redisKey, expected, encodeSessionState(next), ttl);
+        if (conflict === 0) break;
+        expected = current ?? '';
+        // Nothing there (Redis came back empty, or the session just expired): this state, worked out from this
+        // replica's own copy, is the best there is. Otherwise another replica moved the session: rebase on it.
+        if (expected === '') continue;
+        next = basis.rebase(decodeSessionState(expected));
+        if (next !== undefined) this.local.set(key, next);
+      }
+    } catch (err) {
+      this.failed(err);
     }
   }
 
   stats(): SessionStoreStats {
-    return { kind: 'redis', errors: this.errors };
+    return { kind: 'redis', entries: this.local.stats().entries, errors: this.errors };
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.local.close();
     try {
       await this.redis.quit();
     } catch {
@@ -176,12 +283,24 @@ export interface SessionAffinityConfig {
 }
 
 /** The store the config asks for; undefined when the policy is `off`. Redis when `sessionStore` says so or, unset, when a Redis URL is configured. */
-export function createSessionStore(gate: SessionAffinityConfig, redis: { url?: string | undefined; keyPrefix: string }, commandTimeoutMs = 200): SessionStore | undefined {
+export function createSessionStore(
+  gate: SessionAffinityConfig,
+  redis: { url?: string | undefined; keyPrefix: string },
+  commandTimeoutMs = 200,
+  log?: SessionStoreLog,
+): SessionStore | undefined {
   if (gate.session === 'off') return undefined;
   const kind = gate.sessionStore ?? (redis.url !== undefined ? 'redis' : 'memory');
   if (kind === 'redis') {
     if (redis.url === undefined) throw new Error('gate.sessionStore is "redis" but redis.url is not set');
-    return new RedisSessionStore({ url: redis.url, keyPrefix: `${redis.keyPrefix}session:`, ttlSeconds: gate.sessionTtlSeconds, commandTimeoutMs });
+    return new RedisSessionStore({
+      url: redis.url,
+      keyPrefix: `${redis.keyPrefix}session:`,
+      ttlSeconds: gate.sessionTtlSeconds,
+      commandTimeoutMs,
+      localMaxEntries: gate.sessionMaxEntries,
+      log,
+    });
   }
   return new MemorySessionStore({ ttlSeconds: gate.sessionTtlSeconds, maxEntries: gate.sessionMaxEntries });
 }
@@ -194,9 +313,9 @@ export interface SessionResult extends SessionOutcome {
   state?: SessionState | undefined;
 }
 
-function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome, write: boolean): SessionResult {
+function finish(policy: SessionPolicy, store: SessionStore, key: SessionKey, outcome: SessionOutcome, write: boolean, basis?: SessionBasis): SessionResult {
   // Not awaited: writing the state is off the request's path (a failed write only loses affinity).
-  if (write && outcome.next !== undefined) void store.set(key.key, outcome.next);
+  if (write && outcome.next !== undefined) void store.set(key.key, outcome.next, basis);
   return result(outcome, policy, key.source);
 }
 
@@ -234,6 +353,11 @@ export function resolveSession(
   const newConversation = body?.newConversation ?? isNewConversation(userTurnCount(input.messages));
   // A new conversation starts afresh whatever is stored: no read needed.
   const stored = newConversation ? undefined : store.get(key.key);
-  if (stored instanceof Promise) return stored.then((state) => finish(policy, store, key, applySession(policy, state, fresh, newConversation), write));
+  if (stored instanceof Promise) {
+    // A shared store: the write is based on the state read (a new conversation starts afresh, whatever is stored).
+    return stored.then((state) =>
+      finish(policy, store, key, applySession(policy, state, fresh, newConversation), write, newConversation ? undefined : { read: state, rebase: (current) => applySession(policy, current, fresh, false).next }),
+    );
+  }
   return finish(policy, store, key, applySession(policy, stored, fresh, newConversation), write);
 }

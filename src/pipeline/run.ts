@@ -225,6 +225,19 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   let encoder: StreamEncoder | undefined;
   /** The live stream's writer, once the stream has begun: when its first byte went out, also for a stream cut short. */
   let writer: SseWriter | undefined;
+  /**
+   * Stores the complete answer before the client is told it is complete (the JSON body, or the stream's last
+   * events). Why awaited: with Redis, a replica's write that was still on its way (a deflate, a round trip) when the
+   * client sent the same request to another replica made that request a miss: a fleet would pay the upstream twice
+   * for what one replica had just answered. It waits at most `cache.redisTimeoutMs`, and a failed write only loses
+   * the entry. A fallback answer came from the other tier: it is handed to waiting followers but never stored under
+   * this tier's key. An answer the adapter cannot represent in full is served, never stored.
+   */
+  const storeAnswer = async (): Promise<void> => {
+    if (answer === undefined || record.fallback || cachePlan?.policy.write !== true) return;
+    if (exchange.cacheable !== undefined && !exchange.cacheable(answer)) return;
+    await ctx.cache.save(cachePlan.key, decision.route, answer);
+  };
 
   try {
     const cached = resolveWithoutWaiting(ctx.cache, cachePlan) ?? (await resolveFromCache(ctx.cache, cachePlan, clientGone));
@@ -262,6 +275,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       if (isThenable(body)) body = await body;
       record.ttfbMs = performance.now() - startedAt;
       answer = completion;
+      await storeAnswer();
       return body;
     }
 
@@ -297,8 +311,12 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       out.end(pending + streamEncoder.fail(result.error, result.completion, meta));
     } else {
       // The adapter may persist the answer (stored responses) before announcing completion.
-      out.end(pending + (await streamEncoder.end(result.completion, meta)));
-      if (result.complete) answer = result.completion;
+      const tail = pending + (await streamEncoder.end(result.completion, meta));
+      if (result.complete) {
+        answer = result.completion;
+        await storeAnswer();
+      }
+      out.end(tail);
     }
     record.ttfbMs = out.firstByteAt === null ? null : out.firstByteAt - startedAt;
     return reply;
@@ -328,18 +346,15 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     if (refusesRequest(mapped)) refusal = mapped;
     throw mapped;
   } finally {
-    // Store first, so a request arriving after the group settles finds the entry. A fallback answer came from the
-    // other tier: it is handed to waiting followers but never stored under this tier's key. An answer the adapter
-    // cannot represent in full is served, never stored.
+    // The answer was stored (storeAnswer) before this, so a request arriving after the group settles finds the entry.
     const storable = answer !== undefined && (exchange.cacheable === undefined || exchange.cacheable(answer));
-    if (answer !== undefined && storable && !record.fallback && cachePlan?.policy.write === true) void ctx.cache.save(cachePlan.key, decision.route, answer);
     leader?.settle(answer !== undefined && storable ? { tier: client.tier, completion: answer } : refusal !== undefined ? { failure: refusal } : undefined);
     record.latencyMs = performance.now() - startedAt;
     const observe = (): void => {
       for (const observer of observers) observer(record);
     };
     // Counting tokens (the tokenizer loads on first need) happens after the answer went out, never before it.
-    if (record.usage === null && produced !== undefined) void fillEstimatedUsage(record, chat.messages, produced).then(observe);
+    if (record.usage === null && produced !== undefined) ctx.savings.ledger.track(fillEstimatedUsage(record, chat.messages, produced).then(observe));
     else observe();
   }
 }

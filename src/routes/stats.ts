@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
+import { ThrottledWarning } from '../redis/client.js';
 import type { Breakdown, Totals } from '../savings/aggregate.js';
 import type { ExpansionEstimate } from '../savings/expansion.js';
 import type { RecentRequest } from '../savings/store.js';
@@ -38,6 +39,12 @@ const ESTIMATED_FIELDS = ['alwaysReasoningCostUsd', 'savedCostUsd', 'savedTokens
 export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const since = new Date().toISOString();
   const { ledger, expansion } = ctx.savings;
+  // Once per outage, not once per poll (a dashboard reads both endpoints every few seconds on every replica).
+  const readFailed = new ThrottledWarning((fields, message) => app.log.warn(fields, message), 'stats read failed');
+  const unavailable = (err: unknown): GatewayError => {
+    readFailed.failed(err, { store: ledger.store.kind });
+    return new GatewayError(503, `The stats store (${ledger.store.kind}) is unavailable; try again shortly.`, { code: 'stats_unavailable', quiet: true });
+  };
 
   app.get('/v1/stats', async (request, reply): Promise<StatsBody> => {
     const tenant = request.isAdmin ? undefined : request.tenant;
@@ -45,15 +52,16 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
     try {
       snap = await ledger.snapshot(tenant);
     } catch (err) {
-      request.log.warn({ err: err instanceof Error ? err.message : String(err), store: ledger.store.kind }, 'stats read failed');
-      throw new GatewayError(503, `The stats store (${ledger.store.kind}) is unavailable; try again shortly.`, { code: 'stats_unavailable' });
+      throw unavailable(err);
     }
+    readFailed.reset();
     const c = snap.cumulative;
     reply.header('cache-control', 'no-store');
     return {
       object: 'thinkgate.stats',
       generatedAt: new Date().toISOString(),
-      since,
+      // With Redis, when the fleet's totals start (the same on every replica); else this replica's start.
+      since: snap.since ?? since,
       scope: { tenant: tenant ?? 'all', store: ledger.store.kind, fleet: ledger.store.kind === 'redis' },
       estimates: {
         fields: ESTIMATED_FIELDS,
@@ -90,8 +98,7 @@ export const statsRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
       reply.header('cache-control', 'no-store');
       return series;
     } catch (err) {
-      request.log.warn({ err: err instanceof Error ? err.message : String(err), store: ledger.store.kind }, 'stats series read failed');
-      throw new GatewayError(503, `The stats store (${ledger.store.kind}) is unavailable; try again shortly.`, { code: 'stats_unavailable' });
+      throw unavailable(err);
     }
   });
 };

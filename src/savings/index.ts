@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { RequestObserver, RequestRecord } from '../core/record.js';
 import type { Config } from '../config/schema.js';
 import { accountRequest, learnFrom, type Accounting } from './accounting.js';
@@ -32,12 +33,17 @@ export interface Savings {
  * Feeds the gate's budget controller with what reasoning calls really spent; `/metrics` reads the threshold it
  * then applies at scrape time. Cache hits spent nothing upstream.
  */
-export function reasoningSpendObserver(controller: ThresholdController, metrics: GatewayMetrics): AccountedObserver {
+export function reasoningSpendObserver(
+  controller: ThresholdController,
+  metrics: GatewayMetrics,
+  /** Where the spend goes instead of the controller directly: the fleet's budget (FleetReasoningSpend.record). */
+  record: (spend: { tokens: number; cost: number }) => void = (spend) => controller.recordReasoningSpend(spend),
+): AccountedObserver {
   metrics.watchThreshold(() => controller.effectiveThreshold());
-  return (record, accounting) => {
-    if (record.route === 'reasoning' && record.cache !== 'hit') {
+  return (r, accounting) => {
+    if (r.route === 'reasoning' && r.cache !== 'hit') {
       const t = accounting.upstreamTokens;
-      controller.recordReasoningSpend({ tokens: t.reasoning > 0 ? t.reasoning : t.completion, cost: nanoToUsd(accounting.costNano) });
+      record({ tokens: t.reasoning > 0 ? t.reasoning : t.completion, cost: nanoToUsd(accounting.costNano) });
     }
   };
 }
@@ -48,7 +54,19 @@ export function createSavings(config: Config, reasoningModel: string, log: Fasti
   const expansion = new ExpansionModel({ prior: s.expansionPrior, latencyPriorMsPerToken: s.latencyPriorMsPerToken, minSamples: s.minSamples, bands: s.promptBands });
   const metrics = new GatewayMetrics(config.gate.threshold);
   const store: LedgerStore =
-    config.redis.url === undefined ? new MemoryLedgerStore(s.recent, clock) : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent, Math.max(config.cache.redisTimeoutMs, 1_000));
+    config.redis.url === undefined
+      ? new MemoryLedgerStore(s.recent, clock)
+      : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent, Math.max(config.cache.redisTimeoutMs, 1_000), log);
+  if (store instanceof RedisLedgerStore) {
+    new Gauge({
+      name: 'thinkgate_ledger_held_requests',
+      help: 'Requests counted in this replica\'s memory while Redis is unreachable, added to the fleet\'s totals once it is back.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(store.heldCount);
+      },
+    });
+  }
   const writeFailed = new ThrottledWarning((fields, message) => log.warn(fields, message), 'ledger write failed');
   const ledger = new Ledger(store, s.windows, (err) => {
     metrics.ledgerErrors.inc();

@@ -12,6 +12,8 @@ export const WINDOW_SLOTS = 60;
 const DAY_MS = 86_400_000;
 
 export interface LedgerSnapshot {
+  /** When the store's totals start, if it knows (a shared store); see LedgerStore.since. */
+  since: string | null;
   cumulative: Breakdown;
   windows: Record<string, Breakdown & { seconds: number }>;
   recent: RecentRequest[];
@@ -95,15 +97,30 @@ export class Ledger {
     return buckets;
   }
 
+  /**
+   * A request answered whose record is still being completed (its tokens counted with the tokenizer, which loads on
+   * first need) before it is recorded: `flush()` waits for it too. Why: those requests were missing from the stats
+   * of the very replica that had answered them until the count was done (the first ones for as long as the tokenizer
+   * took to load), though a replica's stats are meant to include every request it answered.
+   */
+  track(completing: Promise<void>): void {
+    const done = completing.catch(this.onError).finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
   async flush(): Promise<void> {
     await Promise.all([...this.pending]);
+    // A record completed meanwhile (track) has just started its write: wait for that too. Two passes, not "until
+    // empty", so a replica under steady traffic still answers its stats.
+    if (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   /** Totals for everyone, or for one tenant only (`tenant` set: what a client key may see). */
   async snapshot(tenant?: string): Promise<LedgerSnapshot> {
     await this.flush();
     const now = this.now();
-    const [cumulative, recent, ...windowFields] = await Promise.all([
+    const [since, cumulative, recent, ...windowFields] = await Promise.all([
+      this.store.since?.() ?? null,
       this.store.read(['cumulative']),
       this.store.recent(),
       ...this.windows.map((w) => this.store.read(windowSlotIds(w, now))),
@@ -113,6 +130,7 @@ export class Ledger {
       windows[w.name] = { seconds: w.seconds, ...aggregate(windowFields[i] ?? new Map(), tenant) };
     });
     return {
+      since,
       cumulative: aggregate(cumulative, tenant),
       windows,
       recent: tenant === undefined ? recent : recent.filter((r) => r.tenant === tenant),

@@ -83,7 +83,7 @@ export class GatewayMetrics {
         this.set(inFlight());
       },
     });
-    this.ledgerErrors = new Counter({ name: 'thinkgate_ledger_write_errors_total', help: 'Ledger writes that failed (e.g. Redis unavailable): stats undercount by this many requests.', registers });
+    this.ledgerErrors = new Counter({ name: 'thinkgate_ledger_write_errors_total', help: 'Ledger writes that failed (sent to Redis without an answer, or more held during an outage than the bound): stats undercount by at most this many requests.', registers });
     this.fallbacks = new Counter({ name: 'thinkgate_fallbacks_total', help: 'Requests served by the other tier because the decided one failed or its breaker was open.', labelNames: ['from', 'to'], registers });
   }
 

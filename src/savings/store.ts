@@ -43,6 +43,12 @@ export interface LedgerStore {
   /** Each bucket's fields on its own, in the order asked (a time series). */
   readEach(bucketIds: readonly string[]): Promise<Map<string, number>[]>;
   recent(): Promise<RecentRequest[]>;
+  /**
+   * ISO time the shared totals are counted from, when the store is shared (Redis: the first replica to connect to
+   * this Redis, or the first after it came back empty); null when unknown. A memory store has none: its totals run
+   * from the process's start.
+   */
+  since?(): Promise<string | null>;
   close(): Promise<void>;
 }
 

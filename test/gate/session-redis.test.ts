@@ -70,13 +70,18 @@ describe.skipIf(!haveRedis)('session store on Redis (real redis-server)', () => 
 });
 
 describe('session store with no Redis at all', () => {
-  it('answers "no session" at once and never throws', async () => {
-    const orphan = new RedisSessionStore({ url: 'redis://127.0.0.1:1', keyPrefix: PREFIX, ttlSeconds: 60, commandTimeoutMs: 100 });
+  it('answers at once from this replica\'s own memory, never throws, and warns once', async () => {
+    const warnings: string[] = [];
+    const log = { warn: (_fields: Record<string, unknown>, message: string) => warnings.push(message), info: () => {} };
+    const orphan = new RedisSessionStore({ url: 'redis://127.0.0.1:1', keyPrefix: PREFIX, ttlSeconds: 60, commandTimeoutMs: 100, log });
     expect(await orphan.waitReady(200)).toBe(false);
     expect(await orphan.get('-:header:x')).toBeUndefined();
-    await orphan.set('-:header:x', { route: 'direct', turns: 1 });
-    const result = await resolveSession('up-only', orphan, { messages: conversation, header: 'x' }, reasoning);
-    expect(result).toMatchObject({ route: 'reasoning', effect: 'new' });
+    await orphan.set('-:header:x', { route: 'reasoning', turns: 1 });
+    // The state this replica wrote holds; a session it never saw starts afresh.
+    expect(await resolveSession('up-only', orphan, { messages: conversation, header: 'x' }, direct)).toMatchObject({ route: 'reasoning', effect: 'held' });
+    expect(await resolveSession('up-only', orphan, { messages: conversation, header: 'y' }, reasoning)).toMatchObject({ route: 'reasoning', effect: 'new' });
+    expect(orphan.stats().errors).toBeGreaterThan(0);
+    expect(warnings).toEqual(["sessions: redis unavailable, session affinity from this replica's own memory"]);
     await orphan.close();
   });
 });

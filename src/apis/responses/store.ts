@@ -102,17 +102,30 @@ const unavailable = (): GatewayError =>
   new GatewayError(503, 'The response store is unavailable; retry shortly or send the full input with store: false.', {
     code: 'response_store_unavailable',
     headers: { 'retry-after': '1' },
+    // The store warns once per outage (readFailed); one error line per read buried it.
+    quiet: true,
   });
 
 /** Responses in Redis as JSON with a TTL: shared by every replica. */
 export class RedisResponsesStore implements ResponsesStore {
   private readonly redis: Redis;
   private readonly putFailed: ThrottledWarning;
+  private readonly readFailed: ThrottledWarning;
 
   constructor(private readonly opts: RedisResponsesStoreOptions) {
     this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
     this.putFailed = new ThrottledWarning((fields, message) => opts.log.warn(fields, message), 'responses store: could not store a response');
+    this.readFailed = new ThrottledWarning((fields, message) => opts.log.warn(fields, message), 'responses store: redis unavailable, stored responses cannot be read');
     this.redis.on('error', (err: Error) => opts.log.debug({ err: err.message }, 'responses store: redis error'));
+    this.redis.on('ready', () => {
+      this.readFailed.reset();
+      this.putFailed.reset();
+    });
+  }
+
+  private failedRead(err: unknown): GatewayError {
+    this.readFailed.failed(err);
+    return unavailable();
   }
 
   private key(tenant: string, id: string): string {
@@ -123,8 +136,8 @@ export class RedisResponsesStore implements ResponsesStore {
     let text: string | null;
     try {
       text = await this.redis.get(this.key(tenant, id));
-    } catch {
-      throw unavailable();
+    } catch (err) {
+      throw this.failedRead(err);
     }
     if (text === null) return null;
     try {
@@ -147,8 +160,8 @@ export class RedisResponsesStore implements ResponsesStore {
   async delete(tenant: string, id: string): Promise<boolean> {
     try {
       return (await this.redis.del(this.key(tenant, id))) > 0;
-    } catch {
-      throw unavailable();
+    } catch (err) {
+      throw this.failedRead(err);
     }
   }
 
