@@ -70,7 +70,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     ...(typeof logger === 'object' && logger !== null && 'info' in logger ? { loggerInstance: logger } : { logger }),
     bodyLimit: config.server.bodyLimitBytes,
-    // Reliability (issue 6): header block bound, and its 431 in the OpenAI error shape.
+    // Reliability: header block bound, and its 431 in the OpenAI error shape.
     http: { maxHeaderSize: config.limits.maxHeaderBytes },
     clientErrorHandler,
     // One line per request comes from the request-log observer, with routing and cost; fastify's own pair would double it.
@@ -156,7 +156,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, headers } = toOpenAIError(err);
-    // errorForLog: an upstream's error text may quote the prompt; it never reaches the log (issue 6).
+    // errorForLog: an upstream's error text may quote the prompt; it never reaches the log.
     if (status >= 500 && !(err instanceof GatewayError && err.quiet)) request.log.error({ err: errorForLog(err), requestId: request.id }, 'request failed');
     const send = (): FastifyReply => reply.code(status).headers(headers).send(body);
     // Clients that send the whole body before reading the answer (fetch) only see a 413 sent after it.

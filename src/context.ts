@@ -22,7 +22,7 @@ export interface GatewayContext {
   keys: KeyRing;
   /** Called once per finished chat request (log line, ledger, metrics). */
   observers: RequestObserver[];
-  /** The result cache (issue 4); `cache.stats()` has its hit/miss counters. */
+  /** The result cache; `cache.stats()` has its hit/miss counters. */
   cache: ResultCache;
   /** Prices, counterfactual, ledger and Prometheus metrics (src/savings). */
   savings: Savings;

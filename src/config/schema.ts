@@ -33,7 +33,7 @@ const timeoutsSchema = z
   })
   .default({ connectMs: 5_000, idleMs: 120_000, totalMs: 600_000 });
 
-// --- reliability (issue 6): retry and breaker per upstream ---
+// --- reliability: retry and breaker per upstream ---
 const retrySchema = z
   .strictObject({
     /** Attempts in all, the first included (1 = no retry). */
@@ -113,7 +113,7 @@ export const upstreamSchema = z.strictObject({
   breaker: breakerSchema,
 });
 
-// ---- savings accounting (issue 5): prices, counterfactual, metrics ----
+// ---- savings accounting: prices, counterfactual, metrics ----
 /** USD per million tokens. `cachedInput` defaults to `input`, `reasoning` to `output` (how most providers bill). */
 export const modelPriceSchema = z.strictObject({
   input: z.number().nonnegative(),
@@ -290,7 +290,7 @@ export const configSchema = z.strictObject({
       sessionStore: z.enum(['memory', 'redis']).optional(),
     })
     .prefault({}),
-  // --- cache (issue 4) ---
+  // --- cache ---
   cache: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -335,7 +335,7 @@ export const configSchema = z.strictObject({
       keyPrefix: z.string().default('thinkgate:'),
     })
     .prefault({}),
-  // --- reliability (issue 6) ---
+  // --- reliability ---
   fallback: z
     .strictObject({
       /** A failed or broken reasoning upstream is served by the direct one. */

@@ -233,10 +233,12 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
    * the entry. A fallback answer came from the other tier: it is handed to waiting followers but never stored under
    * this tier's key. An answer the adapter cannot represent in full is served, never stored.
    */
-  const storeAnswer = async (): Promise<void> => {
-    if (answer === undefined || record.fallback || cachePlan?.policy.write !== true) return;
-    if (exchange.cacheable !== undefined && !exchange.cacheable(answer)) return;
-    await ctx.cache.save(cachePlan.key, decision.route, answer);
+  // perf: `undefined` rather than a resolved promise when nothing is stored (every no-store request), so those
+  // requests take no extra microtask hop.
+  const storeAnswer = (): Promise<boolean> | undefined => {
+    if (answer === undefined || record.fallback || cachePlan?.policy.write !== true) return undefined;
+    if (exchange.cacheable !== undefined && !exchange.cacheable(answer)) return undefined;
+    return ctx.cache.save(cachePlan.key, decision.route, answer);
   };
 
   try {
@@ -275,7 +277,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       if (isThenable(body)) body = await body;
       record.ttfbMs = performance.now() - startedAt;
       answer = completion;
-      await storeAnswer();
+      const storing = storeAnswer();
+      if (storing !== undefined) await storing;
       return body;
     }
 
@@ -314,7 +317,8 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       const tail = pending + (await streamEncoder.end(result.completion, meta));
       if (result.complete) {
         answer = result.completion;
-        await storeAnswer();
+        const storing = storeAnswer();
+        if (storing !== undefined) await storing;
       }
       out.end(tail);
     }
