@@ -1,0 +1,290 @@
+/**
+ * npx tsx scripts/experiment-gate-nn.ts [--candidate NAME]… [--cache-dir /tmp/gatenn-cache] [--bench] [--list]
+ *
+ * The small-MLP experiment of docs/gate-nn-experiment.md: can a small neural model over hashed n-grams
+ * (scripts/gate-nn/embedding-bag.ts) replace the logistic regression (LR) that is the n-gram half of the shipped gate?
+ * Decided on held-out evidence only, the same way scripts/tune-gate.ts compares candidates:
+ *
+ * 1. Leave-one-source-out (LOSO) on dev.jsonl v3: for each of the 37 sources the candidate is trained on the other 36
+ *    (training.ts trainingRows: their permitted lines and framed copies, the LR's example weights) and its logit is
+ *    cached for every held-out prompt, for the held-out reasoning prompts wrapped in the four wrapper frame sets, for
+ *    the whole turn and for the first stage's window. A candidate trained on all of dev scores the team-written sets.
+ *    Caches are JSON files in --cache-dir (outside the repository), one per candidate and options; delete to rebuild.
+ *    Candidate "lr" is the shipped LR (training.ts DEFAULT_TRAIN_OPTIONS; on all of dev the shipped
+ *    config/gate-model.json itself); a candidate "a+b" averages the two candidates' logits, "a*0.3" scales them.
+ * 2. Printed, per candidate, two rows per slice (all / en / zh): the candidate alone (its logit is the need) and the
+ *    shipped blend with the candidate in place of the LR (0.5 · heuristic + 0.5 · candidate, heuristic alone on framed
+ *    prompts and passage lookups, the shipped bias and Chinese shift, two stages, printed score folded): AUC of the
+ *    printed score / of the need, direct kept at 95 % recall (printed score), recall / direct kept at the threshold
+ *    0.35, and wrappers routed direct per frame set. Then the same on fresh-eval, fresh-holdout and the blind sets
+ *    (their "wrapper" lines routed direct as the last column).
+ * 3. --bench: median µs of a full decision (first stage) on 2 KB English and Chinese prompts with the shipped gate and
+ *    with each candidate's blend, the n-gram half alone on the 512-character first-stage window, and the weights' size.
+ *    Run it pinned (`taskset -c 1`) on a quiet machine; figures vary ±10 % with load.
+ *
+ * Cost: the LR's 37 trainings ~4 min on one core; an MLP candidate 1–3 min. Reporting from caches ~20 s.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { HELD_OUT_FRAMES, type LabelledPrompt, framedCopies } from '../src/gate/augment.js';
+import { DEFAULT_FIRST_STAGE, type TurnScorer, decide } from '../src/gate/decide.js';
+import { parseLabelledJsonl, sourcesOf } from '../src/gate/evaluation.js';
+import { ngramScore } from '../src/gate/features.js';
+import { foldScore } from '../src/gate/fold.js';
+import { type GateModel, loadGateModel, modelFromFile, scoreTurnWithModel } from '../src/gate/learned.js';
+import { computeMetrics } from '../src/gate/metrics.js';
+import { boundText, viewConversation } from '../src/gate/text.js';
+import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../src/gate/training.js';
+import { type BagOptions, DEFAULT_BAG_OPTIONS, type EmbeddingBag, bagBytes, bagLogit, newScratch, trainBag } from './gate-nn/embedding-bag.js';
+
+/** The candidates tried, in the order of the brief; `--candidate` takes a name or `{"name":…,"options":{…}}`. */
+const NAMED: Record<string, Partial<BagOptions> | 'lr'> = {
+  lr: 'lr',
+  'mlp16-b15': {},
+  'mlp16-b14': { bucketBits: 14 },
+  'mlp32-b15': { hidden: 32 },
+  'mlp16-b15-words': { words: true },
+  'mlp16-b15-drop': { dropout: 0.3 },
+  'mlp16-b15-ls': { smoothing: 0.1 },
+  'mlp16-b15-ls-e3': { smoothing: 0.1, epochs: 3 },
+  'mlp16-b15-ls-e3-words': { smoothing: 0.1, epochs: 3, words: true },
+  'mlp16-b14-ls-e3': { smoothing: 0.1, epochs: 3, bucketBits: 14 },
+  'mlp8-b15-ls-e3': { smoothing: 0.1, epochs: 3, hidden: 8 },
+};
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: '../shared/gate-data/dev.jsonl' },
+    'cache-dir': { type: 'string', default: '/tmp/gatenn-cache' },
+    candidate: { type: 'string', multiple: true },
+    model: { type: 'string', default: 'config/gate-model.json' },
+    bench: { type: 'boolean' },
+    list: { type: 'boolean' },
+  },
+  strict: true,
+});
+if (values.list === true) {
+  for (const [name, options] of Object.entries(NAMED)) console.log(`${name}: ${JSON.stringify(options === 'lr' ? 'the shipped LR' : { ...DEFAULT_BAG_OPTIONS, ...options })}`);
+  process.exit(0);
+}
+
+const THRESHOLD = 0.35;
+const FRAME_SEED = 7;
+type Frame = (p: string) => string;
+const readFrames = (path: string): Frame[] =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (JSON.parse(l) as { frame: string }).frame)
+    .map((frame) => (p: string) => frame.replace('{p}', () => p));
+/** The wrapper frame sets of scripts/tune-gate.ts: the code's held-out frames, v4 dev, v4 holdout, v5 holdout. */
+const FRAME_SETS: Array<[string, readonly Frame[]]> = [
+  ['held-out frames (code)', HELD_OUT_FRAMES],
+  ['v4 dev frames', readFrames('test/gate/wrapper-frames-v4-dev.jsonl')],
+  ['v4 holdout frames', readFrames('test/gate/wrapper-frames-v4-holdout.jsonl')],
+  ['v5 holdout frames', readFrames('test/gate/wrapper-frames-v5-holdout.jsonl')],
+];
+const FRESH = ['fresh-eval', 'fresh-holdout', 'fresh-blind-v3', 'fresh-blind-v4', 'fresh-blind-v4b'].map((name) => {
+  const path = `test/gate/${name}.jsonl`;
+  return [name, parseLabelledJsonl(readFileSync(path, 'utf8'), path)] as const;
+});
+
+const rows = parseLabelledJsonl(readFileSync(values.data, 'utf8')).filter((r) => isPermissiveLicense(r.license));
+const shipped = loadGateModel(values.model);
+const framed = (subset: readonly LabelledPrompt[], frames: readonly Frame[]): LabelledPrompt[] => framedCopies(subset, frames, 1, FRAME_SEED);
+const firstWindow = DEFAULT_FIRST_STAGE.bounds.headChars + DEFAULT_FIRST_STAGE.bounds.tailChars;
+
+/** Every text a two-stage decision may hand the n-gram half for a prompt: the whole turn and, if longer, the window. */
+function scoredTexts(prompt: string): string[] {
+  const text = viewConversation({ messages: [{ role: 'user', content: prompt }] }).lastUserText;
+  return text.length > firstWindow ? [text, boundText(text, DEFAULT_FIRST_STAGE.bounds)] : [text];
+}
+
+/** A candidate's n-gram half: text → full logit (its own bias included). */
+type Half = (text: string) => number;
+type Scores = Record<string, number>;
+interface CandidateCache {
+  loso: Record<string, Scores>;
+  full: Scores;
+}
+
+const lrHalf = (model: GateModel): Half => (text) => model.ngramBias + ngramScore(text, model.ngramTable, model.bucketBits, model.ngramOrders);
+function bagHalf(model: EmbeddingBag): Half {
+  const scratch = newScratch();
+  const acc = new Int32Array(model.hidden);
+  return (text) => bagLogit(model, text, scratch, acc);
+}
+const trainLr = (train: readonly LabelledPrompt[]): GateModel =>
+  modelFromFile(modelFileFromWeights(trainGateWeights(trainingRows(train, DEFAULT_TRAIN_OPTIONS), DEFAULT_TRAIN_OPTIONS), DEFAULT_TRAIN_OPTIONS, {}));
+const trainCandidate = (options: BagOptions, train: readonly LabelledPrompt[]): EmbeddingBag => trainBag(trainingRows(train, DEFAULT_TRAIN_OPTIONS), options, DEFAULT_TRAIN_OPTIONS.frameWeight);
+
+function scoreAll(half: Half, prompts: readonly string[], into: Scores): Scores {
+  for (const prompt of prompts) for (const t of scoredTexts(prompt)) into[t] = half(t);
+  return into;
+}
+
+function resolveCandidate(spec: string): { name: string; options: BagOptions | 'lr' } {
+  const named = NAMED[spec];
+  if (named !== undefined) return { name: spec, options: named === 'lr' ? 'lr' : { ...DEFAULT_BAG_OPTIONS, ...named } };
+  const parsed = JSON.parse(spec) as { name: string; options: Partial<BagOptions> };
+  return { name: parsed.name, options: { ...DEFAULT_BAG_OPTIONS, ...parsed.options } };
+}
+
+/** LOSO and all-of-dev scores of one candidate, from the cache or computed (and cached). */
+function candidateCache(name: string, options: BagOptions | 'lr'): CandidateCache {
+  const key = createHash('sha1').update(JSON.stringify({ options, data: values.data, rows: rows.length })).digest('hex').slice(0, 10);
+  const path = join(values['cache-dir'], `${name}-${key}.json`);
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as CandidateCache;
+  const cache: CandidateCache = { loso: {}, full: {} };
+  const started = performance.now();
+  for (const source of sourcesOf(rows)) {
+    const train = rows.filter((r) => r.source !== source);
+    const half = options === 'lr' ? lrHalf(trainLr(train)) : bagHalf(trainCandidate(options, train));
+    const heldOut = rows.filter((r) => r.source === source);
+    cache.loso[source] = scoreAll(half, [...heldOut, ...FRAME_SETS.flatMap(([, frames]) => framed(heldOut, frames))].map((r) => r.prompt), {});
+    process.stderr.write(`${name}: fold ${source} done (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+  }
+  const full = options === 'lr' ? lrHalf(shipped) : bagHalf(trainCandidate(options, rows));
+  cache.full = scoreAll(full, FRESH.flatMap(([, set]) => set.map((r) => r.prompt)), {});
+  mkdirSync(values['cache-dir'], { recursive: true });
+  writeFileSync(path, JSON.stringify(cache));
+  return cache;
+}
+
+function lookup(scores: Scores, what: string): Half {
+  return (text) => {
+    const v = scores[text];
+    if (v === undefined) throw new Error(`no cached score for a ${text.length}-char text of ${what}: delete the cache file to rebuild`);
+    return v;
+  };
+}
+
+/** The shipped blend with `half` as its n-gram half (the cached logit carries its own bias, so the base drops the LR's). */
+const blendBase: GateModel = { ...shipped, bias: shipped.bias - (shipped.blend?.ngram ?? 0.5) * shipped.ngramBias };
+const blendScorer = (half: Half): TurnScorer => (text, context) => scoreTurnWithModel(blendBase, text, context, half);
+const aloneScorer = (half: Half): TurnScorer => (text) => ({ score: 1 / (1 + Math.exp(-half(text))), reasons: [] });
+
+interface Scored {
+  row: LabelledPrompt;
+  need: number;
+  printed: number;
+}
+function scoreWith(scorer: TurnScorer, prompts: readonly LabelledPrompt[]): Scored[] {
+  return prompts.map((row) => {
+    const d = decide(scorer, { messages: [{ role: 'user', content: row.prompt }] }, { threshold: THRESHOLD, firstStage: DEFAULT_FIRST_STAGE });
+    return { row, need: d.need ?? d.score, printed: foldScore(d.need ?? d.score, d.difficulty ?? 0, THRESHOLD) };
+  });
+}
+
+const f3 = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(3));
+const sliceOf = (scored: readonly Scored[], lang: string): Scored[] => (lang === 'all' ? [...scored] : scored.filter((s) => s.row.lang === lang));
+const routedDirect = (scored: readonly Scored[]): string => (scored.length === 0 ? '–' : f3(scored.filter((s) => s.need < THRESHOLD).length / scored.length));
+function figures(scored: readonly Scored[]): string {
+  const reasoning = (s: Scored): boolean => s.row.label === 'reasoning';
+  const printed = computeMetrics(scored.map((s) => ({ score: s.printed, reasoning: reasoning(s) })), THRESHOLD);
+  const need = computeMetrics(scored.map((s) => ({ score: s.need, reasoning: reasoning(s) })), THRESHOLD);
+  return `${f3(printed.auc)} / ${f3(need.auc)} | ${f3(printed.savingsAt95)} | ${f3(need.reasoningRecall)} / ${f3(need.directKept)}`;
+}
+
+/** A candidate's halves: LOSO per source and all-of-dev; "a+b" averages candidates' logits, "…*k" multiplies by k. */
+interface Halves {
+  loso: (source: string) => Half;
+  full: Half;
+}
+function halvesOf(spec: string): Halves {
+  const [base = spec, factor = '1'] = spec.startsWith('{') ? [spec] : spec.split('*');
+  const scale = Number(factor);
+  const parts = base.includes('+') && !base.startsWith('{') ? base.split('+') : [base];
+  const caches = parts.map((part) => {
+    const { name, options } = resolveCandidate(part);
+    return candidateCache(name, options);
+  });
+  const mean = (halves: Half[]): Half => (text) => (scale * halves.reduce((s, h) => s + h(text), 0)) / halves.length;
+  return {
+    loso: (source) => mean(caches.map((c) => lookup(c.loso[source] ?? {}, `held-out ${source}`))),
+    full: mean(caches.map((c) => lookup(c.full, 'the team-written sets'))),
+  };
+}
+
+function report(spec: string): void {
+  const halves = halvesOf(spec);
+  for (const [mode, scorerOf] of [
+    ['alone', aloneScorer],
+    ['blend', blendScorer],
+  ] as const) {
+    const loso: Scored[] = [];
+    const wrappers: Scored[][] = FRAME_SETS.map(() => []);
+    for (const source of sourcesOf(rows)) {
+      const scorer = scorerOf(halves.loso(source));
+      const heldOut = rows.filter((r) => r.source === source);
+      loso.push(...scoreWith(scorer, heldOut));
+      FRAME_SETS.forEach(([, frames], k) => wrappers[k]?.push(...scoreWith(scorer, framed(heldOut, frames))));
+    }
+    for (const lang of ['all', 'en', 'zh']) {
+      console.log(`| ${spec} ${mode} | LOSO ${lang} | ${figures(sliceOf(loso, lang))} | ${wrappers.map((w) => routedDirect(sliceOf(w, lang))).join(' | ')} |`);
+    }
+    for (const [name, set] of FRESH) {
+      const scored = scoreWith(scorerOf(halves.full), set);
+      const aucs = ['en', 'zh'].map((lang) => f3(computeMetrics(sliceOf(scored, lang).map((s) => ({ score: s.printed, reasoning: s.row.label === 'reasoning' })), THRESHOLD).auc));
+      const wrapped = scored.filter((s) => s.row.category === 'wrapper');
+      console.log(`| ${spec} ${mode} | ${name} (en ${aucs.join(' / zh ')}) | ${figures(scored)} | | | | ${wrapped.length === 0 ? '–' : `${wrapped.filter((s) => s.need < THRESHOLD).length}/${wrapped.length}`} |`);
+    }
+  }
+}
+
+function bench(specs: readonly string[]): void {
+  const en = 'A shop sells pencils at 3 for $1 and pens at $2 each. If Maria buys 12 pencils and some pens for $14 in total, how many pens did she buy? Please explain. ';
+  const zh = '商店里铅笔每3支1元，钢笔每支2元。小红买了12支铅笔和一些钢笔，一共花了14元，她买了几支钢笔？请说明理由。';
+  const ofBytes = (unit: string): string => {
+    let text = '';
+    while (Buffer.byteLength(text) < 2048) text += unit;
+    while (Buffer.byteLength(text) > 2048) text = text.slice(0, -1);
+    return text;
+  };
+  const median = (run: () => void, iterations = 3000): string => {
+    for (let i = 0; i < 300; i++) run();
+    const samples: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const start = performance.now();
+      run();
+      samples.push((performance.now() - start) * 1000);
+    }
+    samples.sort((a, b) => a - b);
+    return (samples[Math.floor(samples.length / 2)] ?? Number.NaN).toFixed(1);
+  };
+  const contenders: Array<[string, Half | undefined, string]> = [['shipped (LR half)', undefined, `${(2 ** shipped.bucketBits * 2) / 1024} KB int16 table`]];
+  for (const spec of specs) {
+    const { name, options } = resolveCandidate(spec);
+    if (options === 'lr') continue;
+    const model = trainCandidate(options, rows);
+    contenders.push([name, bagHalf(model), `${(bagBytes(model) / 1024).toFixed(0)} KB int8 table + float32 layer`]);
+  }
+  console.log(`node ${process.version}; median µs, 2 KB prompts (first stage: the ${firstWindow}-char window)\n`);
+  console.log('| gate | weights | decision EN | decision ZH | n-gram half on the window EN | ZH |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, half, size] of contenders) {
+    const scorer: TurnScorer = (text, context) => scoreTurnWithModel(shipped, text, context, half);
+    const cells = [en, zh].map((unit) => {
+      const input = { messages: [{ role: 'user' as const, content: ofBytes(unit) }] };
+      return median(() => decide(scorer, input, { threshold: THRESHOLD, firstStage: DEFAULT_FIRST_STAGE }));
+    });
+    const halves = [en, zh].map((unit) => {
+      const window = boundText(ofBytes(unit), DEFAULT_FIRST_STAGE.bounds);
+      const own = half ?? lrHalf(shipped);
+      return median(() => own(window));
+    });
+    console.log(`| ${name} | ${size} | ${cells.join(' | ')} | ${halves.join(' | ')} |`);
+  }
+}
+
+const specs = values.candidate ?? ['lr', 'mlp16-b15'];
+if (values.bench === true) bench(specs);
+else {
+  console.log(`data ${values.data}: ${rows.length} permitted lines; threshold ${THRESHOLD}; caches in ${values['cache-dir']}\n`);
+  console.log(`| candidate | slice | AUC printed / need | direct kept @95% | recall / kept @thr | ${FRAME_SETS.map(([n]) => n).join(' | ')} (routed direct) |`);
+  console.log('|---|---|---|---|---|' + FRAME_SETS.map(() => '---').join('|') + '|');
+  for (const spec of specs) report(spec);
+}
