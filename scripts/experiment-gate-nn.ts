@@ -31,28 +31,26 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { HELD_OUT_FRAMES, type LabelledPrompt, framedCopies } from '../src/gate/augment.js';
 import { DEFAULT_FIRST_STAGE, type TurnScorer, decide } from '../src/gate/decide.js';
+import { cueCounts, isDirectTaskFrame, isPassageLookup } from '../src/gate/cues.js';
 import { parseLabelledJsonl, sourcesOf } from '../src/gate/evaluation.js';
 import { ngramScore } from '../src/gate/features.js';
 import { foldScore } from '../src/gate/fold.js';
+import { heuristicContributions, heuristicLogit } from '../src/gate/heuristic.js';
 import { type GateModel, loadGateModel, modelFromFile, scoreTurnWithModel } from '../src/gate/learned.js';
 import { computeMetrics } from '../src/gate/metrics.js';
 import { boundText, viewConversation } from '../src/gate/text.js';
 import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../src/gate/training.js';
-import { type BagOptions, DEFAULT_BAG_OPTIONS, type EmbeddingBag, bagBytes, bagLogit, newScratch, trainBag } from './gate-nn/embedding-bag.js';
+import { type BagOptions, DEFAULT_BAG_OPTIONS, type EmbeddingBag, bagBytes, bagLogit, collectBuckets, newScratch, trainBag } from './gate-nn/embedding-bag.js';
 
 /** The candidates tried, in the order of the brief; `--candidate` takes a name or `{"name":…,"options":{…}}`. */
 const NAMED: Record<string, Partial<BagOptions> | 'lr'> = {
   lr: 'lr',
   'mlp16-b15': {},
-  'mlp16-b14': { bucketBits: 14 },
-  'mlp32-b15': { hidden: 32 },
-  'mlp16-b15-words': { words: true },
-  'mlp16-b15-drop': { dropout: 0.3 },
   'mlp16-b15-ls': { smoothing: 0.1 },
   'mlp16-b15-ls-e3': { smoothing: 0.1, epochs: 3 },
   'mlp16-b15-ls-e3-words': { smoothing: 0.1, epochs: 3, words: true },
   'mlp16-b14-ls-e3': { smoothing: 0.1, epochs: 3, bucketBits: 14 },
-  'mlp8-b15-ls-e3': { smoothing: 0.1, epochs: 3, hidden: 8 },
+  'mlp16-b15-ls-e3-words-drop': { smoothing: 0.1, epochs: 3, words: true, dropout: 0.3 },
 };
 
 const { values } = parseArgs({
@@ -63,6 +61,8 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'config/gate-model.json' },
     bench: { type: 'boolean' },
     list: { type: 'boolean' },
+    /** `loso` or a team-written set's name (e.g. fresh-holdout): per prompt, the blend's printed score per candidate, to stderr. */
+    dump: { type: 'string' },
   },
   strict: true,
 });
@@ -209,6 +209,29 @@ function halvesOf(spec: string): Halves {
   };
 }
 
+/**
+ * Pearson correlation, over the held-out prompts the blend scores with both halves (no frame, no passage lookup),
+ * of the candidate's logit and the heuristic's: how much of what the candidate says the heuristic already says.
+ */
+function correlationWithHeuristic(loso: readonly Scored[], halves: Halves): number {
+  const pairs: Array<[number, number]> = [];
+  for (const s of loso) {
+    const text = scoredTexts(s.row.prompt)[0] ?? '';
+    const counts = cueCounts(text);
+    if (isDirectTaskFrame(counts) || isPassageLookup(text)) continue;
+    pairs.push([halves.loso(s.row.source)(text), heuristicLogit(heuristicContributions(counts, text.trim().length, false))]);
+  }
+  const mean = (k: 0 | 1): number => pairs.reduce((sum, p) => sum + p[k], 0) / pairs.length;
+  const [mx, my] = [mean(0), mean(1)];
+  let [sxy, sxx, syy] = [0, 0, 0];
+  for (const [x, y] of pairs) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+    syy += (y - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
 function report(spec: string): void {
   const halves = halvesOf(spec);
   for (const [mode, scorerOf] of [
@@ -223,6 +246,7 @@ function report(spec: string): void {
       loso.push(...scoreWith(scorer, heldOut));
       FRAME_SETS.forEach(([, frames], k) => wrappers[k]?.push(...scoreWith(scorer, framed(heldOut, frames))));
     }
+    if (mode === 'alone') console.log(`| ${spec} | LOSO, correlation of its logit with the heuristic's | ${f3(correlationWithHeuristic(loso, halves))} | | | | | | |`);
     for (const lang of ['all', 'en', 'zh']) {
       console.log(`| ${spec} ${mode} | LOSO ${lang} | ${figures(sliceOf(loso, lang))} | ${wrappers.map((w) => routedDirect(sliceOf(w, lang))).join(' | ')} |`);
     }
@@ -255,7 +279,20 @@ function bench(specs: readonly string[]): void {
     samples.sort((a, b) => a - b);
     return (samples[Math.floor(samples.length / 2)] ?? Number.NaN).toFixed(1);
   };
-  const contenders: Array<[string, Half | undefined, string]> = [['shipped (LR half)', undefined, `${(2 ** shipped.bucketBits * 2) / 1024} KB int16 table`]];
+  const table = `${(2 ** shipped.bucketBits * 2) / 1024} KB int16 table`;
+  // The MLP collects its buckets through features.ts's callback walk; the LR through the same walk shows what that
+  // walk costs against ngramScore's inlined loop (what an MLP in src/ would inline too).
+  const scratch = newScratch();
+  const lrByCallback: Half = (text) => {
+    const n = collectBuckets(text, { bucketBits: shipped.bucketBits, orders: shipped.ngramOrders, words: false }, scratch);
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += shipped.ngramTable.codes[scratch.buckets[k] ?? 0] ?? 0;
+    return shipped.ngramBias + (n === 0 ? 0 : (sum * shipped.ngramTable.scale) / Math.sqrt(n));
+  };
+  const contenders: Array<[string, Half | undefined, string]> = [
+    ['shipped (LR half)', undefined, table],
+    ['LR through the callback walk', lrByCallback, table],
+  ];
   for (const spec of specs) {
     const { name, options } = resolveCandidate(spec);
     if (options === 'lr') continue;
@@ -280,7 +317,22 @@ function bench(specs: readonly string[]): void {
   }
 }
 
+/** `--dump loso` or a set's name: per prompt, source, label, language and the blend's printed score per candidate. */
+function dump(setName: string, specs: readonly string[]): void {
+  const set = setName === 'loso' ? rows : FRESH.find(([name]) => name === setName)?.[1];
+  if (set === undefined) throw new Error(`--dump: no set ${setName} (loso, ${FRESH.map(([name]) => name).join(', ')})`);
+  const printed = specs.map((spec) => {
+    const halves = halvesOf(spec);
+    if (setName !== 'loso') return scoreWith(blendScorer(halves.full), set).map((s) => s.printed);
+    return sourcesOf(rows).flatMap((source) => scoreWith(blendScorer(halves.loso(source)), rows.filter((r) => r.source === source))).map((s) => s.printed);
+  });
+  const ordered = setName === 'loso' ? sourcesOf(rows).flatMap((source) => rows.filter((r) => r.source === source)) : set;
+  process.stderr.write(`source label lang ${specs.join(' ')} prompt\n`);
+  ordered.forEach((row, i) => process.stderr.write(`${row.source} ${row.label} ${row.lang} ${printed.map((n) => (n[i] ?? Number.NaN).toFixed(6)).join(' ')} ${JSON.stringify(row.prompt.slice(0, 90))}\n`));
+}
+
 const specs = values.candidate ?? ['lr', 'mlp16-b15'];
+if (values.dump !== undefined) dump(values.dump, specs);
 if (values.bench === true) bench(specs);
 else {
   console.log(`data ${values.data}: ${rows.length} permitted lines; threshold ${THRESHOLD}; caches in ${values['cache-dir']}\n`);

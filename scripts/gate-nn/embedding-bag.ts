@@ -126,11 +126,44 @@ export function bagLogit(model: EmbeddingBag, text: string, scratch: Scratch, ac
   const { codes, hidden } = model;
   const buckets = scratch.buckets;
   acc.fill(0);
+  if (hidden === 16) {
+    accumulate16(codes, buckets, n, acc);
+    return bagOutput(model, acc, 1 / Math.sqrt(n));
+  }
   for (let k = 0; k < n; k++) {
     const base = (buckets[k] ?? 0) * hidden;
     for (let j = 0; j < hidden; j++) acc[j] = (acc[j] ?? 0) + (codes[base + j] ?? 0);
   }
   return bagOutput(model, acc, 1 / Math.sqrt(n));
+}
+
+/**
+ * The sum over occurrences of 16 int8 columns, in 16 locals: the generic loop over an Int32Array accumulator costs
+ * ~2 ns per addition on this machine, the unrolled one well under half of that (the bench in the experiment script).
+ */
+function accumulate16(codes: Int8Array, buckets: Int32Array, n: number, acc: Int32Array): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  let a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0;
+  for (let k = 0; k < n; k++) {
+    const b = (buckets[k] ?? 0) << 4;
+    a0 += codes[b] ?? 0;
+    a1 += codes[b + 1] ?? 0;
+    a2 += codes[b + 2] ?? 0;
+    a3 += codes[b + 3] ?? 0;
+    a4 += codes[b + 4] ?? 0;
+    a5 += codes[b + 5] ?? 0;
+    a6 += codes[b + 6] ?? 0;
+    a7 += codes[b + 7] ?? 0;
+    a8 += codes[b + 8] ?? 0;
+    a9 += codes[b + 9] ?? 0;
+    a10 += codes[b + 10] ?? 0;
+    a11 += codes[b + 11] ?? 0;
+    a12 += codes[b + 12] ?? 0;
+    a13 += codes[b + 13] ?? 0;
+    a14 += codes[b + 14] ?? 0;
+    a15 += codes[b + 15] ?? 0;
+  }
+  acc.set([a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15]);
 }
 
 function bagOutput(model: EmbeddingBag, acc: Int32Array, inverseRoot: number): number {
