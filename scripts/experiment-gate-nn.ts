@@ -1,5 +1,6 @@
 /**
- * npx tsx scripts/experiment-gate-nn.ts [--candidate NAME]… [--cache-dir /tmp/gatenn-cache] [--bench] [--list]
+ * npx tsx scripts/experiment-gate-nn.ts [--candidate NAME]… [--cache-dir /tmp/gatenn-cache] [--list]
+ *                                       [--bootstrap | --bench | --dump loso|fresh-holdout|…]
  *
  * The small-MLP experiment of docs/gate-nn-experiment.md: can a small neural model over hashed n-grams
  * (scripts/gate-nn/embedding-bag.ts) replace the logistic regression (LR) that is the n-gram half of the shipped gate?
@@ -18,11 +19,15 @@
  *    printed score / of the need, direct kept at 95 % recall (printed score), recall / direct kept at the threshold
  *    0.35, and wrappers routed direct per frame set. Then the same on fresh-eval, fresh-holdout and the blind sets
  *    (their "wrapper" lines routed direct as the last column).
- * 3. --bench: median µs of a full decision (first stage) on 2 KB English and Chinese prompts with the shipped gate and
+ * 3. --bootstrap: for each candidate after the first, the blend's AUC difference from the first candidate's, with a
+ *    90 % paired bootstrap interval (LOSO resampled by source, the team-written sets by prompt; scripts/gate-nn/
+ *    bootstrap.ts). --dump SET: the blend's printed score per prompt and candidate, to stderr.
+ * 4. --bench: median µs of a full decision (first stage) on 2 KB English and Chinese prompts with the shipped gate and
  *    with each candidate's blend, the n-gram half alone on the 512-character first-stage window, and the weights' size.
  *    Run it pinned (`taskset -c 1`) on a quiet machine; figures vary ±10 % with load.
  *
- * Cost: the LR's 37 trainings ~4 min on one core; an MLP candidate 1–3 min. Reporting from caches ~20 s.
+ * Cost, one core of the shared machine: the LR's 37 trainings ~3 min, an MLP candidate's 2–5 min (3 or 8 epochs);
+ * a report from the caches a few seconds per candidate, --bootstrap ~5 s per candidate.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +45,7 @@ import { type GateModel, loadGateModel, modelFromFile, scoreTurnWithModel } from
 import { computeMetrics } from '../src/gate/metrics.js';
 import { boundText, viewConversation } from '../src/gate/text.js';
 import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../src/gate/training.js';
+import { pairedAucBootstrap } from './gate-nn/bootstrap.js';
 import { type BagOptions, DEFAULT_BAG_OPTIONS, type EmbeddingBag, bagBytes, bagLogit, collectBuckets, newScratch, trainBag } from './gate-nn/embedding-bag.js';
 
 /** The candidates tried, in the order of the brief; `--candidate` takes a name or `{"name":…,"options":{…}}`. */
@@ -61,6 +67,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'config/gate-model.json' },
     bench: { type: 'boolean' },
     list: { type: 'boolean' },
+    bootstrap: { type: 'boolean' },
     /** `loso` or a team-written set's name (e.g. fresh-holdout): per prompt, the blend's printed score per candidate, to stderr. */
     dump: { type: 'string' },
   },
@@ -317,23 +324,62 @@ function bench(specs: readonly string[]): void {
   }
 }
 
-/** `--dump loso` or a set's name: per prompt, source, label, language and the blend's printed score per candidate. */
-function dump(setName: string, specs: readonly string[]): void {
-  const set = setName === 'loso' ? rows : FRESH.find(([name]) => name === setName)?.[1];
-  if (set === undefined) throw new Error(`--dump: no set ${setName} (loso, ${FRESH.map(([name]) => name).join(', ')})`);
-  const printed = specs.map((spec) => {
-    const halves = halvesOf(spec);
-    if (setName !== 'loso') return scoreWith(blendScorer(halves.full), set).map((s) => s.printed);
-    return sourcesOf(rows).flatMap((source) => scoreWith(blendScorer(halves.loso(source)), rows.filter((r) => r.source === source))).map((s) => s.printed);
-  });
-  const ordered = setName === 'loso' ? sourcesOf(rows).flatMap((source) => rows.filter((r) => r.source === source)) : set;
-  process.stderr.write(`source label lang ${specs.join(' ')} prompt\n`);
-  ordered.forEach((row, i) => process.stderr.write(`${row.source} ${row.label} ${row.lang} ${printed.map((n) => (n[i] ?? Number.NaN).toFixed(6)).join(' ')} ${JSON.stringify(row.prompt.slice(0, 90))}\n`));
+/** The blend's scores with one candidate: LOSO (sources in order) and each team-written set. */
+function blendScores(spec: string): { loso: Scored[]; fresh: Map<string, Scored[]> } {
+  const halves = halvesOf(spec);
+  return {
+    loso: sourcesOf(rows).flatMap((source) => scoreWith(blendScorer(halves.loso(source)), rows.filter((r) => r.source === source))),
+    fresh: new Map(FRESH.map(([name, set]) => [name, scoreWith(blendScorer(halves.full), set)])),
+  };
 }
 
-const specs = values.candidate ?? ['lr', 'mlp16-b15'];
+/** `--dump loso` or a set's name: per prompt, source, label, language and the blend's printed score per candidate. */
+function dump(setName: string, specs: readonly string[]): void {
+  const scored = specs.map((spec) => {
+    const all = blendScores(spec);
+    const set = setName === 'loso' ? all.loso : all.fresh.get(setName);
+    if (set === undefined) throw new Error(`--dump: no set ${setName} (loso, ${FRESH.map(([name]) => name).join(', ')})`);
+    return set;
+  });
+  process.stderr.write(`source label lang ${specs.join(' ')} prompt\n`);
+  (scored[0] ?? []).forEach((s, i) => {
+    const cells = scored.map((set) => (set[i]?.printed ?? Number.NaN).toFixed(6));
+    process.stderr.write(`${s.row.source} ${s.row.label} ${s.row.lang} ${cells.join(' ')} ${JSON.stringify(s.row.prompt.slice(0, 90))}\n`);
+  });
+}
+
+const BOOTSTRAP_RESAMPLES = 1000;
+const BOOTSTRAP_SEED = 1;
+/**
+ * `--bootstrap`: the blend's printed-score AUC of each candidate minus the first candidate's, with a 90 % paired
+ * bootstrap interval: LOSO resampled by source, the team-written sets by prompt.
+ */
+function bootstrap(specs: readonly string[]): void {
+  const [baseSpec, ...others] = specs;
+  if (baseSpec === undefined || others.length === 0) throw new Error('--bootstrap compares candidates with the first: give at least two');
+  const base = blendScores(baseSpec);
+  console.log(`\nblend AUC (printed score) minus ${baseSpec}'s, 90 % paired bootstrap interval (${BOOTSTRAP_RESAMPLES} resamples; LOSO by source, the sets by prompt)\n`);
+  console.log('| candidate | set | all | en | zh |');
+  console.log('|---|---|---|---|---|');
+  for (const spec of others) {
+    const mine = blendScores(spec);
+    const sets: Array<[string, Scored[], Scored[], boolean]> = [['LOSO', base.loso, mine.loso, true], ...FRESH.map(([name]) => [name, base.fresh.get(name) ?? [], mine.fresh.get(name) ?? [], false] as [string, Scored[], Scored[], boolean])];
+    for (const [name, a, b, bySource] of sets) {
+      const cells = ['all', 'en', 'zh'].map((lang) => {
+        const paired = a.flatMap((s, i) => (lang === 'all' || s.row.lang === lang ? [{ group: bySource ? s.row.source : s.row.id, reasoning: s.row.label === 'reasoning', base: s.printed, candidate: b[i]?.printed ?? Number.NaN }] : []));
+        const d = pairedAucBootstrap(paired, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
+        const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+        return `${signed(d.difference)} [${signed(d.low)}, ${signed(d.high)}]`;
+      });
+      console.log(`| ${spec} | ${name} | ${cells.join(' | ')} |`);
+    }
+  }
+}
+
+const specs = values.candidate ?? ['lr', 'mlp16-b15-ls-e3-words'];
 if (values.dump !== undefined) dump(values.dump, specs);
-if (values.bench === true) bench(specs);
+else if (values.bootstrap === true) bootstrap(specs);
+else if (values.bench === true) bench(specs);
 else {
   console.log(`data ${values.data}: ${rows.length} permitted lines; threshold ${THRESHOLD}; caches in ${values['cache-dir']}\n`);
   console.log(`| candidate | slice | AUC printed / need | direct kept @95% | recall / kept @thr | ${FRAME_SETS.map(([n]) => n).join(' | ')} (routed direct) |`);
