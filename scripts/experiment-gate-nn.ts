@@ -34,7 +34,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { HELD_OUT_FRAMES, type LabelledPrompt, framedCopies } from '../src/gate/augment.js';
+import { type LabelledPrompt, framedCopies } from '../src/gate/augment.js';
 import { DEFAULT_FIRST_STAGE, type TurnScorer, decide } from '../src/gate/decide.js';
 import { cueCounts, isDirectTaskFrame, isPassageLookup } from '../src/gate/cues.js';
 import { parseLabelledJsonl, sourcesOf } from '../src/gate/evaluation.js';
@@ -46,6 +46,7 @@ import { computeMetrics } from '../src/gate/metrics.js';
 import { boundText, viewConversation } from '../src/gate/text.js';
 import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../src/gate/training.js';
 import { pairedAucBootstrap } from './gate-nn/bootstrap.js';
+import { FRAME_SEED, type Frame, wrapperFrameSets } from './lib/wrapper-frames.js';
 import { type BagOptions, DEFAULT_BAG_OPTIONS, type EmbeddingBag, bagBytes, bagLogit, collectBuckets, newScratch, trainBag } from './gate-nn/embedding-bag.js';
 
 /** The candidates tried, in the order of the brief; `--candidate` takes a name or `{"name":…,"options":{…}}`. */
@@ -57,6 +58,8 @@ const NAMED: Record<string, Partial<BagOptions> | 'lr'> = {
   'mlp16-b15-ls-e3-words': { smoothing: 0.1, epochs: 3, words: true },
   'mlp16-b14-ls-e3': { smoothing: 0.1, epochs: 3, bucketBits: 14 },
   'mlp16-b15-ls-e3-words-drop': { smoothing: 0.1, epochs: 3, words: true, dropout: 0.3 },
+  'mlp32-b15-ls-e3-words': { smoothing: 0.1, epochs: 3, words: true, hidden: 32 },
+  'mlp16-b16-ls-e3-words': { smoothing: 0.1, epochs: 3, words: true, bucketBits: 16 },
 };
 
 const { values } = parseArgs({
@@ -79,21 +82,7 @@ if (values.list === true) {
 }
 
 const THRESHOLD = 0.35;
-const FRAME_SEED = 7;
-type Frame = (p: string) => string;
-const readFrames = (path: string): Frame[] =>
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { frame: string }).frame)
-    .map((frame) => (p: string) => frame.replace('{p}', () => p));
-/** The wrapper frame sets of scripts/tune-gate.ts: the code's held-out frames, v4 dev, v4 holdout, v5 holdout. */
-const FRAME_SETS: Array<[string, readonly Frame[]]> = [
-  ['held-out frames (code)', HELD_OUT_FRAMES],
-  ['v4 dev frames', readFrames('test/gate/wrapper-frames-v4-dev.jsonl')],
-  ['v4 holdout frames', readFrames('test/gate/wrapper-frames-v4-holdout.jsonl')],
-  ['v5 holdout frames', readFrames('test/gate/wrapper-frames-v5-holdout.jsonl')],
-];
+const FRAME_SETS = wrapperFrameSets();
 const FRESH = ['fresh-eval', 'fresh-holdout', 'fresh-blind-v3', 'fresh-blind-v4', 'fresh-blind-v4b'].map((name) => {
   const path = `test/gate/${name}.jsonl`;
   return [name, parseLabelledJsonl(readFileSync(path, 'utf8'), path)] as const;
