@@ -12,7 +12,8 @@
  *    the whole turn and for the first stage's window. A candidate trained on all of dev scores the team-written sets.
  *    Caches are JSON files in --cache-dir (outside the repository), one per candidate and options; delete to rebuild.
  *    Candidate "lr" is the shipped LR (training.ts DEFAULT_TRAIN_OPTIONS; on all of dev the shipped
- *    config/gate-model.json itself); a candidate "a+b" averages the two candidates' logits, "a*0.3" scales them.
+ *    config/gate-model.json itself); a candidate "a+b" averages the two candidates' logits, "a*0.3" scales them,
+ *    "a~b" uses b only in a's uncertain band (a second stage: need within 1 logit of the threshold's).
  * 2. Printed, per candidate, two rows per slice (all / en / zh): the candidate alone (its logit is the need) and the
  *    shipped blend with the candidate in place of the LR (0.5 · heuristic + 0.5 · candidate, heuristic alone on framed
  *    prompts and passage lookups, the shipped bias and Chinese shift, two stages, printed score folded): AUC of the
@@ -45,9 +46,10 @@ import { type GateModel, loadGateModel, modelFromFile, scoreTurnWithModel } from
 import { computeMetrics } from '../src/gate/metrics.js';
 import { boundText, viewConversation } from '../src/gate/text.js';
 import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../src/gate/training.js';
+import { type Half, benchHalves, lrByCallbackWalk } from './gate-nn/bench.js';
 import { pairedAucBootstrap } from './gate-nn/bootstrap.js';
 import { FRAME_SEED, type Frame, wrapperFrameSets } from './lib/wrapper-frames.js';
-import { type BagOptions, DEFAULT_BAG_OPTIONS, type EmbeddingBag, bagBytes, bagLogit, collectBuckets, newScratch, trainBag } from './gate-nn/embedding-bag.js';
+import { type BagOptions, DEFAULT_BAG_OPTIONS, type EmbeddingBag, bagBytes, bagLogit, newScratch, trainBag } from './gate-nn/embedding-bag.js';
 
 /** The candidates tried, in the order of the brief; `--candidate` takes a name or `{"name":…,"options":{…}}`. */
 const NAMED: Record<string, Partial<BagOptions> | 'lr'> = {
@@ -99,8 +101,7 @@ function scoredTexts(prompt: string): string[] {
   return text.length > firstWindow ? [text, boundText(text, DEFAULT_FIRST_STAGE.bounds)] : [text];
 }
 
-/** A candidate's n-gram half: text → full logit (its own bias included). */
-type Half = (text: string) => number;
+/** Cached logits of a candidate's n-gram half (bench.ts Half: text → full logit, its own bias included), by text. */
 type Scores = Record<string, number>;
 interface CandidateCache {
   loso: Record<string, Scores>;
@@ -160,7 +161,18 @@ function lookup(scores: Scores, what: string): Half {
 
 /** The shipped blend with `half` as its n-gram half (the cached logit carries its own bias, so the base drops the LR's). */
 const blendBase: GateModel = { ...shipped, bias: shipped.bias - (shipped.blend?.ngram ?? 0.5) * shipped.ngramBias };
-const blendScorer = (half: Half): TurnScorer => (text, context) => scoreTurnWithModel(blendBase, text, context, half);
+const logitOf = (p: number): number => Math.log(Math.min(1 - 1e-6, Math.max(1e-6, p)) / (1 - Math.min(1 - 1e-6, Math.max(1e-6, p))));
+/**
+ * With `band`: a second stage for the uncertain band only. A turn whose need under `half` is within the first stage's
+ * margin (1 logit) of the threshold is scored again with `band` as the n-gram half; the others keep `half`'s score.
+ */
+function blendScorer(half: Half, band?: Half): TurnScorer {
+  return (text, context) => {
+    const first = scoreTurnWithModel(blendBase, text, context, half);
+    if (band === undefined || Math.abs(logitOf(first.score) - logitOf(THRESHOLD)) >= DEFAULT_FIRST_STAGE.margin) return first;
+    return scoreTurnWithModel(blendBase, text, context, band);
+  };
+}
 const aloneScorer = (half: Half): TurnScorer => (text) => ({ score: 1 / (1 + Math.exp(-half(text))), reasons: [] });
 
 interface Scored {
@@ -185,12 +197,20 @@ function figures(scored: readonly Scored[]): string {
   return `${f3(printed.auc)} / ${f3(need.auc)} | ${f3(printed.savingsAt95)} | ${f3(need.reasoningRecall)} / ${f3(need.directKept)}`;
 }
 
-/** A candidate's halves: LOSO per source and all-of-dev; "a+b" averages candidates' logits, "…*k" multiplies by k. */
+/**
+ * A candidate's halves: LOSO per source and all-of-dev; "a+b" averages candidates' logits, "…*k" multiplies by k,
+ * "a~b" scores the blend with a, and with b in a's uncertain band (blendScorer).
+ */
 interface Halves {
   loso: (source: string) => Half;
   full: Half;
+  band?: Halves;
 }
 function halvesOf(spec: string): Halves {
+  if (spec.includes('~') && !spec.startsWith('{')) {
+    const [main = '', band = ''] = spec.split('~');
+    return { ...halvesOf(main), band: halvesOf(band) };
+  }
   const [base = spec, factor = '1'] = spec.startsWith('{') ? [spec] : spec.split('*');
   const scale = Number(factor);
   const parts = base.includes('+') && !base.startsWith('{') ? base.split('+') : [base];
@@ -228,16 +248,20 @@ function correlationWithHeuristic(loso: readonly Scored[], halves: Halves): numb
   return sxy / Math.sqrt(sxx * syy);
 }
 
+/** The scorer of one mode for a held-out source, or for the team-written sets (source undefined). */
+function scorerFor(halves: Halves, mode: 'alone' | 'blend', source?: string): TurnScorer {
+  const pick = (h: Halves): Half => (source === undefined ? h.full : h.loso(source));
+  if (mode === 'alone') return aloneScorer(pick(halves));
+  return blendScorer(pick(halves), halves.band === undefined ? undefined : pick(halves.band));
+}
+
 function report(spec: string): void {
   const halves = halvesOf(spec);
-  for (const [mode, scorerOf] of [
-    ['alone', aloneScorer],
-    ['blend', blendScorer],
-  ] as const) {
+  for (const mode of ['alone', 'blend'] as const) {
     const loso: Scored[] = [];
     const wrappers: Scored[][] = FRAME_SETS.map(() => []);
     for (const source of sourcesOf(rows)) {
-      const scorer = scorerOf(halves.loso(source));
+      const scorer = scorerFor(halves, mode, source);
       const heldOut = rows.filter((r) => r.source === source);
       loso.push(...scoreWith(scorer, heldOut));
       FRAME_SETS.forEach(([, frames], k) => wrappers[k]?.push(...scoreWith(scorer, framed(heldOut, frames))));
@@ -247,7 +271,7 @@ function report(spec: string): void {
       console.log(`| ${spec} ${mode} | LOSO ${lang} | ${figures(sliceOf(loso, lang))} | ${wrappers.map((w) => routedDirect(sliceOf(w, lang))).join(' | ')} |`);
     }
     for (const [name, set] of FRESH) {
-      const scored = scoreWith(scorerOf(halves.full), set);
+      const scored = scoreWith(scorerFor(halves, mode), set);
       const aucs = ['en', 'zh'].map((lang) => f3(computeMetrics(sliceOf(scored, lang).map((s) => ({ score: s.printed, reasoning: s.row.label === 'reasoning' })), THRESHOLD).auc));
       const wrapped = scored.filter((s) => s.row.category === 'wrapper');
       console.log(`| ${spec} ${mode} | ${name} (en ${aucs.join(' / zh ')}) | ${figures(scored)} | | | | ${wrapped.length === 0 ? '–' : `${wrapped.filter((s) => s.need < THRESHOLD).length}/${wrapped.length}`} |`);
@@ -256,38 +280,10 @@ function report(spec: string): void {
 }
 
 function bench(specs: readonly string[]): void {
-  const en = 'A shop sells pencils at 3 for $1 and pens at $2 each. If Maria buys 12 pencils and some pens for $14 in total, how many pens did she buy? Please explain. ';
-  const zh = '商店里铅笔每3支1元，钢笔每支2元。小红买了12支铅笔和一些钢笔，一共花了14元，她买了几支钢笔？请说明理由。';
-  const ofBytes = (unit: string): string => {
-    let text = '';
-    while (Buffer.byteLength(text) < 2048) text += unit;
-    while (Buffer.byteLength(text) > 2048) text = text.slice(0, -1);
-    return text;
-  };
-  const median = (run: () => void, iterations = 3000): string => {
-    for (let i = 0; i < 300; i++) run();
-    const samples: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const start = performance.now();
-      run();
-      samples.push((performance.now() - start) * 1000);
-    }
-    samples.sort((a, b) => a - b);
-    return (samples[Math.floor(samples.length / 2)] ?? Number.NaN).toFixed(1);
-  };
   const table = `${(2 ** shipped.bucketBits * 2) / 1024} KB int16 table`;
-  // The MLP collects its buckets through features.ts's callback walk; the LR through the same walk shows what that
-  // walk costs against ngramScore's inlined loop (what an MLP in src/ would inline too).
-  const scratch = newScratch();
-  const lrByCallback: Half = (text) => {
-    const n = collectBuckets(text, { bucketBits: shipped.bucketBits, orders: shipped.ngramOrders, words: false }, scratch);
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += shipped.ngramTable.codes[scratch.buckets[k] ?? 0] ?? 0;
-    return shipped.ngramBias + (n === 0 ? 0 : (sum * shipped.ngramTable.scale) / Math.sqrt(n));
-  };
   const contenders: Array<[string, Half | undefined, string]> = [
     ['shipped (LR half)', undefined, table],
-    ['LR through the callback walk', lrByCallback, table],
+    ['LR through the callback walk', lrByCallbackWalk(shipped), table],
   ];
   for (const spec of specs) {
     const { name, options } = resolveCandidate(spec);
@@ -295,30 +291,15 @@ function bench(specs: readonly string[]): void {
     const model = trainCandidate(options, rows);
     contenders.push([name, bagHalf(model), `${(bagBytes(model) / 1024).toFixed(0)} KB int8 table + float32 layer`]);
   }
-  console.log(`node ${process.version}; median µs, 2 KB prompts (first stage: the ${firstWindow}-char window)\n`);
-  console.log('| gate | weights | decision EN | decision ZH | n-gram half on the window EN | ZH |');
-  console.log('|---|---|---|---|---|---|');
-  for (const [name, half, size] of contenders) {
-    const scorer: TurnScorer = (text, context) => scoreTurnWithModel(shipped, text, context, half);
-    const cells = [en, zh].map((unit) => {
-      const input = { messages: [{ role: 'user' as const, content: ofBytes(unit) }] };
-      return median(() => decide(scorer, input, { threshold: THRESHOLD, firstStage: DEFAULT_FIRST_STAGE }));
-    });
-    const halves = [en, zh].map((unit) => {
-      const window = boundText(ofBytes(unit), DEFAULT_FIRST_STAGE.bounds);
-      const own = half ?? lrHalf(shipped);
-      return median(() => own(window));
-    });
-    console.log(`| ${name} | ${size} | ${cells.join(' | ')} | ${halves.join(' | ')} |`);
-  }
+  benchHalves(shipped, contenders, THRESHOLD);
 }
 
 /** The blend's scores with one candidate: LOSO (sources in order) and each team-written set. */
 function blendScores(spec: string): { loso: Scored[]; fresh: Map<string, Scored[]> } {
   const halves = halvesOf(spec);
   return {
-    loso: sourcesOf(rows).flatMap((source) => scoreWith(blendScorer(halves.loso(source)), rows.filter((r) => r.source === source))),
-    fresh: new Map(FRESH.map(([name, set]) => [name, scoreWith(blendScorer(halves.full), set)])),
+    loso: sourcesOf(rows).flatMap((source) => scoreWith(scorerFor(halves, 'blend', source), rows.filter((r) => r.source === source))),
+    fresh: new Map(FRESH.map(([name, set]) => [name, scoreWith(scorerFor(halves, 'blend'), set)])),
   };
 }
 
