@@ -19,7 +19,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type LabelledPrompt, HELD_OUT_FRAMES, framedCopies } from '../src/gate/augment.js';
+import { type LabelledPrompt, framedCopies } from '../src/gate/augment.js';
 import { DEFAULT_FIRST_STAGE, decide, type TurnScorer } from '../src/gate/decide.js';
 import { calibrateDifficulty, difficultySources, fitDifficulty, parseDifficultyJsonl, rankingReport } from '../src/gate/difficulty-training.js';
 import { DIFFICULTY_FEATURE_NAMES } from '../src/gate/difficulty.js';
@@ -31,6 +31,7 @@ import { type GateModel, loadGateModel, modelFromFile, scoreTurnWithModel } from
 import { computeMetrics } from '../src/gate/metrics.js';
 import { boundText, viewConversation } from '../src/gate/text.js';
 import { DEFAULT_TRAIN_OPTIONS, isPermissiveLicense, modelFileFromWeights, trainGateWeights, trainingRows } from '../src/gate/training.js';
+import { FRAME_SEED, type Frame, wrapperFrameSets } from './lib/wrapper-frames.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,20 +49,7 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const FRAME_SEED = 7;
-type Frame = (p: string) => string;
-const readFrames = (path: string): Frame[] =>
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { frame: string }).frame)
-    .map((frame) => (p: string) => frame.replace('{p}', () => p));
-const FRAME_SETS: Array<[string, readonly Frame[]]> = [
-  ['held-out frames (code)', HELD_OUT_FRAMES],
-  ['v4 dev frames', readFrames('test/gate/wrapper-frames-v4-dev.jsonl')],
-  ['v4 holdout frames', readFrames('test/gate/wrapper-frames-v4-holdout.jsonl')],
-  ['v5 holdout frames', readFrames('test/gate/wrapper-frames-v5-holdout.jsonl')],
-];
+const FRAME_SETS = wrapperFrameSets();
 
 const rows = parseLabelledJsonl(readFileSync(values.data, 'utf8')).filter((r) => isPermissiveLicense(r.license));
 const framed = (subset: readonly LabelledPrompt[], frames: readonly Frame[]): LabelledPrompt[] => framedCopies(subset, frames, 1, FRAME_SEED);
