@@ -29,6 +29,7 @@ import { UpstreamClient } from './upstream/client.js';
 import { createResultCache } from './cache/result-cache.js';
 import { createSessionStore } from './gate/session-store.js';
 import { registerCacheMetrics } from './cache/metrics.js';
+import { registerSessionMetrics } from './routing/session-metrics.js';
 import { startDemoUpstreams } from './upstream/demo.js';
 
 declare module 'fastify' {
@@ -121,7 +122,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   const controller = createControllerFromConfig(config.gate);
   const sessions = createSessionStore(config.gate, config.redis, config.cache.redisTimeoutMs, app.log);
-  if (sessions !== undefined) app.addHook('onClose', () => sessions.close());
+  if (sessions !== undefined) {
+    app.addHook('onClose', () => sessions.close());
+    registerSessionMetrics(savings.metrics.registry, sessions);
+  }
   const ctx: GatewayContext = {
     config,
     mode,

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { scrapedCounter, scrapedGauge } from '../savings/scrape-series.js';
 import type { CacheStats, ResultCache } from './result-cache.js';
 
 /**
@@ -6,19 +7,8 @@ import type { CacheStats, ResultCache } from './result-cache.js';
  * Hit/miss/bypass per request are already in `thinkgate_requests_total{cache}`.
  */
 export function registerCacheMetrics(registry: Registry, cache: ResultCache): void {
-  const registers = [registry];
-  /** A gauge set from `cache.stats()` at scrape time; `read` returning undefined leaves it without a value. */
-  const statGauge = (name: string, help: string, read: (stats: CacheStats) => number | undefined): void => {
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        const value = read(cache.stats());
-        if (value !== undefined) this.set(value);
-      },
-    });
-  };
+  const statGauge = (name: string, help: string, read: (stats: CacheStats) => number | undefined): void =>
+    scrapedGauge(registry, name, help, () => read(cache.stats()));
   statGauge('thinkgate_cache_entries', 'Entries in the in-process cache (the near-cache with the redis store).', (s) => s.entries);
   statGauge('thinkgate_cache_bytes', 'Bytes accounted to the in-process cache entries (bounded by cache.maxBytes / nearCacheMaxBytes).', (s) => s.bytes);
   // Only with the Redis store: an unset gauge would print 0, and an alert on "redis down" would fire without Redis.
@@ -31,20 +21,8 @@ export function registerCacheMetrics(registry: Registry, cache: ResultCache): vo
     (s) => s.memo?.entries,
   );
   statGauge('thinkgate_cache_memo_bytes', 'Bytes charged to the prepared-request memo (bounded by cache.memoMaxBytes).', (s) => s.memo?.bytes);
-  /** A counter following a running total in `cache.stats()`: at each scrape it adds what the total grew by. */
-  const statCounter = (name: string, help: string, read: (stats: CacheStats) => number): void => {
-    let reported = 0;
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        const total = read(cache.stats());
-        if (total > reported) this.inc(total - reported);
-        reported = total;
-      },
-    });
-  };
+  const statCounter = (name: string, help: string, read: (stats: CacheStats) => number): void =>
+    scrapedCounter(registry, name, help, () => read(cache.stats()));
   statCounter('thinkgate_cache_redis_errors_total', 'Failed or timed-out redis cache commands and connection errors.', (s) => s.redis?.errors ?? 0);
   statCounter(
     'thinkgate_cache_coalesced_total',

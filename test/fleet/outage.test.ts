@@ -76,6 +76,10 @@ describe.skipIf(!haveRedis)('Redis killed and restarted under a two-replica flee
     for (const r of f.replicas) {
       expect(r.app.thinkgate.sessions?.stats().errors, r.name).toBeGreaterThan(0);
       expect(f.warnings().filter((w) => w.replica === r.name && /^sessions: /.test(w.msg)), r.name).toHaveLength(1);
+      // Prometheus sees it too: the errors, and the sessions this replica routes by on its own meanwhile.
+      const metrics = await (await fetch(`${r.url}/metrics`)).text();
+      expect(Number(/^thinkgate_session_store_errors_total (\d+)$/m.exec(metrics)?.[1] ?? 0), r.name).toBeGreaterThan(0);
+      expect(Number(/^thinkgate_session_entries (\d+)$/m.exec(metrics)?.[1] ?? 0), r.name).toBeGreaterThanOrEqual(1);
     }
 
     const redis = await startRedis({ port: f.redis.port });

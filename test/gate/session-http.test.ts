@@ -53,6 +53,15 @@ describe('session affinity through the gateway (default up-only, memory store)',
     expect((await ask()).headers.get('x-thinkgate-route')).toBe('reasoning');
   });
 
+  it('/metrics counts the sessions this process holds, and no store errors without Redis', async () => {
+    const before = await (await fetch(`${gw.url}/metrics`)).text();
+    const entries = (text: string): number => Number(/^thinkgate_session_entries (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+    expect(await post(gw.url, '/v1/chat/completions', [{ role: 'user', content: hard }], { 'x-thinkgate-session': 'metrics-check' }).then((r) => r.status)).toBe(200);
+    const after = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(entries(after)).toBe(entries(before) + 1);
+    expect(after).toMatch(/^thinkgate_session_store_errors_total 0$/m);
+  });
+
   it('/v1/route is a dry run: it never changes a session', async () => {
     const messages: Message[] = [{ role: 'user', content: hard }, { role: 'assistant', content: '…' }, { role: 'user', content: 'what is the capital of Japan?' }];
     for (let i = 0; i < 3; i++) {
