@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../redis/client.js';
+import { closeRedis, failFastRedisOptions, newRedis, RedisHealth, waitForRedis } from '../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.js';
 import { MemoryStore, type CacheStore, type StoreLookup, type StoreStats } from './store.js';
@@ -41,27 +41,13 @@ export class RedisStore implements CacheStore {
   private invalidations = 0;
   private readonly near: MemoryStore;
   private readonly ttlMs: number;
-  private readonly warning: ThrottledWarning;
-  private errors = 0;
-  private wasReady = false;
-  private closing = false;
+  private readonly health: RedisHealth;
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.near = new MemoryStore(opts.nearCacheMaxBytes, Math.min(opts.nearCacheTtlSeconds, opts.ttlSeconds));
     this.ttlMs = opts.ttlSeconds * 1000;
-    this.warning = new ThrottledWarning((fields, message) => opts.log.warn(fields, message), 'cache: redis unavailable, cache bypassed', opts.warnIntervalMs);
     this.redis = newRedis(opts.url, failFastRedisOptions(opts.commandTimeoutMs));
-    this.redis.on('error', (err: Error) => this.failed(err));
-    this.redis.on('ready', () => {
-      if (this.errors > 0) this.opts.log.info({ redisErrors: this.errors }, 'cache: redis is reachable again');
-      this.warning.reset();
-      this.wasReady = true;
-    });
-    // A lost connection is a failure even before any command or reconnect attempt reports one.
-    this.redis.on('close', () => {
-      if (this.wasReady && !this.closing) this.failed(new Error('connection to redis lost'));
-      this.wasReady = false;
-    });
+    this.health = new RedisHealth(this.redis, 'cache', 'cache bypassed', opts.log, opts.warnIntervalMs);
     this.channel = `${opts.keyPrefix}invalidate`;
     // Subscribed on every (re)connection, not through ioredis' resubscription: the near-cache is emptied first,
     // since writes other replicas made while this connection was down were announced to nobody here.
@@ -97,11 +83,6 @@ export class RedisStore implements CacheStore {
     return `${this.opts.keyPrefix}${key}`;
   }
 
-  private failed(err: unknown): void {
-    this.errors++;
-    this.warning.failed(err, { redisErrors: this.errors });
-  }
-
   peek(key: string): CacheEntry | undefined {
     return this.near.peek(key);
   }
@@ -121,7 +102,7 @@ export class RedisStore implements CacheStore {
       if (left > 0) this.near.put(key, entry, left);
       return entry;
     } catch (err) {
-      this.failed(err);
+      this.health.failed(err);
       return 'unavailable';
     }
   }
@@ -134,7 +115,7 @@ export class RedisStore implements CacheStore {
       // Both commands go out together (one round trip); the message tells the other replicas' near-caches.
       await Promise.all([this.redis.set(this.redisKey(key), value, 'PX', this.ttlMs), this.redis.publish(this.channel, `${this.id} ${key}`)]);
     } catch (err) {
-      this.failed(err);
+      this.health.failed(err);
     }
   }
 
@@ -145,21 +126,13 @@ export class RedisStore implements CacheStore {
       entries: near.entries,
       bytes: near.bytes,
       maxBytes: near.maxBytes,
-      redis: { status: this.redis.status, up: this.up, errors: this.errors, invalidations: this.invalidations },
+      redis: { status: this.redis.status, up: this.up, errors: this.health.errors, invalidations: this.invalidations },
     };
   }
 
   async close(): Promise<void> {
-    this.closing = true;
+    this.health.closed();
     await this.near.close();
-    await Promise.all(
-      [this.redis, this.subscriber].map(async (client) => {
-        try {
-          await client.quit();
-        } catch {
-          client.disconnect();
-        }
-      }),
-    );
+    await Promise.all([closeRedis(this.redis), closeRedis(this.subscriber)]);
   }
 }

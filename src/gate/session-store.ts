@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../redis/client.js';
+import { closeRedis, failFastRedisOptions, newRedis, RedisHealth, waitForRedis, type RedisHealthLog } from '../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import {
   applySession,
@@ -121,10 +121,7 @@ export class MemorySessionStore implements SessionStore {
 }
 
 /** Where a store's warnings go (the app's logger). */
-export interface SessionStoreLog {
-  warn(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-}
+export type SessionStoreLog = RedisHealthLog;
 
 export interface RedisSessionStoreOptions {
   url: string;
@@ -170,38 +167,14 @@ export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
   private readonly local: MemorySessionStore;
-  private readonly warning: ThrottledWarning;
-  private errors = 0;
-  private wasReady = false;
-  private closing = false;
+  private readonly health: RedisHealth;
 
   constructor(private readonly options: RedisSessionStoreOptions) {
     this.local = new MemorySessionStore({ ttlSeconds: options.ttlSeconds, maxEntries: options.localMaxEntries ?? 100_000 });
-    const log = options.log;
-    this.warning = new ThrottledWarning(
-      (fields, message) => log?.warn(fields, message),
-      "sessions: redis unavailable, session affinity from this replica's own memory",
-      options.warnIntervalMs,
-    );
     // Fail fast instead of queueing: a request must not wait for a reconnect to be routed.
     this.redis = newRedis(options.url, failFastRedisOptions(options.commandTimeoutMs));
     this.redis.defineCommand('thinkgateSessionCas', { numberOfKeys: 1, lua: COMPARE_AND_SET });
-    this.redis.on('error', (err: Error) => this.failed(err));
-    this.redis.on('ready', () => {
-      if (this.errors > 0) log?.info({ redisErrors: this.errors }, 'sessions: redis is reachable again');
-      this.warning.reset();
-      this.wasReady = true;
-    });
-    // A lost connection is a failure even before a command or a reconnect attempt reports one.
-    this.redis.on('close', () => {
-      if (this.wasReady && !this.closing) this.failed(new Error('connection to redis lost'));
-      this.wasReady = false;
-    });
-  }
-
-  private failed(err: unknown): void {
-    this.errors++;
-    this.warning.failed(err, { redisErrors: this.errors });
+    this.health = new RedisHealth(this.redis, 'sessions', "session affinity from this replica's own memory", options.log, options.warnIntervalMs);
   }
 
   /** Resolves true once connected, false after `timeoutMs`: startup never blocks on a missing Redis. */
@@ -220,7 +193,7 @@ export class RedisSessionStore implements SessionStore {
     try {
       return decodeSessionState(await this.redis.get(this.options.keyPrefix + key)) ?? this.local.get(key);
     } catch (err) {
-      this.failed(err);
+      this.health.failed(err);
       return this.local.get(key);
     }
   }
@@ -256,22 +229,18 @@ export class RedisSessionStore implements SessionStore {
         if (next !== undefined) this.local.set(key, next);
       }
     } catch (err) {
-      this.failed(err);
+      this.health.failed(err);
     }
   }
 
   stats(): SessionStoreStats {
-    return { kind: 'redis', entries: this.local.stats().entries, errors: this.errors };
+    return { kind: 'redis', entries: this.local.stats().entries, errors: this.health.errors };
   }
 
   async close(): Promise<void> {
-    this.closing = true;
+    this.health.closed();
     await this.local.close();
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeRedis(this.redis);
   }
 }
 

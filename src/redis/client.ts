@@ -80,3 +80,59 @@ export class ThrottledWarning {
     this.warn({ ...fields, err: err instanceof Error ? err.message : String(err), ...(since > 0 ? { suppressedSinceLast: since } : {}) }, this.message);
   }
 }
+
+/** Ends a client politely (QUIT), or at once when the connection cannot take a command; never throws. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
+
+export interface RedisHealthLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * How a store on the request path watches its Redis connection: counts every failure (`errors`, for its stats and
+ * metrics), warns at most once per `warnIntervalMs` while they go on (ThrottledWarning), says once the connection
+ * is back, and counts a lost connection as a failure as soon as it closes, before any command or reconnect attempt
+ * reports one. The result cache and the session store share it; their messages say which store.
+ */
+export class RedisHealth {
+  errors = 0;
+  private readonly warning: ThrottledWarning;
+  private wasReady = false;
+  private closing = false;
+
+  /**
+   * `store`: the messages' prefix (`cache`, `sessions`); `unavailable`: what the store does while Redis is down, in
+   * the warning (`cache bypassed`).
+   */
+  constructor(redis: Redis, store: string, unavailable: string, log: RedisHealthLog | undefined, warnIntervalMs?: number) {
+    this.warning = new ThrottledWarning((fields, message) => log?.warn(fields, message), `${store}: redis unavailable, ${unavailable}`, warnIntervalMs);
+    redis.on('error', (err: Error) => this.failed(err));
+    redis.on('ready', () => {
+      if (this.errors > 0) log?.info({ redisErrors: this.errors }, `${store}: redis is reachable again`);
+      this.warning.reset();
+      this.wasReady = true;
+    });
+    redis.on('close', () => {
+      if (this.wasReady && !this.closing) this.failed(new Error('connection to redis lost'));
+      this.wasReady = false;
+    });
+  }
+
+  /** A failed or timed-out command, or a connection error. */
+  failed(err: unknown): void {
+    this.errors++;
+    this.warning.failed(err, { redisErrors: this.errors });
+  }
+
+  /** The store is closing: the connection's end is not a failure. */
+  closed(): void {
+    this.closing = true;
+  }
+}

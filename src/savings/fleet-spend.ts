@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis } from '../redis/client.js';
+import { closeRedis, failFastRedisOptions, newRedis } from '../redis/client.js';
 
 /** A reasoning call's spend, as the threshold controller takes it: tokens and USD. */
 export interface ReasoningSpend {
@@ -108,10 +108,6 @@ export class FleetReasoningSpend {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeRedis(this.redis);
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { newRedis } from '../redis/client.js';
+import { closeRedis, newRedis } from '../redis/client.js';
 import { addInto, fieldIncrements, type CellIncrements } from './cells.js';
 import type { BucketRef, LedgerStore, RecentRequest, RecentSource } from './store.js';
 
@@ -208,6 +208,6 @@ export class RedisLedgerStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../../redis/client.js';
+import { closeRedis, failFastRedisOptions, newRedis, ThrottledWarning, waitForRedis } from '../../redis/client.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../../errors.js';
@@ -171,10 +171,6 @@ export class RedisResponsesStore implements ResponsesStore {
   }
 
   async close(): Promise<void> {
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeRedis(this.redis);
   }
 }
