@@ -4,6 +4,7 @@ import { upstreamMode, type Config, type Tier, type UpstreamConfig } from './con
 import type { GatewayContext } from './context.js';
 import { GatewayError, toOpenAIError } from './errors.js';
 import { createControllerFromConfig, createGate } from './gate/index.js';
+import type { ReasoningSpend } from './gate/controller.js';
 import type { Gate } from './gate/types.js';
 import { authenticator, KeyRing } from './http/auth.js';
 import { createLogger } from './http/logger.js';
@@ -144,18 +145,18 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorateRequest('isAdmin', false);
   // The log line needs the request's cost and savings, so it runs inside the savings observer, after accounting.
   // With Redis the hourly reasoning budget is the fleet's (see FleetReasoningSpend), else this replica's.
-  let fleetSpend: FleetReasoningSpend | undefined;
+  let recordSpend: ((spend: ReasoningSpend) => void) | undefined;
   if (config.gate.reasoningBudget !== undefined && config.redis.url !== undefined) {
-    const spend = new FleetReasoningSpend({
+    const fleetSpend = new FleetReasoningSpend({
       url: config.redis.url,
       keyPrefix: `${config.redis.keyPrefix}budget:`,
       apply: (s) => controller.recordReasoningSpend(s),
       commandTimeoutMs: config.cache.redisTimeoutMs,
     });
-    app.addHook('onClose', () => spend.close());
-    fleetSpend = spend;
+    app.addHook('onClose', () => fleetSpend.close());
+    recordSpend = (s) => fleetSpend.record(s);
   }
-  const spendObserver = reasoningSpendObserver(controller, savings.metrics, fleetSpend === undefined ? undefined : (s) => fleetSpend.record(s));
+  const spendObserver = reasoningSpendObserver(controller, savings.metrics, recordSpend);
   ctx.observers.push(savings.observer(spendObserver, requestLogObserver(app.log, config.log.prompts, ownLogger?.writeInfoLine)));
 
   app.setErrorHandler((err, request, reply) => {

@@ -47,10 +47,16 @@ export interface ControllerState {
   } | null;
 }
 
+/** A reasoning call's spend: tokens it produced and what it cost in USD (either may be unknown). */
+export interface ReasoningSpend {
+  tokens?: number;
+  cost?: number;
+}
+
 export interface ThresholdController {
   effectiveThreshold(): number;
   observeScore(score: number): void;
-  recordReasoningSpend(spend: { tokens?: number; cost?: number }): void;
+  recordReasoningSpend(spend: ReasoningSpend): void;
   state(): ControllerState;
 }
 
@@ -128,7 +134,7 @@ export function createThresholdController(config: ControllerConfig, clock: () =>
       observed++;
       if (++sinceRefresh >= REFRESH_EVERY || (quantile === null && stored >= minObservations)) refreshQuantile();
     },
-    recordReasoningSpend(spend: { tokens?: number; cost?: number }): void {
+    recordReasoningSpend(spend: ReasoningSpend): void {
       rollHour();
       if (spend.tokens !== undefined && Number.isFinite(spend.tokens) && spend.tokens > 0) tokens += spend.tokens;
       if (spend.cost !== undefined && Number.isFinite(spend.cost) && spend.cost > 0) cost += spend.cost;

@@ -1,11 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { ReasoningSpend } from '../gate/controller.js';
 import { closeRedis, failFastRedisOptions, newRedis } from '../redis/client.js';
-
-/** A reasoning call's spend, as the threshold controller takes it: tokens and USD. */
-export interface ReasoningSpend {
-  tokens?: number;
-  cost?: number;
-}
 
 export interface FleetSpendOptions {
   url: string;

@@ -11,7 +11,7 @@ import { RedisLedgerStore } from './redis-store.js';
 import { MemoryLedgerStore, type LedgerStore } from './store.js';
 import { nanoToUsd } from './prices.js';
 import { ThrottledWarning } from '../redis/client.js';
-import type { ThresholdController } from '../gate/controller.js';
+import type { ReasoningSpend, ThresholdController } from '../gate/controller.js';
 
 export type { Accounting } from './accounting.js';
 
@@ -37,7 +37,7 @@ export function reasoningSpendObserver(
   controller: ThresholdController,
   metrics: GatewayMetrics,
   /** Where the spend goes instead of the controller directly: the fleet's budget (FleetReasoningSpend.record). */
-  record: (spend: { tokens: number; cost: number }) => void = (spend) => controller.recordReasoningSpend(spend),
+  record: (spend: ReasoningSpend) => void = (spend) => controller.recordReasoningSpend(spend),
 ): AccountedObserver {
   metrics.watchThreshold(() => controller.effectiveThreshold());
   return (r, accounting) => {

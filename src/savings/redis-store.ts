@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { closeRedis, newRedis } from '../redis/client.js';
+import { closeRedis, newRedis, type RedisHealthLog } from '../redis/client.js';
 import { addInto, fieldIncrements, type CellIncrements } from './cells.js';
 import type { BucketRef, LedgerStore, RecentRequest, RecentSource } from './store.js';
 
@@ -60,7 +60,7 @@ export class RedisLedgerStore implements LedgerStore {
     private readonly recentLimit: number,
     /** Longest wait for any one command, queued or sent (ms). */
     commandTimeoutMs = 1_000,
-    private readonly log?: { warn(fields: Record<string, unknown>, message: string): void; info(fields: Record<string, unknown>, message: string): void },
+    private readonly log?: RedisHealthLog,
   ) {
     this.prefix = `${keyPrefix}ledger:`;
     // No offline queue build-up without bound: a command waits at most for one reconnect, then fails (and is logged).
