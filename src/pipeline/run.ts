@@ -225,20 +225,23 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
   let encoder: StreamEncoder | undefined;
   /** The live stream's writer, once the stream has begun: when its first byte went out, also for a stream cut short. */
   let writer: SseWriter | undefined;
+  /** Whether `answer` can be stored and handed to followers (the adapter can represent it in full): asked once. */
+  let storable = false;
   /**
-   * Stores the complete answer before the client is told it is complete (the JSON body, or the stream's last
-   * events). Why awaited: with Redis, a replica's write that was still on its way (a deflate, a round trip) when the
-   * client sent the same request to another replica made that request a miss: a fleet would pay the upstream twice
-   * for what one replica had just answered. It waits at most `cache.redisTimeoutMs`, and a failed write only loses
-   * the entry. A fallback answer came from the other tier: it is handed to waiting followers but never stored under
-   * this tier's key. An answer the adapter cannot represent in full is served, never stored.
+   * Takes the complete answer and stores it before the client is told it is complete (the JSON body, or the stream's
+   * last events). Why awaited: with Redis, a replica's write that was still on its way (a deflate, a round trip) when
+   * the client sent the same request to another replica made that request a miss: a fleet would pay the upstream
+   * twice for what one replica had just answered. It waits at most `cache.redisTimeoutMs`, and a failed write only
+   * loses the entry. A fallback answer came from the other tier: it is handed to waiting followers but never stored
+   * under this tier's key. An answer the adapter cannot represent in full is served, never stored or shared.
+   * perf: `undefined` rather than a resolved promise when nothing is stored (every no-store request), so those
+   * requests take no extra microtask hop.
    */
-  // perf: `undefined` rather than a resolved promise when nothing is stored (every no-store request), so those
-  // requests take no extra microtask hop.
-  const storeAnswer = (): Promise<boolean> | undefined => {
-    if (answer === undefined || record.fallback || cachePlan?.policy.write !== true) return undefined;
-    if (exchange.cacheable !== undefined && !exchange.cacheable(answer)) return undefined;
-    return ctx.cache.save(cachePlan.key, decision.route, answer);
+  const completeWith = (completion: ChatCompletion): Promise<boolean> | undefined => {
+    answer = completion;
+    storable = exchange.cacheable === undefined || exchange.cacheable(completion);
+    if (!storable || record.fallback || cachePlan?.policy.write !== true) return undefined;
+    return ctx.cache.save(cachePlan.key, decision.route, completion);
   };
 
   try {
@@ -276,8 +279,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       let body = exchange.json(completion, meta);
       if (isThenable(body)) body = await body;
       record.ttfbMs = performance.now() - startedAt;
-      answer = completion;
-      const storing = storeAnswer();
+      const storing = completeWith(completion);
       if (storing !== undefined) await storing;
       return body;
     }
@@ -316,8 +318,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
       // The adapter may persist the answer (stored responses) before announcing completion.
       const tail = pending + (await streamEncoder.end(result.completion, meta));
       if (result.complete) {
-        answer = result.completion;
-        const storing = storeAnswer();
+        const storing = completeWith(result.completion);
         if (storing !== undefined) await storing;
       }
       out.end(tail);
@@ -350,8 +351,7 @@ export async function runPipeline(ctx: GatewayContext, request: FastifyRequest, 
     if (refusesRequest(mapped)) refusal = mapped;
     throw mapped;
   } finally {
-    // The answer was stored (storeAnswer) before this, so a request arriving after the group settles finds the entry.
-    const storable = answer !== undefined && (exchange.cacheable === undefined || exchange.cacheable(answer));
+    // The answer was stored (completeWith) before this, so a request arriving after the group settles finds the entry.
     leader?.settle(answer !== undefined && storable ? { tier: client.tier, completion: answer } : refusal !== undefined ? { failure: refusal } : undefined);
     record.latencyMs = performance.now() - startedAt;
     const observe = (): void => {
