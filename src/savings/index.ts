@@ -1,5 +1,4 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { Gauge } from 'prom-client';
 import type { RequestObserver, RequestRecord } from '../core/record.js';
 import type { Config } from '../config/schema.js';
 import { accountRequest, learnFrom, type Accounting } from './accounting.js';
@@ -11,6 +10,7 @@ import { RedisLedgerStore } from './redis-store.js';
 import { MemoryLedgerStore, type LedgerStore } from './store.js';
 import { nanoToUsd } from './prices.js';
 import { ThrottledWarning } from '../redis/client.js';
+import { scrapedGauge } from './scrape-series.js';
 import type { ReasoningSpend, ThresholdController } from '../gate/controller.js';
 
 export type { Accounting } from './accounting.js';
@@ -58,14 +58,12 @@ export function createSavings(config: Config, reasoningModel: string, log: Fasti
       ? new MemoryLedgerStore(s.recent, clock)
       : new RedisLedgerStore(config.redis.url, config.redis.keyPrefix, s.recent, Math.max(config.cache.redisTimeoutMs, 1_000), log);
   if (store instanceof RedisLedgerStore) {
-    new Gauge({
-      name: 'thinkgate_ledger_held_requests',
-      help: 'Requests counted in this replica\'s memory while Redis is unreachable, added to the fleet\'s totals once it is back.',
-      registers: [metrics.registry],
-      collect() {
-        this.set(store.heldCount);
-      },
-    });
+    scrapedGauge(
+      metrics.registry,
+      'thinkgate_ledger_held_requests',
+      "Requests counted in this replica's memory while Redis is unreachable, added to the fleet's totals once it is back.",
+      () => store.heldCount,
+    );
   }
   const writeFailed = new ThrottledWarning((fields, message) => log.warn(fields, message), 'ledger write failed');
   const ledger = new Ledger(store, s.windows, (err) => {
